@@ -1,0 +1,76 @@
+// On-disk encodings: the KeyValue record stored under its revision key, and CRC-32C for the hashes.
+
+import { assert } from '../../raft/assert.ts';
+import { readUint64, writeUint64 } from './revision.ts';
+import type { KeyValue } from './types.ts';
+
+const KV_FORMAT = 1;
+// format(1) createRevision(8) modRevision(8) version(8) lease(8) keyLength(4), then key, then value.
+const KV_HEADER_BYTES = 37;
+const EMPTY = Buffer.alloc(0);
+
+export function encodeKeyValue(kv: KeyValue): Buffer {
+  const buf = Buffer.allocUnsafe(KV_HEADER_BYTES + kv.key.length + kv.value.length);
+  buf[0] = KV_FORMAT;
+  writeUint64(buf, kv.createRevision, 1);
+  writeUint64(buf, kv.modRevision, 9);
+  writeUint64(buf, kv.version, 17);
+  buf.writeBigInt64BE(kv.lease, 25);
+  buf.writeUInt32BE(kv.key.length, 33);
+  kv.key.copy(buf, KV_HEADER_BYTES);
+  kv.value.copy(buf, KV_HEADER_BYTES + kv.key.length);
+  return buf;
+}
+
+/** Decodes a record; key and value are copies, so the record buffer can be released. */
+export function decodeKeyValue(buf: Buffer): KeyValue {
+  assert(buf.length >= KV_HEADER_BYTES && buf[0] === KV_FORMAT, 'bad key-value record');
+  const keyLength = buf.readUInt32BE(33);
+  assert(KV_HEADER_BYTES + keyLength <= buf.length, 'key-value record key overruns');
+  return {
+    createRevision: readUint64(buf, 1),
+    modRevision: readUint64(buf, 9),
+    version: readUint64(buf, 17),
+    lease: buf.readBigInt64BE(25),
+    key: Buffer.from(buf.subarray(KV_HEADER_BYTES, KV_HEADER_BYTES + keyLength)),
+    value: Buffer.from(buf.subarray(KV_HEADER_BYTES + keyLength)),
+  };
+}
+
+/** The record of a deletion: the key alone, every other field zero, as etcd stores a tombstone. */
+export function tombstoneRecord(key: Buffer): KeyValue {
+  return { key, createRevision: 0, modRevision: 0, version: 0, value: EMPTY, lease: 0n };
+}
+
+const CRC32C_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** Incremental CRC-32C (Castagnoli), the checksum etcd uses for its hashes. */
+export class Crc32c {
+  private crc = 0xffffffff;
+
+  update(data: Uint8Array): this {
+    let c = this.crc;
+    for (let i = 0; i < data.length; i++) c = CRC32C_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+    this.crc = c;
+    return this;
+  }
+
+  /** Feeds a 4-byte big-endian length then the bytes, so adjacent fields cannot run into each other. */
+  updateFramed(data: Uint8Array): this {
+    const len = Buffer.allocUnsafe(4);
+    len.writeUInt32BE(data.length, 0);
+    return this.update(len).update(data);
+  }
+
+  digest(): number {
+    return (this.crc ^ 0xffffffff) >>> 0;
+  }
+}

@@ -1,0 +1,818 @@
+// The MVCC store: etcd's key-value semantics over one classic-level database.
+//
+// Writes happen inside a batch (beginBatch … commitBatch): each request is applied synchronously to the
+// in-memory index and resident latest values, and its records are staged; commitBatch writes everything staged,
+// plus the caller's applied index, as one classic-level batch, then announces the batch's events. Reads are
+// synchronous too: latest values from memory, history from records not yet flushed or from disk (getSync).
+// A failed disk write leaves memory ahead of disk; the store refuses further work and must be reopened.
+//
+// Disk layout (see docs/mvcc.md): 'k' + revision key -> KeyValue record; 'm' + name -> meta (uint64).
+
+import { ClassicLevel } from 'classic-level';
+import { assert } from '../../raft/assert.ts';
+import { Crc32c, decodeKeyValue, encodeKeyValue, tombstoneRecord } from './codec.ts';
+import { errCompacted, errFutureRev, errKeyNotFound, errLeaseNotFound } from './errors.ts';
+import type { KeyIndex, IndexHit } from './key-index.ts';
+import { rangeContains, toKeyRange } from './key-range.ts';
+import { ABSENT_KV, compareKeyValue, finishRange, needsAllKeys } from './range-query.ts';
+import {
+  compareRevision,
+  decodeRevision,
+  encodeRevisionInto,
+  readUint64,
+  REVISION_BYTES,
+  revisionId,
+  writeUint64,
+  type Revision,
+} from './revision.ts';
+import { decodeSnapshot, encodeSnapshot } from './snapshot-format.ts';
+import { TreeIndex } from './tree-index.ts';
+import {
+  checkDeleteRequest,
+  checkPutRequest,
+  checkRangeRequest,
+  checkTxnRequest,
+  DEFAULT_MAX_TXN_OPS,
+} from './txn-check.ts';
+import {
+  CompareTarget,
+  EventType,
+  type Compare,
+  type CompactionRequest,
+  type CompactionResponse,
+  type DeleteRangeRequest,
+  type DeleteRangeResponse,
+  type Event,
+  type KeyValue,
+  type PutRequest,
+  type PutResponse,
+  type RangeRequest,
+  type RangeResponse,
+  type RequestOp,
+  type ResponseOp,
+  type TxnRequest,
+  type TxnResponse,
+} from './types.ts';
+
+export type MvccDb = ClassicLevel<Buffer, Buffer>;
+
+/** Structured logger (pino-compatible subset). */
+export interface MvccLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface MvccOptions {
+  logger?: MvccLogger;
+  /** etcd's --max-txn-ops. */
+  maxTxnOps?: number;
+  /** Whether a lease exists; puts naming an unknown lease fail with ErrLeaseNotFound. Absent: all exist. */
+  leaseExists?: (lease: bigint) => boolean;
+  /** Deletions per classic-level batch during physical compaction. */
+  compactionBatchSize?: number;
+}
+
+export type DbOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
+
+export interface CommitMeta {
+  /** Raft index of the last entry applied in this batch; stored as the consistent index in the same write. */
+  appliedIndex?: number;
+  /** Other rooms' records (leases, membership…) to write atomically with this batch; keys must not start with 'k' or 'm'. */
+  extraOps?: DbOp[];
+}
+
+export interface CommittedBatch {
+  /** Revision before the batch; the batch's events have revisions in (previousRevision, revision]. */
+  previousRevision: number;
+  revision: number;
+  /** Every change of the batch, in revision then sub-revision order, with prevKv. */
+  events: Event[];
+  appliedIndex: number;
+}
+
+export interface CompactionResult {
+  response: CompactionResponse;
+  /** Settles once the compacted history is deleted from disk (etcd's physical = true waits for it). */
+  done: Promise<void>;
+}
+
+export interface HashResult {
+  hash: number;
+  revision: number;
+}
+
+export interface HashKvResult {
+  hash: number;
+  compactRevision: number;
+  revision: number;
+}
+
+export const KEY_PREFIX = 0x6b; // 'k'
+export const META_PREFIX = 0x6d; // 'm'
+const META_CONSISTENT_INDEX = metaKey('consistent_index');
+const META_SCHEDULED_COMPACT = metaKey('scheduled_compact_rev');
+const META_FINISHED_COMPACT = metaKey('finished_compact_rev');
+const EMPTY = Buffer.alloc(0);
+const RESTORE_CHUNK = 1000;
+const noopLogger: MvccLogger = { info() {}, warn() {}, error() {} };
+
+function metaKey(name: string): Buffer {
+  return Buffer.concat([Buffer.from([META_PREFIX]), Buffer.from(name)]);
+}
+
+function uint64Buffer(n: number): Buffer {
+  const buf = Buffer.allocUnsafe(8);
+  writeUint64(buf, n, 0);
+  return buf;
+}
+
+function dbRevisionKey(rev: Revision, tombstone = false): Buffer {
+  const buf = Buffer.allocUnsafe(1 + REVISION_BYTES + (tombstone ? 1 : 0));
+  buf[0] = KEY_PREFIX;
+  encodeRevisionInto(buf, 1, rev, tombstone);
+  return buf;
+}
+
+interface OpenBatch {
+  previousRevision: number;
+  ops: DbOp[];
+  events: Event[];
+  unflushedIds: string[];
+  compactions: Array<{ revision: number; keep: Set<string>; settle: (err?: unknown) => void }>;
+}
+
+/** One write request in progress: all its changes share main revision beginRev + 1. */
+interface WriteTxn {
+  beginRev: number;
+  changes: number;
+  events: Event[];
+}
+
+interface TxnPlan {
+  succeeded: boolean;
+  nested: TxnPlan[];
+}
+
+export class MvccStore {
+  private readonly index = new TreeIndex();
+  private readonly log: MvccLogger;
+  private readonly maxTxnOps: number;
+  private currentRev = 1;
+  private compactedRev = 0;
+  private durableRev = 1;
+  private appliedIndex = 0;
+  private readonly leaseKeys = new Map<bigint, Set<string>>();
+  /** Records staged or in flight to disk, by revision id: history reads look here before disk. */
+  private readonly unflushed = new Map<string, KeyValue>();
+  private batch: OpenBatch | undefined;
+  private writeChain: Promise<void> = Promise.resolve();
+  private compactionChain: Promise<void> = Promise.resolve();
+  /** Bumped by restore and close: background compaction of an older epoch stops. */
+  private epoch = 0;
+  private failure: unknown = undefined;
+  private closed = false;
+  private readonly listeners = new Set<(batch: CommittedBatch) => void>();
+  private durableWaiters: Array<{ revision: number; resolve: () => void }> = [];
+
+  private constructor(
+    private readonly db: MvccDb,
+    private readonly ownsDb: boolean,
+    private readonly options: MvccOptions,
+  ) {
+    this.log = options.logger ?? noopLogger;
+    this.maxTxnOps = options.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
+  }
+
+  /** Opens (creating if needed) the store in a directory, or over an open or unopened buffer-encoded database. */
+  static async open(location: string | MvccDb, options: MvccOptions = {}): Promise<MvccStore> {
+    const owns = typeof location === 'string';
+    const db = owns ? new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' }) : location;
+    assert(
+      db.keyEncoding().commonName === 'buffer' && db.valueEncoding().commonName === 'buffer',
+      'the MVCC database needs keyEncoding and valueEncoding "buffer"',
+    );
+    await db.open();
+    const store = new MvccStore(db, owns, options);
+    await store.load();
+    return store;
+  }
+
+  // ---- state -------------------------------------------------------------------------------------------------
+
+  /** The latest revision applied in memory (including an open batch). */
+  get revision(): number {
+    return this.currentRev;
+  }
+
+  /** The latest revision known to be on disk. */
+  get durableRevision(): number {
+    return this.durableRev;
+  }
+
+  get compactRevision(): number {
+    return this.compactedRev;
+  }
+
+  /** The applied index stored by the last commitBatch (etcd's consistent index). */
+  get consistentIndex(): number {
+    return this.appliedIndex;
+  }
+
+  get inBatch(): boolean {
+    return this.batch !== undefined;
+  }
+
+  /** The underlying database, for other rooms' reads under their own prefixes. */
+  get database(): MvccDb {
+    return this.db;
+  }
+
+  onCommitted(listener: (batch: CommittedBatch) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- batches -----------------------------------------------------------------------------------------------
+
+  beginBatch(): void {
+    this.assertUsable();
+    assert(this.batch === undefined, 'beginBatch with a batch already open');
+    this.batch = { previousRevision: this.currentRev, ops: [], events: [], unflushedIds: [], compactions: [] };
+  }
+
+  /** Writes the open batch and the meta as one classic-level batch, then tells the listeners. */
+  async commitBatch(meta: CommitMeta = {}): Promise<CommittedBatch> {
+    this.assertUsable();
+    const b = this.batch;
+    assert(b !== undefined, 'commitBatch without an open batch');
+    this.batch = undefined;
+    if (meta.appliedIndex !== undefined) {
+      assert(meta.appliedIndex >= this.appliedIndex, () => `applied index going back: ${meta.appliedIndex} < ${this.appliedIndex}`);
+      this.appliedIndex = meta.appliedIndex;
+      b.ops.push({ type: 'put', key: META_CONSISTENT_INDEX, value: uint64Buffer(meta.appliedIndex) });
+    }
+    for (const op of meta.extraOps ?? []) {
+      assert(op.key.length > 0 && op.key[0] !== KEY_PREFIX && op.key[0] !== META_PREFIX, 'extra op in the MVCC prefixes');
+      b.ops.push(op);
+    }
+    const committed: CommittedBatch = {
+      previousRevision: b.previousRevision,
+      revision: this.currentRev,
+      events: b.events,
+      appliedIndex: this.appliedIndex,
+    };
+    try {
+      if (b.ops.length > 0) await this.enqueueWrite(b.ops);
+    } catch (err) {
+      this.failure = err;
+      for (const c of b.compactions) c.settle(err);
+      this.log.error({ err }, 'mvcc batch write failed; the store must be reopened');
+      throw err;
+    }
+    for (const id of b.unflushedIds) this.unflushed.delete(id);
+    this.markDurable(committed.revision);
+    for (const c of b.compactions) this.scheduleCompaction(c.revision, c.keep, c.settle);
+    for (const listener of this.listeners) listener(committed);
+    return committed;
+  }
+
+  /** Convenience: runs fn in its own batch and commits it, even when fn throws (then rethrows). */
+  async writeBatch<T>(fn: (store: this) => T, meta?: CommitMeta): Promise<T> {
+    this.beginBatch();
+    let result: T;
+    try {
+      result = fn(this);
+    } catch (err) {
+      await this.commitBatch(meta);
+      throw err;
+    }
+    await this.commitBatch(meta);
+    return result;
+  }
+
+  private enqueueWrite(ops: DbOp[]): Promise<void> {
+    const write = this.writeChain.then(() => this.db.batch(ops));
+    this.writeChain = write.catch(() => undefined);
+    return write;
+  }
+
+  private markDurable(revision: number): void {
+    this.durableRev = Math.max(this.durableRev, revision);
+    const ready = this.durableWaiters.filter((w) => w.revision <= this.durableRev);
+    this.durableWaiters = this.durableWaiters.filter((w) => w.revision > this.durableRev);
+    for (const w of ready) w.resolve();
+  }
+
+  private waitDurable(revision: number): Promise<void> {
+    if (revision <= this.durableRev) return Promise.resolve();
+    return new Promise((resolve) => this.durableWaiters.push({ revision, resolve }));
+  }
+
+  private assertUsable(): void {
+    assert(!this.closed, 'mvcc store is closed');
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private openBatch(): OpenBatch {
+    this.assertUsable();
+    assert(this.batch !== undefined, 'write outside a batch: call beginBatch first');
+    return this.batch;
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------------------
+
+  range(req: RangeRequest): RangeResponse {
+    this.assertUsable();
+    return this.rangeAt(req, this.currentRev);
+  }
+
+  /** A range as seen by a request whose own latest revision is `latest` (inside a txn: the txn's writes). */
+  private rangeAt(req: RangeRequest, latest: number): RangeResponse {
+    checkRangeRequest(req);
+    const rev = this.readRevision(req.revision ?? 0, latest);
+    const all = needsAllKeys(req);
+    const fetchMax = !all && (req.limit ?? 0) > 0 ? req.limit! + 1 : Infinity;
+    let count = 0;
+    const fetched: KeyValue[] = [];
+    for (const { ki, hit } of this.index.range(toKeyRange(req.key, req.rangeEnd), rev)) {
+      count++;
+      if (!req.countOnly && fetched.length < fetchMax) fetched.push(this.valueAt(ki, hit));
+    }
+    if (req.countOnly) return { header: { revision: latest }, kvs: [], more: false, count };
+    const { kvs, more } = finishRange(req, fetched);
+    return { header: { revision: latest }, kvs, more, count };
+  }
+
+  private readRevision(requested: number, latest: number): number {
+    if (requested <= 0) return latest;
+    if (requested > latest) throw errFutureRev({ requested, latest });
+    if (requested < this.compactedRev) throw errCompacted({ requested, compacted: this.compactedRev });
+    return requested;
+  }
+
+  /** The key-value at an index hit: resident when latest, else staged, else on disk. */
+  private valueAt(ki: KeyIndex, hit: IndexHit): KeyValue {
+    if (ki.current !== undefined && compareRevision(hit.modified, ki.modified) === 0) return ki.current;
+    const staged = this.unflushed.get(revisionId(hit.modified));
+    if (staged !== undefined) return staged;
+    const raw = this.db.getSync(dbRevisionKey(hit.modified));
+    assert(raw !== undefined, () => `indexed revision ${hit.modified.main}.${hit.modified.sub} missing on disk`);
+    return decodeKeyValue(raw);
+  }
+
+  /** Keys currently attached to a lease, in key order. */
+  keysForLease(lease: bigint): Buffer[] {
+    const keys = [...(this.leaseKeys.get(lease) ?? [])].map((k) => Buffer.from(k, 'latin1'));
+    return keys.sort(Buffer.compare);
+  }
+
+  /** Leases that have keys attached (to rebuild a lessor's attachments after a restart). */
+  attachedLeases(): bigint[] {
+    return [...this.leaseKeys.keys()];
+  }
+
+  // ---- writes ------------------------------------------------------------------------------------------------
+
+  put(req: PutRequest): PutResponse {
+    const batch = this.openBatch();
+    checkPutRequest(req);
+    if (req.lease) this.checkLease(req.lease);
+    const w = this.beginWrite();
+    const resp = this.applyPut(w, req);
+    this.endWrite(batch, w);
+    return resp;
+  }
+
+  deleteRange(req: DeleteRangeRequest): DeleteRangeResponse {
+    const batch = this.openBatch();
+    checkDeleteRequest(req);
+    const w = this.beginWrite();
+    const resp = this.applyDeleteRange(w, req);
+    this.endWrite(batch, w);
+    return resp;
+  }
+
+  /** A txn without puts or deletes anywhere may run outside a batch (etcd serves those on the read path). */
+  txn(req: TxnRequest): TxnResponse {
+    this.assertUsable();
+    checkTxnRequest(req, this.maxTxnOps);
+    const batch = isReadOnlyTxn(req) && this.batch === undefined ? undefined : this.openBatch();
+    const beginRev = this.currentRev;
+    const plan = this.planTxn(req, beginRev);
+    this.checkPlannedPuts(req, plan, beginRev);
+    this.checkPlannedRanges(req, plan, beginRev);
+    const w = this.beginWrite();
+    const resp = this.applyTxnOps(w, req, plan);
+    if (batch !== undefined) this.endWrite(batch, w);
+    else assert(w.changes === 0, 'read-only txn wrote');
+    resp.header.revision = this.currentRev;
+    return resp;
+  }
+
+  /** Deletes every key attached to the lease in one revision (lease revoke). */
+  deleteByLease(lease: bigint): DeleteRangeResponse {
+    const batch = this.openBatch();
+    const w = this.beginWrite();
+    const prevKvs: KeyValue[] = [];
+    for (const key of this.keysForLease(lease)) {
+      const ki = this.index.keyIndex(key);
+      assert(ki?.live && ki.current?.lease === lease, 'lease attachment out of sync with the index');
+      prevKvs.push(ki.current);
+      this.writeDelete(w, ki);
+    }
+    this.endWrite(batch, w);
+    return { header: { revision: this.currentRev }, deleted: prevKvs.length, prevKvs };
+  }
+
+  compact(req: CompactionRequest): CompactionResult {
+    const batch = this.openBatch();
+    const revision = req.revision;
+    if (revision <= this.compactedRev) throw errCompacted({ requested: revision, compacted: this.compactedRev });
+    if (revision > this.currentRev) throw errFutureRev({ requested: revision, latest: this.currentRev });
+    this.compactedRev = revision;
+    const keep = this.index.compact(revision);
+    batch.ops.push({ type: 'put', key: META_SCHEDULED_COMPACT, value: uint64Buffer(revision) });
+    let settle!: (err?: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    done.catch(() => undefined); // callers that do not wait must not see an unhandled rejection
+    batch.compactions.push({ revision, keep, settle });
+    return { response: { header: { revision: this.currentRev } }, done };
+  }
+
+  private checkLease(lease: bigint): void {
+    if (this.options.leaseExists && !this.options.leaseExists(lease)) throw errLeaseNotFound(lease);
+  }
+
+  private beginWrite(): WriteTxn {
+    return { beginRev: this.currentRev, changes: 0, events: [] };
+  }
+
+  private endWrite(batch: OpenBatch, w: WriteTxn): void {
+    if (w.changes === 0) return;
+    this.currentRev = w.beginRev + 1;
+    for (const e of w.events) batch.events.push(e);
+  }
+
+  /** The latest revision as the write in progress sees it. */
+  private static seenRev(w: WriteTxn): number {
+    return w.changes > 0 ? w.beginRev + 1 : w.beginRev;
+  }
+
+  private applyPut(w: WriteTxn, req: PutRequest): PutResponse {
+    const ki = this.index.keyIndex(req.key);
+    const prev = ki?.live ? ki.current : undefined;
+    if ((req.ignoreValue || req.ignoreLease) && prev === undefined) throw errKeyNotFound();
+    const value = req.ignoreValue ? prev!.value : Buffer.from(req.value ?? EMPTY);
+    const lease = req.ignoreLease ? prev!.lease : (req.lease ?? 0n);
+    const key = ki?.key ?? Buffer.from(req.key);
+    this.writePut(w, key, value, lease, prev);
+    return req.prevKv && prev !== undefined ? { header: { revision: w.beginRev + 1 }, prevKv: prev } : { header: { revision: w.beginRev + 1 } };
+  }
+
+  private applyDeleteRange(w: WriteTxn, req: DeleteRangeRequest): DeleteRangeResponse {
+    const range = toKeyRange(req.key, req.rangeEnd);
+    const targets = [...this.index.range(range, MvccStore.seenRev(w))].map((x) => x.ki);
+    const prevKvs: KeyValue[] = [];
+    for (const ki of targets) {
+      if (req.prevKv) prevKvs.push(ki.current!);
+      this.writeDelete(w, ki);
+    }
+    return { header: { revision: MvccStore.seenRev(w) }, deleted: targets.length, prevKvs };
+  }
+
+  private writePut(w: WriteTxn, key: Buffer, value: Buffer, lease: bigint, prev: KeyValue | undefined): void {
+    const rev: Revision = { main: w.beginRev + 1, sub: w.changes++ };
+    const kv: KeyValue = {
+      key,
+      value,
+      createRevision: prev ? prev.createRevision : rev.main,
+      modRevision: rev.main,
+      version: prev ? prev.version + 1 : 1,
+      lease,
+    };
+    const ki = this.index.put(key, rev);
+    ki.current = kv;
+    this.stage(rev, false, kv);
+    if (prev !== undefined && prev.lease !== 0n) this.detach(prev.lease, key);
+    if (lease !== 0n) this.attach(lease, key);
+    w.events.push(prev !== undefined ? { type: EventType.Put, kv, prevKv: prev } : { type: EventType.Put, kv });
+  }
+
+  private writeDelete(w: WriteTxn, ki: KeyIndex): void {
+    const prev = ki.current;
+    assert(prev !== undefined, 'delete of a key without a resident value');
+    const rev: Revision = { main: w.beginRev + 1, sub: w.changes++ };
+    ki.tombstone(rev);
+    ki.current = undefined;
+    this.stage(rev, true, tombstoneRecord(ki.key));
+    if (prev.lease !== 0n) this.detach(prev.lease, ki.key);
+    const kv: KeyValue = { ...tombstoneRecord(ki.key), modRevision: rev.main };
+    w.events.push({ type: EventType.Delete, kv, prevKv: prev });
+  }
+
+  private stage(rev: Revision, tombstone: boolean, kv: KeyValue): void {
+    const batch = this.batch!;
+    batch.ops.push({ type: 'put', key: dbRevisionKey(rev, tombstone), value: encodeKeyValue(kv) });
+    if (!tombstone) {
+      const id = revisionId(rev);
+      this.unflushed.set(id, kv);
+      batch.unflushedIds.push(id);
+    }
+  }
+
+  private attach(lease: bigint, key: Buffer): void {
+    let keys = this.leaseKeys.get(lease);
+    if (keys === undefined) this.leaseKeys.set(lease, (keys = new Set()));
+    keys.add(key.toString('latin1'));
+  }
+
+  private detach(lease: bigint, key: Buffer): void {
+    const keys = this.leaseKeys.get(lease);
+    keys?.delete(key.toString('latin1'));
+    if (keys?.size === 0) this.leaseKeys.delete(lease);
+  }
+
+  // ---- txn ---------------------------------------------------------------------------------------------------
+
+  /** Every compare of the txn and of the nested txns it will run, all against the state before the txn. */
+  private planTxn(req: TxnRequest, rev: number): TxnPlan {
+    const succeeded = (req.compare ?? []).every((c) => this.compareHolds(c, rev));
+    const ops = (succeeded ? req.success : req.failure) ?? [];
+    const nested = ops.flatMap((op) => ('requestTxn' in op ? [this.planTxn(op.requestTxn, rev)] : []));
+    return { succeeded, nested };
+  }
+
+  private compareHolds(c: Compare, rev: number): boolean {
+    const range = toKeyRange(c.key, c.rangeEnd);
+    let any = false;
+    for (const { ki, hit } of this.index.range(range, rev)) {
+      any = true;
+      if (!compareKeyValue(c, this.valueAt(ki, hit))) return false;
+    }
+    return any || (c.target !== CompareTarget.Value && compareKeyValue(c, ABSENT_KV));
+  }
+
+  private *plannedOps(req: TxnRequest, plan: TxnPlan): IterableIterator<RequestOp> {
+    const ops = (plan.succeeded ? req.success : req.failure) ?? [];
+    let n = 0;
+    for (const op of ops) {
+      if ('requestTxn' in op) yield* this.plannedOps(op.requestTxn, plan.nested[n++]);
+      else yield op;
+    }
+  }
+
+  private checkPlannedPuts(req: TxnRequest, plan: TxnPlan, beginRev: number): void {
+    for (const op of this.plannedOps(req, plan)) {
+      if (!('requestPut' in op)) continue;
+      const put = op.requestPut;
+      if ((put.ignoreValue || put.ignoreLease) && this.index.get(put.key, beginRev) === undefined) throw errKeyNotFound();
+      if (put.lease) this.checkLease(put.lease);
+    }
+  }
+
+  private checkPlannedRanges(req: TxnRequest, plan: TxnPlan, beginRev: number): void {
+    for (const op of this.plannedOps(req, plan)) {
+      if ('requestRange' in op) this.readRevision(op.requestRange.revision ?? 0, beginRev);
+    }
+  }
+
+  private applyTxnOps(w: WriteTxn, req: TxnRequest, plan: TxnPlan): TxnResponse {
+    const ops = (plan.succeeded ? req.success : req.failure) ?? [];
+    const responses: ResponseOp[] = [];
+    let n = 0;
+    for (const op of ops) {
+      if ('requestRange' in op) responses.push({ responseRange: this.rangeAt(op.requestRange, MvccStore.seenRev(w)) });
+      else if ('requestPut' in op) responses.push({ responsePut: this.applyPut(w, op.requestPut) });
+      else if ('requestDeleteRange' in op) responses.push({ responseDeleteRange: this.applyDeleteRange(w, op.requestDeleteRange) });
+      else responses.push({ responseTxn: this.applyTxnOps(w, op.requestTxn, plan.nested[n++]) });
+    }
+    return { header: { revision: MvccStore.seenRev(w) }, succeeded: plan.succeeded, responses };
+  }
+
+  // ---- history for watchers ------------------------------------------------------------------------------------
+
+  /**
+   * Events with revisions from startRev up to the durable revision, in revision order, for keys in the range
+   * (etcd range_end conventions). Stops after `limit` events but always finishes a revision; resume at
+   * nextRevision. Newer events arrive through onCommitted. Like etcd's watch, startRev below the compacted
+   * revision is ErrCompacted (startRev equal to it is served, without deletions compacted at that revision).
+   */
+  async eventsSince(
+    startRev: number,
+    keys: { key: Buffer; rangeEnd?: Buffer },
+    limit = Infinity,
+  ): Promise<{ events: Event[]; nextRevision: number }> {
+    this.assertUsable();
+    assert(startRev >= 1 && limit >= 1, 'eventsSince needs startRev >= 1 and limit >= 1');
+    if (startRev < this.compactedRev) throw errCompacted({ requested: startRev, compacted: this.compactedRev });
+    const range = toKeyRange(keys.key, keys.rangeEnd);
+    const endRev = this.durableRev;
+    const epoch = this.epoch;
+    const events: Event[] = [];
+    let lastMain = 0;
+    const it = this.db.iterator({ gte: dbRevisionKey({ main: startRev, sub: 0 }), lt: dbRevisionKey({ main: endRev + 1, sub: 0 }) });
+    try {
+      while (true) {
+        const entries = await it.nextv(256);
+        assert(epoch === this.epoch, 'store restored during eventsSince');
+        if (startRev < this.compactedRev) throw errCompacted({ requested: startRev, compacted: this.compactedRev });
+        if (entries.length === 0) break;
+        for (const [k, v] of entries) {
+          const { rev, tombstone } = decodeRevision(k.subarray(1));
+          if (events.length >= limit && rev.main !== lastMain) return { events, nextRevision: lastMain + 1 };
+          // Deletions at the compacted revision may or may not be physically gone yet: never serve them.
+          if (tombstone && rev.main <= this.compactedRev) continue;
+          const kv = decodeKeyValue(v);
+          if (!rangeContains(range, kv.key)) continue;
+          events.push(this.historicalEvent(rev, tombstone, kv));
+          lastMain = rev.main;
+        }
+      }
+    } finally {
+      await it.close();
+    }
+    return { events, nextRevision: endRev + 1 };
+  }
+
+  private historicalEvent(rev: Revision, tombstone: boolean, record: KeyValue): Event {
+    const ki = this.index.keyIndex(record.key);
+    // At the compacted revision itself the previous state may be gone, as in etcd.
+    const prevHit = rev.main > this.compactedRev ? ki?.get(rev.main - 1) : undefined;
+    const prevKv = ki !== undefined && prevHit !== undefined ? this.valueAt(ki, prevHit) : undefined;
+    const kv = tombstone ? { ...record, modRevision: rev.main } : record;
+    const type = tombstone ? EventType.Delete : EventType.Put;
+    return prevKv !== undefined ? { type, kv, prevKv } : { type, kv };
+  }
+
+  // ---- compaction --------------------------------------------------------------------------------------------
+
+  private scheduleCompaction(revision: number, keep: Set<string>, settle: (err?: unknown) => void): void {
+    const epoch = this.epoch;
+    this.compactionChain = this.compactionChain.then(async () => {
+      try {
+        const finished = await this.compactDisk(revision, keep, epoch);
+        settle(finished ? undefined : new Error('mvcc store closed or restored before the compaction finished'));
+      } catch (err) {
+        this.log.error({ err, revision }, 'mvcc physical compaction failed');
+        settle(err);
+      }
+    });
+  }
+
+  /** Deletes the records at or below revision that the index no longer needs, in bounded batches. */
+  private async compactDisk(revision: number, keep: Set<string>, epoch: number): Promise<boolean> {
+    const chunk = this.options.compactionBatchSize ?? 1000;
+    let deleted = 0;
+    let pending: DbOp[] = [];
+    const it = this.db.keys({ gte: Buffer.from([KEY_PREFIX]), lt: dbRevisionKey({ main: revision + 1, sub: 0 }) });
+    try {
+      while (true) {
+        const keys = await it.nextv(chunk);
+        if (epoch !== this.epoch) return false;
+        if (keys.length === 0) break;
+        for (const k of keys) {
+          if (!keep.has(revisionId(decodeRevision(k.subarray(1)).rev))) pending.push({ type: 'del', key: k });
+        }
+        if (pending.length >= chunk) {
+          deleted += pending.length;
+          await this.enqueueWrite(pending);
+          pending = [];
+          if (epoch !== this.epoch) return false;
+        }
+      }
+    } finally {
+      await it.close();
+    }
+    deleted += pending.length;
+    pending.push({ type: 'put', key: META_FINISHED_COMPACT, value: uint64Buffer(revision) });
+    await this.enqueueWrite(pending);
+    this.log.info({ revision, deleted }, 'mvcc compaction finished');
+    return true;
+  }
+
+  // ---- hashes and snapshots ----------------------------------------------------------------------------------
+
+  /** CRC-32C over every record of the database (all prefixes), in key order. */
+  async hash(): Promise<HashResult> {
+    this.assertUsable();
+    await this.writeChain;
+    const revision = this.durableRev;
+    const crc = new Crc32c();
+    for await (const [k, v] of this.db.iterator()) crc.updateFramed(k).updateFramed(v);
+    return { hash: crc.digest(), revision };
+  }
+
+  /**
+   * CRC-32C over the (revision key, record) pairs with main revision in (compactRevision, revision], in
+   * revision order, each framed by its length. Members with the same history and compaction agree,
+   * whatever their physical compaction progress. revision <= 0: the latest.
+   */
+  async hashKV(revision = 0): Promise<HashKvResult> {
+    this.assertUsable();
+    if (revision > 0 && revision <= this.compactedRev) throw errCompacted({ requested: revision, compacted: this.compactedRev });
+    if (revision > this.currentRev) throw errFutureRev({ requested: revision, latest: this.currentRev });
+    const upTo = revision > 0 ? revision : this.currentRev;
+    await this.waitDurable(upTo);
+    const compactRevision = this.compactedRev;
+    if (upTo <= compactRevision) throw errCompacted({ requested: upTo, compacted: compactRevision });
+    const crc = new Crc32c();
+    const it = this.db.iterator({
+      gte: dbRevisionKey({ main: compactRevision + 1, sub: 0 }),
+      lt: dbRevisionKey({ main: upTo + 1, sub: 0 }),
+    });
+    for await (const [k, v] of it) crc.updateFramed(k.subarray(1)).updateFramed(v);
+    return { hash: crc.digest(), compactRevision, revision: this.currentRev };
+  }
+
+  /** Every record of the database in key order, from one consistent view. Waits for pending writes first. */
+  async *snapshotEntries(): AsyncGenerator<[Buffer, Buffer]> {
+    this.assertUsable();
+    await this.writeChain;
+    for await (const entry of this.db.iterator()) yield entry;
+  }
+
+  /** snapshotEntries as one self-checking buffer (see snapshot-format.ts). */
+  async snapshotData(): Promise<Buffer> {
+    return encodeSnapshot(this.snapshotEntries());
+  }
+
+  /** Replaces the whole database with a snapshot (snapshotData bytes or snapshotEntries) and reloads. */
+  async restoreFrom(source: Buffer | AsyncIterable<[Buffer, Buffer]>): Promise<void> {
+    this.assertUsable();
+    assert(this.batch === undefined, 'restore with a batch open');
+    const entries = Buffer.isBuffer(source) ? decodeSnapshot(source) : source; // validated before anything is cleared
+    this.epoch++;
+    await this.compactionChain;
+    await this.writeChain;
+    await this.db.clear();
+    let chunk: DbOp[] = [];
+    for await (const [key, value] of entries) {
+      chunk.push({ type: 'put', key, value });
+      if (chunk.length >= RESTORE_CHUNK) {
+        await this.db.batch(chunk);
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) await this.db.batch(chunk);
+    await this.load();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    assert(this.batch === undefined, 'close with a batch open');
+    this.epoch++; // an unfinished compaction resumes on the next open
+    await this.compactionChain;
+    await this.writeChain;
+    this.closed = true;
+    if (this.ownsDb) await this.db.close();
+  }
+
+  // ---- loading -----------------------------------------------------------------------------------------------
+
+  private async load(): Promise<void> {
+    this.index.clear();
+    this.leaseKeys.clear();
+    this.unflushed.clear();
+    const meta = async (key: Buffer) => {
+      const v = await this.db.get(key);
+      return v === undefined ? 0 : readUint64(v, 0);
+    };
+    this.appliedIndex = await meta(META_CONSISTENT_INDEX);
+    const scheduled = await meta(META_SCHEDULED_COMPACT);
+    const finished = await meta(META_FINISHED_COMPACT);
+    let lastMain = 0;
+    const it = this.db.iterator({ gte: Buffer.from([KEY_PREFIX]), lt: Buffer.from([KEY_PREFIX + 1]) });
+    for await (const [k, v] of it) {
+      const { rev, tombstone } = decodeRevision(k.subarray(1));
+      const kv = decodeKeyValue(v);
+      const ki = this.index.restoreRecord(kv.key, rev, tombstone, { main: kv.createRevision, sub: 0 }, kv.version);
+      if (ki !== undefined) ki.current = tombstone ? undefined : kv;
+      lastMain = rev.main;
+    }
+    for (const ki of this.index.keyIndexes({ key: EMPTY, end: null })) {
+      if (ki.current !== undefined && ki.current.lease !== 0n) this.attach(ki.current.lease, ki.key);
+    }
+    this.compactedRev = Math.max(scheduled, finished);
+    this.currentRev = Math.max(1, lastMain, this.compactedRev);
+    this.durableRev = this.currentRev;
+    if (scheduled > finished) {
+      const keep = this.index.compact(scheduled);
+      this.log.info({ revision: scheduled, finished }, 'mvcc resuming an interrupted compaction');
+      this.scheduleCompaction(scheduled, keep, () => undefined);
+    }
+    this.log.info(
+      { revision: this.currentRev, compactRevision: this.compactedRev, keys: this.index.size, consistentIndex: this.appliedIndex },
+      'mvcc store loaded',
+    );
+  }
+}
+
+function isReadOnlyTxn(req: TxnRequest): boolean {
+  const readOnly = (ops: RequestOp[] | undefined) =>
+    (ops ?? []).every((op) => 'requestRange' in op || ('requestTxn' in op && isReadOnlyTxn(op.requestTxn)));
+  return readOnly(req.success) && readOnly(req.failure);
+}
+

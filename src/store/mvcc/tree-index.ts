@@ -1,0 +1,102 @@
+// The ordered in-memory index from user key to KeyIndex. Range reads walk it in key order; the values live on
+// disk (history) or in KeyIndex.current (latest).
+
+import * as sortedBtree from 'sorted-btree';
+import { KeyIndex, type IndexHit } from './key-index.ts';
+import type { Revision } from './revision.ts';
+import type { KeyRange } from './types.ts';
+
+// sorted-btree is CommonJS with a default export: Node's ESM loader wraps it once more than bundlers do.
+type BTreeClass<K, V> = sortedBtree.default<K, V>;
+type BTreeCtor = typeof sortedBtree.default.default;
+const interop = sortedBtree as unknown as { default: BTreeCtor | { default: BTreeCtor } };
+const BTree: BTreeCtor = typeof interop.default === 'function' ? interop.default : interop.default.default;
+
+export class TreeIndex {
+  private readonly tree: BTreeClass<Buffer, KeyIndex> = new BTree<Buffer, KeyIndex>(undefined, Buffer.compare);
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  keyIndex(key: Buffer): KeyIndex | undefined {
+    return this.tree.get(key);
+  }
+
+  private ensure(key: Buffer): KeyIndex {
+    let ki = this.tree.get(key);
+    if (ki === undefined) {
+      ki = new KeyIndex(key);
+      this.tree.set(key, ki);
+    }
+    return ki;
+  }
+
+  put(key: Buffer, rev: Revision): KeyIndex {
+    const ki = this.ensure(key);
+    ki.put(rev);
+    return ki;
+  }
+
+  tombstone(key: Buffer, rev: Revision): KeyIndex {
+    const ki = this.ensure(key);
+    ki.tombstone(rev);
+    return ki;
+  }
+
+  /** Rebuilds from one on-disk record (oldest first); a tombstone for an unknown key is compacted history. */
+  restoreRecord(key: Buffer, rev: Revision, tombstone: boolean, created: Revision, version: number): KeyIndex | undefined {
+    const ki = this.tree.get(key);
+    if (ki === undefined || !ki.live) {
+      if (tombstone) return ki;
+      const fresh = ki ?? this.ensure(key);
+      if (fresh.isEmpty()) fresh.restore(created, rev, version);
+      else fresh.put(rev);
+      return fresh;
+    }
+    if (tombstone) ki.tombstone(rev);
+    else ki.put(rev);
+    return ki;
+  }
+
+  get(key: Buffer, atRev: number): IndexHit | undefined {
+    return this.tree.get(key)?.get(atRev);
+  }
+
+  /** Key indexes in [range.key, range.end) in key order (end undefined: the one key; null: unbounded). */
+  *keyIndexes(range: KeyRange): IterableIterator<KeyIndex> {
+    if (range.end === undefined) {
+      const ki = this.tree.get(range.key);
+      if (ki !== undefined) yield ki;
+      return;
+    }
+    const end = range.end;
+    for (const [k, ki] of this.tree.entries(range.key)) {
+      if (end !== null && Buffer.compare(k, end) >= 0) return;
+      yield ki;
+    }
+  }
+
+  /** Keys existing at atRev in the range, in key order, with their index facts. */
+  *range(range: KeyRange, atRev: number): IterableIterator<{ ki: KeyIndex; hit: IndexHit }> {
+    for (const ki of this.keyIndexes(range)) {
+      const hit = ki.get(atRev);
+      if (hit !== undefined) yield { ki, hit };
+    }
+  }
+
+  /** Compacts every key at atRev; returns the ids of the revisions at or below atRev that must stay on disk. */
+  compact(atRev: number): Set<string> {
+    const keep = new Set<string>();
+    const emptied: Buffer[] = [];
+    for (const [k, ki] of this.tree.entries()) {
+      if (ki.compact(atRev, keep)) emptied.push(k);
+    }
+    for (const k of emptied) this.tree.delete(k);
+    return keep;
+  }
+
+  clear(): void {
+    this.tree.clear();
+  }
+}
