@@ -41,7 +41,10 @@ export interface LogStorage extends ReadableLog {
    * `index` to be discarded. Entries after it stay.
    */
   createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot>;
-  /** Discards entries before `index` (keeping index and after). */
+  /**
+   * Discards entries up to and including `index`: entry `index` becomes the dummy that keeps its term
+   * readable, so afterwards term(index) works and firstIndex() is index + 1 (etcd's semantics).
+   */
   compact(index: number): Promise<void>;
   close(): Promise<void>;
 }
