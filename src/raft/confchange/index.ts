@@ -1,0 +1,3 @@
+// Membership changes: computing and validating the next configuration.
+export { Changer, checkInvariants, type ChangeResult } from './changer.ts';
+export { restoreConfig, type RestoreOptions } from './restore.ts';

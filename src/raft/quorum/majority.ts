@@ -1,0 +1,51 @@
+// A majority configuration: a set of voters, any strict majority of which decides.
+import type { NodeId } from '../types.ts';
+
+export type MajorityConfig = ReadonlySet<NodeId>;
+
+export enum VoteResult {
+  Pending = 'VotePending',
+  Lost = 'VoteLost',
+  Won = 'VoteWon',
+}
+
+/** Returns the acknowledged index of a voter, or undefined when it has acknowledged nothing yet. */
+export type AckedIndexer = (id: NodeId) => number | undefined;
+
+/**
+ * The highest index acknowledged by a majority. An empty configuration returns Infinity, so that in a joint
+ * configuration an empty half never holds the other back.
+ */
+export function majorityCommittedIndex(voters: MajorityConfig, acked: AckedIndexer): number {
+  const n = voters.size;
+  if (n === 0) return Infinity;
+  const indexes: number[] = [];
+  for (const id of voters) indexes.push(acked(id) ?? 0);
+  indexes.sort((a, b) => b - a);
+  // With indexes sorted descending, the (n/2+1)-th largest is held by a majority.
+  return indexes[Math.floor(n / 2)];
+}
+
+/** Outcome of an election given the votes so far (true = granted); missing voters are still pending. */
+export function majorityVoteResult(voters: MajorityConfig, votes: ReadonlyMap<NodeId, boolean>): VoteResult {
+  if (voters.size === 0) return VoteResult.Won;
+  let granted = 0;
+  let missing = 0;
+  for (const id of voters) {
+    const v = votes.get(id);
+    if (v === undefined) missing++;
+    else if (v) granted++;
+  }
+  const quorum = Math.floor(voters.size / 2) + 1;
+  if (granted >= quorum) return VoteResult.Won;
+  if (granted + missing >= quorum) return VoteResult.Pending;
+  return VoteResult.Lost;
+}
+
+export function sortedIds(ids: Iterable<NodeId>): NodeId[] {
+  return [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export function describeMajority(voters: MajorityConfig): string {
+  return `(${sortedIds(voters).join(' ')})`;
+}
