@@ -47,6 +47,12 @@ export interface Config {
   readOnlyOption?: ReadOnlyOption;
   /** Followers drop proposals instead of forwarding them to the leader. */
   disableProposalForwarding?: boolean;
+  /**
+   * Tell followers about a new commit index once per Ready (when ready() is called) instead of with an extra
+   * MsgApp on every acknowledgement that advances it. Under load this halves the leader's messages; followers
+   * learn the commit index at the leader's next Ready. Off by default (etcd's behaviour).
+   */
+  deferCommitBroadcast?: boolean;
   /** Source of the randomized election timeout: seeded in the simulator. */
   rng: Rng;
   logger?: RaftLogger;
@@ -80,6 +86,7 @@ export function resolveConfig(c: Config): ResolvedConfig {
     preVote: c.preVote ?? true,
     readOnlyOption,
     disableProposalForwarding: c.disableProposalForwarding ?? false,
+    deferCommitBroadcast: c.deferCommitBroadcast ?? false,
     rng: c.rng,
     logger: c.logger ?? silentLogger,
     unsafe: c.unsafe ?? {},

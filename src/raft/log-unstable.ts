@@ -39,6 +39,10 @@ export class UnstableLog {
     return this.entries[i - this.offset].term;
   }
 
+  hasNextEntries(): boolean {
+    return this.offsetInProgress < this.offset + this.entries.length;
+  }
+
   /** Entries not yet handed to the driver. */
   nextEntries(): Entry[] {
     const start = this.offsetInProgress - this.offset;
@@ -88,7 +92,7 @@ export class UnstableLog {
     if (ents.length === 0) return;
     const from = ents[0].index;
     if (from === this.offset + this.entries.length) {
-      this.entries = this.entries.concat(ents);
+      for (const e of ents) this.entries.push(e);
     } else if (from <= this.offset) {
       // Replaces everything here; the storage's entries from `from` on are superseded too.
       this.offset = from;

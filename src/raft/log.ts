@@ -44,30 +44,35 @@ export class RaftLog {
 
   /** Term of entry i; i may be firstIndex()-1. Throws RaftError Compacted or Unavailable outside the log. */
   term(i: number): number {
+    const t = this.maybeTerm(i);
+    if (t !== undefined) return t;
+    throw i > this.lastIndex() ? errUnavailable() : errCompacted();
+  }
+
+  /**
+   * Term of entry i, or undefined outside [firstIndex()-1, lastIndex()]. The hot paths use this: building a
+   * RaftError (with its stack trace) for every new entry of every append would dominate the cost.
+   */
+  maybeTerm(i: number): number | undefined {
     const u = this.unstable.maybeTerm(i);
     if (u !== undefined) return u;
-    if (i < this.firstIndex() - 1) throw errCompacted();
-    if (i > this.lastIndex()) throw errUnavailable();
-    return this.storage.term(i);
+    if (i < this.firstIndex() - 1 || i > this.lastIndex()) return undefined;
+    try {
+      return this.storage.term(i);
+    } catch (e) {
+      // The storage compacted concurrently (or holds less than it claims): treat as outside the log.
+      if (e instanceof RaftError) return undefined;
+      throw e;
+    }
   }
 
   /** The term at i, or 0 when i is outside the log. */
   termOrZero(i: number): number {
-    try {
-      return this.term(i);
-    } catch (e) {
-      if (e instanceof RaftError) return 0;
-      throw e;
-    }
+    return this.maybeTerm(i) ?? 0;
   }
 
   matchTerm(i: number, term: number): boolean {
-    try {
-      return this.term(i) === term;
-    } catch (e) {
-      if (e instanceof RaftError) return false;
-      throw e;
-    }
+    return this.maybeTerm(i) === term;
   }
 
   /** A candidate's log (lastIndex, lastTerm) is at least as up to date as ours (Raft §5.4.1). */
@@ -122,13 +127,8 @@ export class RaftLog {
   findConflictByTerm(index: number, term: number): { index: number; term: number } {
     if (index > this.lastIndex()) return { index, term: 0 };
     for (;;) {
-      let t: number;
-      try {
-        t = this.term(index);
-      } catch (e) {
-        if (e instanceof RaftError) return { index, term: 0 };
-        throw e;
-      }
+      const t = this.maybeTerm(index);
+      if (t === undefined) return { index, term: 0 };
       if (t <= term) return { index, term: t };
       index--;
     }
@@ -170,6 +170,10 @@ export class RaftLog {
 
   hasNextOrInProgressSnapshot(): boolean {
     return this.unstable.snapshot !== undefined;
+  }
+
+  hasNextUnstableEntries(): boolean {
+    return this.unstable.hasNextEntries();
   }
 
   nextUnstableEntries(): Entry[] {

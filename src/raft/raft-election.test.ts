@@ -4,7 +4,7 @@ import { SeededRng } from './rng.ts';
 import { MemoryStorage } from './storage/memory-storage.ts';
 import { initialConfState } from './bootstrap.ts';
 import { TestCluster } from './testing/harness.ts';
-import { MessageType, StateType } from './types.ts';
+import { message, MessageType, StateType } from './types.ts';
 
 const term = (c: TestCluster, id: bigint) => c.get(id).node.basicStatus().hardState.term;
 const state = (c: TestCluster, id: bigint) => c.get(id).node.basicStatus().softState.raftState;
@@ -93,6 +93,17 @@ describe('elections', () => {
       [1n, false],
       [3n, true],
     ]);
+  });
+
+  it('a learner asked for its vote answers (the candidate may know it as a voter already, etcd#10998)', () => {
+    const c = new TestCluster([1n, 2n], { preVote: false, checkQuorum: false }, [3n]);
+    c.get(3n).node.step(message({ type: MessageType.Vote, from: 1n, to: 3n, term: 1, index: 1, logTerm: 1 }));
+    c.processReady(3n);
+    expect(c.queue.map((m) => [m.type, m.to, m.reject])).toEqual([[MessageType.VoteResp, 1n, false]]);
+    // But no candidate of the current config asks it.
+    c.queue = [];
+    c.elect(1n);
+    expect(c.sent.some((m) => m.type === MessageType.Vote && m.to === 3n)).toBe(false);
   });
 
   it('learners never campaign', () => {

@@ -213,3 +213,23 @@ describe('Ready', () => {
     expect(batches).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('deferCommitBroadcast', () => {
+  it('tells followers the commit index once per Ready instead of once per acknowledgement', () => {
+    const counts: number[] = [];
+    for (const defer of [false, true]) {
+      const c = new TestCluster([1n, 2n, 3n], { deferCommitBroadcast: defer });
+      c.elect(1n);
+      c.sent = [];
+      for (let i = 0; i < 40; i++) {
+        c.propose(1n, `p${i}`);
+        if (i % 10 === 0) c.stabilize();
+      }
+      c.stabilize();
+      for (const id of [1n, 2n, 3n]) expect(c.appliedData(id).length).toBe(40);
+      expect(c.status(2n).hardState.commit).toBe(c.status(1n).hardState.commit);
+      counts.push(c.sent.filter((m) => m.type === MessageType.App && m.entries.length === 0).length);
+    }
+    expect(counts[1]).toBeLessThan(counts[0] / 4);
+  });
+});

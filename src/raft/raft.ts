@@ -83,6 +83,8 @@ export class Raft {
   /** Payload bytes of entries appended as leader and not yet handed out as committed. */
   uncommittedSize = 0;
   readOnly: ReadOnly;
+  /** deferCommitBroadcast: the commit index moved since followers were last told. */
+  private commitBroadcastPending = false;
   /** ReadIndex requests waiting for the first commit of this leader's term. */
   private pendingReadIndexMessages: Message[] = [];
 
@@ -108,10 +110,17 @@ export class Raft {
     this.switchToConfig(restoreConfig(confState, this.restoreOptions(this.raftLog.lastIndex())));
     if (!isEmptyHardState(hardState)) this.loadState(hardState);
     if (this.cfg.applied > 0) {
-      if (this.cfg.applied > this.raftLog.committed) {
-        throw new Error(`raft config: applied ${this.cfg.applied} is beyond committed ${this.raftLog.committed}`);
+      const applied = this.cfg.applied;
+      if (applied > this.raftLog.lastIndex()) {
+        throw new Error(`raft config: applied ${applied} is beyond the log's last index ${this.raftLog.lastIndex()}`);
       }
-      this.raftLog.appliedTo(this.cfg.applied);
+      if (applied > this.raftLog.committed) {
+        // A commit-only hard state change is not fsynced (mustSync false), so after a crash the durable commit
+        // index may lag what the application durably applied. Everything applied was committed.
+        this.logger.info(`${this.id} commit index ${this.raftLog.committed} raised to the applied index ${applied}`);
+        this.raftLog.commitTo(applied);
+      }
+      this.raftLog.appliedTo(applied);
     }
     this.becomeFollower(this.term, NONE);
     this.logger.info(
@@ -234,8 +243,10 @@ export class Raft {
       pr.pendingSnapshot = 0;
       pr.recentActive = false;
       pr.msgAppFlowPaused = false;
+      pr.sentCommit = 0;
       pr.inflights.reset();
     }
+    this.commitBroadcastPending = false;
     this.pendingConfIndex = 0;
     this.uncommittedSize = 0;
     this.readOnly = new ReadOnly(this.cfg.readOnlyOption);
@@ -820,7 +831,8 @@ export class Raft {
     }
     if (this.maybeCommit()) {
       this.releasePendingReadIndexMessages();
-      this.bcastAppend();
+      if (this.cfg.deferCommitBroadcast) this.commitBroadcastPending = true;
+      else this.bcastAppend();
     } else if (m.from !== this.id && wasPaused) {
       this.sendAppend(m.from);
     }
@@ -899,6 +911,24 @@ export class Raft {
 
   // ---- replication ----
 
+  /**
+   * deferCommitBroadcast: tells every follower not yet told about the current commit index, with one MsgApp
+   * each (carrying new entries if there are any). Called by RawNode before it collects a Ready.
+   */
+  flushCommitBroadcast(): void {
+    if (!this.commitBroadcastPending) return;
+    this.commitBroadcastPending = false;
+    if (this.state !== StateType.Leader) return;
+    const committed = this.raftLog.committed;
+    this.trk.visit((id, pr) => {
+      if (id !== this.id && pr.sentCommit < committed) this.sendAppend(id);
+    });
+  }
+
+  hasPendingCommitBroadcast(): boolean {
+    return this.commitBroadcastPending;
+  }
+
   private bcastAppend(): void {
     this.trk.visit((id) => {
       if (id !== this.id) this.sendAppend(id);
@@ -938,6 +968,7 @@ export class Raft {
     this.send(
       message({ type: MessageType.App, to, index: prevIndex, logTerm: prevTerm, entries: ents, commit: this.raftLog.committed }),
     );
+    pr.sentCommit = Math.max(pr.sentCommit, this.raftLog.committed);
     pr.sentEntries(ents.length, ents.length > 0 ? ents[ents.length - 1].index : prevIndex, bytes);
     return true;
   }
@@ -973,6 +1004,7 @@ export class Raft {
     // Never tell a follower to commit beyond what it is known to hold.
     const commit = Math.min(pr.match, this.raftLog.committed);
     this.send(message({ type: MessageType.Heartbeat, to, commit, context: ctx }));
+    pr.sentCommit = Math.max(pr.sentCommit, commit);
   }
 
   private bcastHeartbeat(): void {

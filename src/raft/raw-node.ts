@@ -77,6 +77,22 @@ export class RawNode {
   }
 
   /**
+   * Proposes several entries at once: they are appended together and go to each follower in one MsgApp (within
+   * maxSizePerMsg), which is what a driver draining its proposal queue once per event-loop turn wants. All or
+   * nothing: throws like propose() and then appends none.
+   */
+  proposeBatch(datas: Uint8Array[]): void {
+    if (datas.length === 0) return;
+    this.raft.step(
+      message({
+        type: MessageType.Prop,
+        from: this.raft.id,
+        entries: datas.map((data) => ({ term: 0, index: 0, type: EntryType.Normal, data })),
+      }),
+    );
+  }
+
+  /**
    * Proposes a membership change. Besides the proposal errors, throws RaftError InvalidConfChange when this
    * leader refuses it now (another change pending, joint state mismatch, or an invalid change).
    */
@@ -134,11 +150,12 @@ export class RawNode {
   hasReady(): boolean {
     const r = this.raft;
     const log = r.raftLog;
+    if (r.hasPendingCommitBroadcast()) return true;
     if (!softStateEqual(r.softState(), this.prevSoftState)) return true;
     if (!hardStateEqual(r.hardState(), this.prevHardState)) return true;
     if (log.nextUnstableSnapshot() !== undefined) return true;
     if (r.msgs.length > 0 || r.msgsAfterAppend.length > 0) return true;
-    if (log.nextUnstableEntries().length > 0) return true;
+    if (log.hasNextUnstableEntries()) return true;
     if (log.hasNextCommittedEntries()) return true;
     return r.readStates.length > 0;
   }
@@ -146,6 +163,7 @@ export class RawNode {
   /** The next batch of work. Hand it fully, then call advance(). */
   ready(): Ready {
     const r = this.raft;
+    r.flushCommitBroadcast();
     const log = r.raftLog;
     const entries = log.nextUnstableEntries();
     const committedEntries = log.nextCommittedEntries(r.cfg.maxCommittedSizePerReady);

@@ -16,6 +16,8 @@ export class Progress {
   msgAppFlowPaused = false;
   inflights: Inflights;
   isLearner: boolean;
+  /** The highest commit index sent to this follower (in MsgApp or heartbeat) in the current term. */
+  sentCommit = 0;
 
   constructor(opts: { next: number; match?: number; maxInflight: number; maxInflightBytes?: number; isLearner?: boolean }) {
     this.next = opts.next;
@@ -30,6 +32,7 @@ export class Progress {
     p.pendingSnapshot = this.pendingSnapshot;
     p.recentActive = this.recentActive;
     p.msgAppFlowPaused = this.msgAppFlowPaused;
+    p.sentCommit = this.sentCommit;
     p.inflights = this.inflights.clone();
     return p;
   }
