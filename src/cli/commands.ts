@@ -9,6 +9,15 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  apiserver: { summary: 'run the Kubernetes API server over etcd', load: async () => import('./apiserver-command.ts') },
+  bench: {
+    summary: 'benchmarks: `bench kv` compares barque with etcd 3.4 on KV workloads',
+    load: async () => import('../../bench/kv/command.ts'),
+  },
+  etcd: {
+    summary: 'run an etcd-compatible store member (etcd 3.4 flags)',
+    load: async () => import('./etcd-command.ts'),
+  },
   version: {
     summary: 'print the version',
     load: async () => import('./version-command.ts'),

@@ -1,0 +1,75 @@
+// `barque etcd`: one store member with etcd's flags (see src/store/member/etcd-flags.ts). Exit codes as etcd: 2 for
+// a bad command line, 1 for a start-up failure; SIGTERM/SIGINT shut down cleanly.
+import { createLogger } from '../common/logger.ts';
+import { EtcdFlagError, etcdUsage, InitialClusterError, parseEtcdFlags, type EtcdConfig } from '../store/member/index.ts';
+import { ConfigError, EtcdServer } from '../store/server/etcd-server.ts';
+import { AutoCompactionConfigError } from '../store/server/auto-compactor.ts';
+
+const PINO_LEVELS: Readonly<Record<EtcdConfig['logLevel'], 'debug' | 'info' | 'warn' | 'error' | 'fatal'>> = {
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  error: 'error',
+  panic: 'fatal',
+  fatal: 'fatal',
+};
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv.includes('-help')) {
+    process.stdout.write(etcdUsage());
+    return 0;
+  }
+  let config: EtcdConfig;
+  try {
+    config = parseEtcdFlags(argv);
+  } catch (err) {
+    if (!(err instanceof EtcdFlagError)) throw err;
+    process.stderr.write(err.exitCode === 2 ? `${err.message}\n${etcdUsage()}` : `${err.message}\n`);
+    return err.exitCode;
+  }
+  const logger = createLogger({ name: 'etcd', level: PINO_LEVELS[config.logLevel] });
+  let server: EtcdServer;
+  try {
+    server = await EtcdServer.start({
+      name: config.name,
+      dataDir: config.dataDir,
+      listenClientUrls: config.listenClientUrls,
+      advertiseClientUrls: config.advertiseClientUrls,
+      initialAdvertisePeerUrls: config.initialAdvertisePeerUrls,
+      initialCluster: config.initialCluster,
+      initialClusterToken: config.initialClusterToken,
+      initialClusterState: config.initialClusterState,
+      quotaBackendBytes: config.quotaBackendBytes,
+      maxRequestBytes: config.maxRequestBytes,
+      maxTxnOps: config.maxTxnOps,
+      electionTimeoutMs: config.electionTimeoutMs,
+      autoCompactionMode: config.autoCompactionMode,
+      autoCompactionRetention: config.autoCompactionRetention,
+      logger,
+    });
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof InitialClusterError || err instanceof AutoCompactionConfigError) {
+      logger.fatal({ err: err.message }, 'invalid configuration');
+      process.stderr.write(`barque etcd: ${err.message}\n`);
+      logger.flush();
+      return 1;
+    }
+    throw err;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      void server.close().then(resolve, (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  logger.info('stopped');
+  logger.flush();
+  return 0;
+}

@@ -1,0 +1,152 @@
+// etcd's command-line flags (the subset barque serves), parsed as Go's flag package does: -flag or --flag,
+// "=value" or the next argument (booleans only take "=value"), environment ETCD_<FLAG_NAME> below the flags.
+// Defaults are etcd 3.4's.
+
+export interface EtcdConfig {
+  name: string;
+  dataDir: string;
+  listenClientUrls: string[];
+  advertiseClientUrls: string[];
+  listenPeerUrls: string[];
+  initialAdvertisePeerUrls: string[];
+  initialCluster: string;
+  initialClusterState: 'new' | 'existing';
+  initialClusterToken: string;
+  /** 0 = etcd's default (2 GiB); negative = no quota. */
+  quotaBackendBytes: number;
+  autoCompactionMode: 'periodic' | 'revision';
+  autoCompactionRetention: string;
+  maxRequestBytes: number;
+  maxTxnOps: number;
+  snapshotCount: number;
+  heartbeatIntervalMs: number;
+  electionTimeoutMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'panic' | 'fatal';
+}
+
+export class EtcdFlagError extends Error {
+  constructor(
+    message: string,
+    /** 2 for a malformed command line (Go's flag package), 1 for values etcd rejects when verifying them. */
+    readonly exitCode: 1 | 2 = 2,
+  ) {
+    super(message);
+    this.name = 'EtcdFlagError';
+  }
+}
+
+type FlagKind = 'string' | 'int' | 'bool' | 'list';
+
+interface FlagSpec {
+  kind: FlagKind;
+  usage: string;
+  /** Accepted for compatibility with etcd command lines; has no effect in barque. */
+  ignored?: boolean;
+}
+
+const FLAGS: Readonly<Record<string, FlagSpec>> = {
+  name: { kind: 'string', usage: 'Human-readable name for this member.' },
+  'data-dir': { kind: 'string', usage: 'Path to the data directory.' },
+  'listen-client-urls': { kind: 'list', usage: 'List of URLs to listen on for client traffic.' },
+  'advertise-client-urls': { kind: 'list', usage: "List of this member's client URLs to advertise to the public." },
+  'listen-peer-urls': { kind: 'list', usage: 'List of URLs to listen on for peer traffic.' },
+  'initial-advertise-peer-urls': { kind: 'list', usage: "List of this member's peer URLs to advertise to the rest of the cluster." },
+  'initial-cluster': { kind: 'string', usage: 'Initial cluster configuration for bootstrapping.' },
+  'initial-cluster-state': { kind: 'string', usage: "Initial cluster state ('new' or 'existing')." },
+  'initial-cluster-token': { kind: 'string', usage: 'Initial cluster token for the etcd cluster during bootstrap.' },
+  'quota-backend-bytes': { kind: 'int', usage: 'Raise alarms when backend size exceeds the given quota (0 defaults to low space quota).' },
+  'auto-compaction-mode': { kind: 'string', usage: "Interpret 'auto-compaction-retention' one of: periodic|revision." },
+  'auto-compaction-retention': { kind: 'string', usage: 'Auto compaction retention for mvcc key value store. 0 means disable auto compaction.' },
+  'max-request-bytes': { kind: 'int', usage: 'Maximum client request size in bytes the server will accept.' },
+  'max-txn-ops': { kind: 'int', usage: 'Maximum number of operations permitted in a transaction.' },
+  'snapshot-count': { kind: 'int', usage: 'Number of committed transactions to trigger a snapshot to disk.' },
+  'heartbeat-interval': { kind: 'int', usage: 'Time (in milliseconds) of a heartbeat interval.' },
+  'election-timeout': { kind: 'int', usage: 'Time (in milliseconds) for an election to timeout.' },
+  'log-level': { kind: 'string', usage: "Configures log level. Only supports debug, info, warn, error, panic, or fatal." },
+  logger: { kind: 'string', usage: "Specify 'zap' or 'capnslog' (ignored: barque logs with pino).", ignored: true },
+  'log-outputs': { kind: 'list', usage: 'Ignored: barque logs to stderr.', ignored: true },
+  'enable-v2': { kind: 'bool', usage: 'Ignored: barque serves the v3 API only.', ignored: true },
+  'strict-reconfig-check': { kind: 'bool', usage: 'Ignored until membership changes land.', ignored: true },
+  'pre-vote': { kind: 'bool', usage: 'Ignored until replication lands.', ignored: true },
+};
+
+export function etcdUsage(): string {
+  const lines = Object.entries(FLAGS).map(([name, spec]) => `  --${name}\n\t${spec.usage}`);
+  return `Usage:\n\n  barque etcd [flags]\n    Start an etcd-compatible store member.\n\nMember and clustering flags:\n${lines.join('\n')}\n`;
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'panic', 'fatal'];
+
+/** Parses argv (after "etcd") and the environment. Throws EtcdFlagError with Go's wording on bad input. */
+export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): EtcdConfig {
+  const values = new Map<string, string>();
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    const fromEnv = env[`ETCD_${name.toUpperCase().replace(/-/g, '_')}`];
+    if (fromEnv !== undefined) values.set(name, checkValue(name, spec, fromEnv, 'environment'));
+  }
+  const fromFlags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('-') || arg === '-' || arg === '--') throw new EtcdFlagError(`'${arg}' is not a valid flag`);
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq >= 0 ? body.slice(0, eq) : body;
+    const spec = FLAGS[name];
+    if (spec === undefined) throw new EtcdFlagError(`flag provided but not defined: -${name}`);
+    let value: string;
+    if (eq >= 0) value = body.slice(eq + 1);
+    else if (spec.kind === 'bool') value = 'true';
+    else if (i + 1 < argv.length) value = argv[++i];
+    else throw new EtcdFlagError(`flag needs an argument: -${name}`);
+    values.set(name, checkValue(name, spec, value, 'flag'));
+    fromFlags.add(name);
+  }
+  const get = (name: string, fallback: string) => values.get(name) ?? fallback;
+  const list = (name: string, fallback: string) => get(name, fallback).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const int = (name: string, fallback: number) => (values.has(name) ? Number(values.get(name)) : fallback);
+
+  const name = get('name', 'default');
+  const initialAdvertisePeerUrls = list('initial-advertise-peer-urls', 'http://localhost:2380');
+  const state = get('initial-cluster-state', 'new');
+  if (state !== 'new' && state !== 'existing') throw new EtcdFlagError(`invalid value "${state}" for flag -initial-cluster-state: valid values are "new" or "existing"`);
+  const mode = get('auto-compaction-mode', 'periodic');
+  if (mode !== 'periodic' && mode !== 'revision') throw new EtcdFlagError(`invalid value "${mode}" for flag -auto-compaction-mode: valid values are "periodic" or "revision"`);
+  const logLevel = get('log-level', 'info');
+  if (!LOG_LEVELS.includes(logLevel)) throw new EtcdFlagError(`invalid value "${logLevel}" for flag -log-level`);
+  const heartbeatIntervalMs = int('heartbeat-interval', 100);
+  const electionTimeoutMs = int('election-timeout', 1000);
+  if (5 * heartbeatIntervalMs > electionTimeoutMs) {
+    throw new EtcdFlagError(`error verifying flags, --election-timeout[${electionTimeoutMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatIntervalMs}ms]. See 'etcd --help'.`, 1);
+  }
+  return {
+    name,
+    dataDir: get('data-dir', `${name}.etcd`),
+    listenClientUrls: list('listen-client-urls', 'http://localhost:2379'),
+    advertiseClientUrls: list('advertise-client-urls', 'http://localhost:2379'),
+    listenPeerUrls: list('listen-peer-urls', 'http://localhost:2380'),
+    initialAdvertisePeerUrls,
+    // Like etcd: without --initial-cluster, the member alone with its advertised peer URLs.
+    initialCluster: get('initial-cluster', initialAdvertisePeerUrls.map((u) => `${name}=${u}`).join(',')),
+    initialClusterState: state,
+    initialClusterToken: get('initial-cluster-token', 'etcd-cluster'),
+    quotaBackendBytes: int('quota-backend-bytes', 0),
+    autoCompactionMode: mode,
+    autoCompactionRetention: get('auto-compaction-retention', '0'),
+    maxRequestBytes: int('max-request-bytes', 1.5 * 1024 * 1024),
+    maxTxnOps: int('max-txn-ops', 128),
+    snapshotCount: int('snapshot-count', 100_000),
+    heartbeatIntervalMs,
+    electionTimeoutMs,
+    logLevel: logLevel as EtcdConfig['logLevel'],
+  };
+}
+
+function checkValue(name: string, spec: FlagSpec, value: string, source: string): string {
+  if (spec.kind === 'int' && !/^-?\d+$/.test(value.trim())) {
+    throw new EtcdFlagError(`invalid value "${value}" for ${source} -${name}: parse error`);
+  }
+  if (spec.kind === 'bool' && !/^(1|0|t|f|true|false|TRUE|FALSE|True|False)$/.test(value)) {
+    throw new EtcdFlagError(`invalid boolean value "${value}" for -${name}: parse error`);
+  }
+  return spec.kind === 'int' ? value.trim() : value;
+}

@@ -1,0 +1,4 @@
+// The door of the member room: etcd-compatible flags and cluster bootstrap (member IDs, cluster ID).
+export { computeClusterId, computeMemberId } from './member-id.ts';
+export { parseInitialCluster, checkUrl, InitialClusterError, type ClusterInfo, type MemberInfo } from './initial-cluster.ts';
+export { parseEtcdFlags, EtcdFlagError, etcdUsage, type EtcdConfig } from './etcd-flags.ts';

@@ -1,0 +1,262 @@
+// One store member serving etcd's v3 gRPC API: opens the backend (MVCC, leases, alarms share one classic-level
+// database), builds the applier chain and the proposer, serves the eight services, and runs the leader's lease
+// expiry loop. Single member for now: its own leader; every request is applied locally through LocalProposer.
+import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../common/logger.ts';
+import { AlarmStore } from '../apply/alarms.ts';
+import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
+import { EntryApplier } from '../apply/entry-applier.ts';
+import { LocalProposer } from '../apply/proposer.ts';
+import { LeaseIdGenerator, Lessor, minLeaseTtlSeconds } from '../lease/index.ts';
+import { checkUrl, parseInitialCluster, type MemberInfo } from '../member/index.ts';
+import { MvccStore, type MvccDb } from '../mvcc/index.ts';
+import { loadEtcdProtos } from '../proto/index.ts';
+import { WatchHub } from '../watch/index.ts';
+import { authService } from './auth-service.ts';
+import { startAutoCompactor, type AutoCompactor } from './auto-compactor.ts';
+import { BackendSize, backendQuota } from './backend-size.ts';
+import { clusterService } from './cluster-service.ts';
+import type { ServerContext, SnapshotSource } from './context.ts';
+import { openDurableDb } from './durable-db.ts';
+import { etcdSnapshot } from './etcd-snapshot.ts';
+import { electionService } from './election-service.ts';
+import { kvService } from './kv-service.ts';
+import { leaseService } from './lease-service.ts';
+import { lockService } from './lock-service.ts';
+import { maintenanceService } from './maintenance-service.ts';
+import { withRawRequests } from './raw-requests.ts';
+import { DEFAULT_PROGRESS_NOTIFY_MS, watchService } from './watch-service.ts';
+
+export interface EtcdServerOptions {
+  name: string;
+  dataDir: string;
+  listenClientUrls: string[];
+  advertiseClientUrls: string[];
+  initialAdvertisePeerUrls: string[];
+  initialCluster: string;
+  initialClusterToken: string;
+  /** 'existing' needs peers to join (replication): refused on a fresh data dir for now. */
+  initialClusterState?: 'new' | 'existing';
+  quotaBackendBytes?: number;
+  maxRequestBytes?: number;
+  maxTxnOps?: number;
+  electionTimeoutMs?: number;
+  autoCompactionMode?: 'periodic' | 'revision';
+  autoCompactionRetention?: string;
+  logger: Logger;
+  /** How often the leader looks for expired leases (etcd: 500 ms). */
+  leaseExpiryIntervalMs?: number;
+  progressNotifyMs?: number;
+  /** Produces the backend file for Maintenance.Snapshot; etcd's bbolt layout by default. */
+  snapshot?: (ctx: ServerContext) => Promise<SnapshotSource>;
+}
+
+/** gRPC may receive this much more than --max-request-bytes, so etcd's own error text reaches the client (as etcd). */
+export const GRPC_OVERHEAD_BYTES = 512 * 1024;
+const DEFAULT_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
+
+interface MemberIdentity {
+  clusterId: string;
+  memberId: string;
+  name: string;
+  peerUrls: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export class EtcdServer {
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly context: ServerContext,
+    private readonly grpcServer: grpc.Server,
+    /** Bound client ports, in --listen-client-urls order. */
+    readonly ports: number[],
+    private readonly compactor: AutoCompactor | undefined,
+    /** The store does not own a database it was handed: the member closes it. */
+    private readonly db: MvccDb,
+  ) {}
+
+  static async start(options: EtcdServerOptions): Promise<EtcdServer> {
+    const identity = bootstrapIdentity(options);
+    const backendDir = join(options.dataDir, 'member', 'store');
+    mkdirSync(backendDir, { recursive: true });
+    const db = openDurableDb(backendDir);
+    await db.open();
+    let ctx: ServerContext;
+    try {
+      ctx = await openMember(options, identity, db, backendDir);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    const server = grpcServer(ctx, options);
+    const ports: number[] = [];
+    try {
+      for (const url of options.listenClientUrls) ports.push(await bind(server, url));
+    } catch (err) {
+      server.forceShutdown();
+      ctx.hub.close();
+      await ctx.store.close();
+      await db.close();
+      throw err;
+    }
+    const compactor = startAutoCompactor(ctx, options.autoCompactionMode ?? 'periodic', options.autoCompactionRetention ?? '0');
+    const member = new EtcdServer(ctx, server, ports, compactor, db);
+    member.startLeaseExpiry(options.leaseExpiryIntervalMs ?? 500);
+    options.logger.info(
+      {
+        memberName: identity.name,
+        memberId: identity.memberId,
+        clusterId: identity.clusterId,
+        clientUrls: options.listenClientUrls,
+        revision: ctx.store.revision,
+        appliedIndex: ctx.store.consistentIndex,
+      },
+      'serving client requests',
+    );
+    return member;
+  }
+
+  /** Only the leader expires leases, and only by proposing their revokes. */
+  private startLeaseExpiry(intervalMs: number): void {
+    const ctx = this.context;
+    this.expiryTimer = setInterval(() => {
+      for (const id of ctx.lessor.expired()) {
+        const body = ctx.codecs.type('etcdserverpb.LeaseRevokeRequest').encode({ ID: id });
+        ctx.proposer.propose({ kind: 'lease_revoke', body }).catch((err: unknown) => ctx.logger.warn({ err, lease: id.toString(16) }, 'lease revoke failed'));
+      }
+      for (const cp of ctx.lessor.dueCheckpoints()) {
+        const body = ctx.codecs.type('etcdserverpb.LeaseCheckpointRequest').encode({ checkpoints: [{ ID: cp.id, remaining_TTL: BigInt(cp.remainingTtl) }] });
+        ctx.proposer.propose({ kind: 'lease_checkpoint', body }).catch(() => undefined);
+      }
+    }, intervalMs);
+    this.expiryTimer.unref();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.expiryTimer);
+    this.compactor?.stop();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => this.grpcServer.forceShutdown(), 2000);
+      this.grpcServer.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    await this.context.proposer.close();
+    this.context.hub.close();
+    await this.context.store.close();
+    await this.db.close();
+  }
+}
+
+/** Leases, MVCC and alarms over the one database; the applier chain, the proposer and the watch hub above them. */
+async function openMember(options: EtcdServerOptions, identity: MemberIdentity, db: MvccDb, backendDir: string): Promise<ServerContext> {
+  const log = options.logger;
+  const memberId = BigInt(`0x${identity.memberId}`);
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const maxTxnOps = options.maxTxnOps ?? 128;
+  const electionTimeoutMs = options.electionTimeoutMs ?? 1000;
+  const lessor = await Lessor.open(db, { clock: { now: () => performance.now() }, minTtlSeconds: minLeaseTtlSeconds(electionTimeoutMs) });
+  const store = await MvccStore.open(db, { logger: log, maxTxnOps, leaseExists: (id) => lessor.has(id) });
+  const alarms = await AlarmStore.open(db);
+  const { codecs } = loadEtcdProtos();
+  const size = new BackendSize(backendDir);
+  const applier = buildApplierChain(new BaseApplier(store, lessor, alarms), backendQuota(size, options.quotaBackendBytes ?? 0), alarms);
+  const proposer = new LocalProposer({ applier: new EntryApplier({ store, lessor, alarms, applier, codecs }), memberId, maxRequestBytes });
+  const hub = new WatchHub(store, { maxResponseBytes: maxRequestBytes + GRPC_OVERHEAD_BYTES, logger: log });
+  // The single member is the leader from the start: leases get fresh deadlines (etcd extends by an election timeout).
+  lessor.promote(electionTimeoutMs);
+  const self: MemberInfo = { id: memberId, name: identity.name, peerUrls: identity.peerUrls, clientUrls: options.advertiseClientUrls };
+  const ctx: ServerContext = {
+    store,
+    lessor,
+    leaseIds: new LeaseIdGenerator(memberId, { now: () => Date.now() }),
+    alarms,
+    proposer,
+    hub,
+    codecs,
+    clusterId: BigInt(`0x${identity.clusterId}`),
+    memberId,
+    members: () => [self],
+    maxTxnOps,
+    maxRequestBytes,
+    logger: log,
+    dbSizeBytes: () => size.bytes(),
+    hasLeader: () => true,
+    snapshot: () => (options.snapshot ?? etcdSnapshot)(ctx),
+  };
+  return ctx;
+}
+
+function grpcServer(ctx: ServerContext, options: EtcdServerOptions): grpc.Server {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': ctx.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    'grpc.max_send_message_length': 2 ** 31 - 1,
+    // etcdctl pings every 2 s by default; clients must not be told off for it.
+    'grpc.http2.min_ping_interval_without_data_ms': 1000,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const s = loadEtcdProtos().services;
+  server.addService(withRawRequests(s.KV.definition), kvService(ctx));
+  server.addService(withRawRequests(s.Watch.definition), watchService(ctx, options.progressNotifyMs ?? DEFAULT_PROGRESS_NOTIFY_MS));
+  server.addService(withRawRequests(s.Lease.definition), leaseService(ctx));
+  server.addService(s.Cluster.definition, clusterService(ctx));
+  server.addService(withRawRequests(s.Maintenance.definition), maintenanceService(ctx));
+  server.addService(s.Auth.definition, authService(ctx));
+  server.addService(s.Lock.definition, lockService(ctx));
+  server.addService(s.Election.definition, electionService(ctx));
+  return server;
+}
+
+async function bind(server: grpc.Server, url: string): Promise<number> {
+  const u = checkUrl(url);
+  if (u.protocol !== 'http:') throw new ConfigError(`listen URL ${url}: only http is supported for now`);
+  const address = `${u.hostname}:${u.port === '' ? '2379' : u.port}`;
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+/** First start: IDs from the initial cluster and token, kept in the data dir; later starts read them back (as etcd). */
+function bootstrapIdentity(options: EtcdServerOptions): MemberIdentity {
+  const file = join(options.dataDir, 'member', 'identity.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as MemberIdentity;
+  if (options.initialClusterState === 'existing') {
+    throw new ConfigError('--initial-cluster-state=existing on an empty data dir: joining an existing cluster is not yet supported (replication has not landed)');
+  }
+  const cluster = parseInitialCluster(options.initialCluster, options.initialClusterToken);
+  if (cluster.members.length > 1) {
+    throw new ConfigError(`--initial-cluster names ${cluster.members.length} members: multi-member clusters are not yet supported (replication has not landed)`);
+  }
+  const me = cluster.members.find((m) => m.name === options.name);
+  if (me === undefined) throw new ConfigError(`couldn't find local name "${options.name}" in the initial cluster configuration`);
+  const advertised = [...options.initialAdvertisePeerUrls].sort();
+  if (advertised.join(',') !== me.peerUrls.join(',')) {
+    throw new ConfigError(`--initial-cluster has ${me.peerUrls.join(',')} but missing from --initial-advertise-peer-urls=${advertised.join(',')}`);
+  }
+  const identity: MemberIdentity = {
+    clusterId: cluster.clusterId.toString(16),
+    memberId: me.id.toString(16),
+    name: options.name,
+    peerUrls: me.peerUrls,
+  };
+  mkdirSync(join(options.dataDir, 'member'), { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(identity));
+  renameSync(`${file}.tmp`, file);
+  return identity;
+}

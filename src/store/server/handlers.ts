@@ -1,0 +1,78 @@
+// Shared plumbing of unary handlers: the `hasleader` requirement, errors through grpc-errors.ts, and the
+// response header.
+import { status as Status, type Metadata, type sendUnaryData, type ServerUnaryCall, type handleUnaryCall } from '@grpc/grpc-js';
+import { isServerError, ServerError, ServerErrorCode } from '../apply/errors.ts';
+import { AlarmType } from '../apply/alarms.ts';
+import { AlarmAction } from '../apply/applier.ts';
+import type { ApplyResult } from '../apply/entry-applier.ts';
+import type { Proposal } from '../apply/proposer.ts';
+import type { Wire } from '../apply/wire-convert.ts';
+import type { ServerContext } from './context.ts';
+import { withHeader } from './context.ts';
+import { grpcStatusOf, toServiceError } from './grpc-errors.ts';
+import { ThroughClientError } from './concurrency-errors.ts';
+
+/** clientv3's WithRequireLeader sets this metadata; without a leader such calls fail at once. */
+export function checkRequireLeader(ctx: ServerContext, metadata: Metadata): void {
+  const v = metadata.get('hasleader');
+  if (v.length > 0 && String(v[0]) === 'true' && !ctx.hasLeader()) throw new ServerError(ServerErrorCode.NoLeader);
+}
+
+type UnaryFn = (req: Wire, call: ServerUnaryCall<Wire, Wire>) => Promise<Wire> | Wire;
+
+/**
+ * For etcd's Lock and Election services, which run clientv3 inside the server: every error reaches the client as
+ * Unknown with the error's text (etcd's own texts included), as real etcd answers.
+ */
+export function unaryThroughClient(ctx: ServerContext, fn: UnaryFn): handleUnaryCall<Wire, Wire> {
+  return unary(ctx, async (req, call) => {
+    try {
+      return await fn(req, call);
+    } catch (err) {
+      const s = grpcStatusOf(err);
+      if (s.code === Status.CANCELLED || s.code === Status.UNKNOWN) throw err;
+      throw new ThroughClientError(s.details);
+    }
+  });
+}
+
+export function unary(ctx: ServerContext, fn: UnaryFn): handleUnaryCall<Wire, Wire> {
+  return (call: ServerUnaryCall<Wire, Wire>, callback: sendUnaryData<Wire>) => {
+    let result: Promise<Wire>;
+    try {
+      checkRequireLeader(ctx, call.metadata);
+      result = Promise.resolve(fn(call.request, call));
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(
+      (resp) => callback(null, resp),
+      (err: unknown) => {
+        const error = toServiceError(err);
+        const s = grpcStatusOf(err);
+        if (s.code === Status.UNKNOWN && s.expected !== true) ctx.logger.warn({ err, path: call.getPath() }, 'request failed with an unexpected error');
+        callback(error);
+      },
+    );
+  };
+}
+
+/** Proposes and unwraps the applied result: the response with a full header, or the operating error thrown. */
+export async function proposeAndWait(ctx: ServerContext, proposal: Proposal): Promise<{ response: Wire; result: ApplyResult & { ok: true } }> {
+  const result = await ctx.proposer.propose(proposal);
+  if (!result.ok) {
+    if (isServerError(result.error, ServerErrorCode.NoSpace)) raiseNoSpaceAlarm(ctx);
+    throw result.error;
+  }
+  return { response: withHeader(ctx, result.response), result };
+}
+
+/** As etcd: a write refused for space raises NOSPACE for this member, through the log, once. */
+function raiseNoSpaceAlarm(ctx: ServerContext): void {
+  if (ctx.alarms.has(AlarmType.NoSpace)) return;
+  const body = ctx.codecs.type('etcdserverpb.AlarmRequest').encode({ action: AlarmAction.Activate, memberID: ctx.memberId, alarm: AlarmType.NoSpace });
+  ctx.proposer.propose({ kind: 'alarm', body }).then(
+    () => ctx.logger.warn({ memberId: ctx.memberId.toString(16) }, 'alarm NOSPACE raised: writes refused until the alarm is disarmed'),
+    (err: unknown) => ctx.logger.error({ err }, 'could not raise the NOSPACE alarm'),
+  );
+}

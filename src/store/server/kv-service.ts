@@ -1,0 +1,62 @@
+// etcd's KV service. Writes go through the proposer as the client's own bytes; reads are served locally: a single
+// member is its own leader. Both linearizable and serializable reads wait for a batch being written to disk, because
+// the store applies a batch in memory before its write completes, and no read may show a write that a crash could
+// still lose (etcd's reads only ever see committed entries).
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  checkDeleteRequest,
+  checkPutRequest,
+  checkRangeRequest,
+  checkTxnRequest,
+} from '../mvcc/index.ts';
+import { toSafeNumber } from '../proto/index.ts';
+import {
+  deleteRangeFromWire,
+  isTxnWithWrites,
+  putFromWire,
+  rangeFromWire,
+  rangeResponseToWire,
+  txnFromWire,
+  txnResponseToWire,
+  type Wire,
+} from '../apply/wire-convert.ts';
+import type { ServerContext } from './context.ts';
+import { withHeader } from './context.ts';
+import { proposeAndWait, unary } from './handlers.ts';
+import { rawBytesOf } from './raw-requests.ts';
+
+export function kvService(ctx: ServerContext): UntypedServiceImplementation {
+  const bytesOf = (name: string, req: Wire) => rawBytesOf(req) ?? ctx.codecs.type(`etcdserverpb.${name}`).encode(req);
+  return {
+    Range: unary(ctx, async (req) => {
+      const domain = rangeFromWire(req);
+      checkRangeRequest(domain);
+      await ctx.proposer.readBarrier();
+      return withHeader(ctx, rangeResponseToWire(ctx.store.range(domain)));
+    }),
+    Put: unary(ctx, async (req) => {
+      checkPutRequest(putFromWire(req));
+      return (await proposeAndWait(ctx, { kind: 'put', body: bytesOf('PutRequest', req) })).response;
+    }),
+    DeleteRange: unary(ctx, async (req) => {
+      checkDeleteRequest(deleteRangeFromWire(req));
+      return (await proposeAndWait(ctx, { kind: 'delete_range', body: bytesOf('DeleteRangeRequest', req) })).response;
+    }),
+    Txn: unary(ctx, async (req) => {
+      const domain = txnFromWire(req);
+      checkTxnRequest(domain, ctx.maxTxnOps);
+      if (!isTxnWithWrites(domain)) {
+        // As etcd: a read-only txn never enters the log.
+        await ctx.proposer.readBarrier();
+        return withHeader(ctx, txnResponseToWire(ctx.store.txn(domain)));
+      }
+      return (await proposeAndWait(ctx, { kind: 'txn', body: bytesOf('TxnRequest', req) })).response;
+    }),
+    Compact: unary(ctx, async (req) => {
+      toSafeNumber(req.revision as bigint); // refuse revisions the store cannot represent before they enter the log
+      const { response, result } = await proposeAndWait(ctx, { kind: 'compaction', body: bytesOf('CompactionRequest', req) });
+      if (req.physical === true && result.done !== undefined) await result.done;
+      return response;
+    }),
+  };
+}

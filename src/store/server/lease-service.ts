@@ -1,0 +1,77 @@
+// etcd's Lease service. Grants and revokes go through the log (the ID is picked before, so applying stays
+// deterministic); keep-alives, time-to-live and the lease list are the leader's local business.
+import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { isLeaseError, LeaseErrorCode } from '../lease/index.ts';
+import type { Wire } from '../apply/wire-convert.ts';
+import type { ServerContext } from './context.ts';
+import { responseHeader } from './context.ts';
+import { toServiceError } from './grpc-errors.ts';
+import { checkRequireLeader, proposeAndWait, unary } from './handlers.ts';
+import { rawBytesOf } from './raw-requests.ts';
+
+export function leaseService(ctx: ServerContext): UntypedServiceImplementation {
+  return {
+    LeaseGrant: unary(ctx, async (req) => {
+      let id = req.ID as bigint;
+      if (id === 0n) {
+        do id = ctx.leaseIds.next();
+        while (ctx.lessor.has(id));
+      }
+      const body = ctx.codecs.type('etcdserverpb.LeaseGrantRequest').encode({ TTL: req.TTL as bigint, ID: id });
+      return (await proposeAndWait(ctx, { kind: 'lease_grant', body })).response;
+    }),
+    LeaseRevoke: unary(ctx, async (req) => {
+      const body = rawBytesOf(req) ?? ctx.codecs.type('etcdserverpb.LeaseRevokeRequest').encode(req);
+      return (await proposeAndWait(ctx, { kind: 'lease_revoke', body })).response;
+    }),
+    LeaseTimeToLive: unary(ctx, async (req) => {
+      await ctx.proposer.readBarrier();
+      const id = req.ID as bigint;
+      const ttl = ctx.lessor.timeToLive(id, req.keys === true ? ctx.store : undefined);
+      if (ttl === undefined) return { header: responseHeader(ctx), ID: id, TTL: -1n, grantedTTL: 0n, keys: [] };
+      return { header: responseHeader(ctx), ID: id, TTL: BigInt(ttl.ttl), grantedTTL: BigInt(ttl.grantedTtl), keys: ttl.keys };
+    }),
+    LeaseLeases: unary(ctx, async () => {
+      await ctx.proposer.readBarrier();
+      return { header: responseHeader(ctx), leases: ctx.lessor.list().map((l) => ({ ID: l.id })) };
+    }),
+    LeaseKeepAlive: (call: ServerDuplexStream<Wire, Wire>) => {
+      try {
+        checkRequireLeader(ctx, call.metadata);
+      } catch (err) {
+        call.emit('error', toServiceError(err));
+        return;
+      }
+      call.on('data', (req: Wire) => {
+        if (call.cancelled || call.destroyed) return;
+        try {
+          call.write(keepAlive(ctx, req.ID as bigint));
+        } catch (err) {
+          call.emit('error', toServiceError(err));
+        }
+      });
+      call.on('end', () => call.end());
+      call.on('error', () => undefined);
+    },
+  };
+}
+
+/** One keep-alive: the granted TTL, or TTL 0 for a lease that is unknown or already expired (as etcd answers). */
+function keepAlive(ctx: ServerContext, id: bigint): Wire {
+  try {
+    const renewed = ctx.lessor.renew(id);
+    if (renewed.clearCheckpoint) proposeCheckpointClear(ctx, id);
+    return { header: responseHeader(ctx), ID: id, TTL: BigInt(renewed.ttl) };
+  } catch (err) {
+    if (isLeaseError(err, LeaseErrorCode.NotFound) || isLeaseError(err, LeaseErrorCode.Expired)) {
+      return { header: responseHeader(ctx), ID: id, TTL: 0n };
+    }
+    throw err;
+  }
+}
+
+function proposeCheckpointClear(ctx: ServerContext, id: bigint): void {
+  const body = ctx.codecs.type('etcdserverpb.LeaseCheckpointRequest').encode({ checkpoints: [{ ID: id, remaining_TTL: 0n }] });
+  ctx.proposer.propose({ kind: 'lease_checkpoint', body }).catch((err: unknown) => ctx.logger.warn({ err }, 'lease checkpoint clear failed'));
+}
+

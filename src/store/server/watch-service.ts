@@ -1,0 +1,101 @@
+// etcd's Watch service: one WatchStream of the hub per gRPC stream; this file only converts messages, honours
+// `hasleader`, stops pulling responses while the transport is full, and drives progress notification.
+import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { toSafeNumber } from '../proto/index.ts';
+import type { WatchCreateRequest, WatchRequest, WatchResponse, WatchStream } from '../watch/index.ts';
+import { eventToWire, type Wire } from '../apply/wire-convert.ts';
+import type { ServerContext } from './context.ts';
+import { responseHeader } from './context.ts';
+import { toServiceError } from './grpc-errors.ts';
+import { checkRequireLeader } from './handlers.ts';
+
+/** etcd's default progress-notify interval. */
+export const DEFAULT_PROGRESS_NOTIFY_MS = 10 * 60 * 1000;
+
+function createFromWire(w: Wire): WatchCreateRequest {
+  const rangeEnd = w.range_end as Buffer;
+  return {
+    key: w.key as Buffer,
+    rangeEnd: rangeEnd.length === 0 ? undefined : rangeEnd,
+    startRevision: toSafeNumber(w.start_revision as bigint),
+    progressNotify: w.progress_notify as boolean,
+    filters: w.filters as number[],
+    prevKv: w.prev_kv as boolean,
+    watchId: toSafeNumber(w.watch_id as bigint),
+    fragment: w.fragment as boolean,
+  };
+}
+
+export function watchRequestFromWire(w: Wire): WatchRequest | undefined {
+  switch (w.request_union) {
+    case 'create_request':
+      return { createRequest: createFromWire(w.create_request as Wire) };
+    case 'cancel_request':
+      return { cancelRequest: { watchId: toSafeNumber((w.cancel_request as Wire).watch_id as bigint) } };
+    case 'progress_request':
+      return { progressRequest: {} };
+    default:
+      return undefined;
+  }
+}
+
+function responseToWire(ctx: ServerContext, r: WatchResponse): Wire {
+  return {
+    header: responseHeader(ctx, r.header.revision),
+    watch_id: BigInt(r.watchId),
+    created: r.created,
+    canceled: r.canceled,
+    compact_revision: BigInt(r.compactRevision),
+    cancel_reason: r.cancelReason,
+    fragment: r.fragment,
+    events: r.events.map(eventToWire),
+  };
+}
+
+export function watchService(ctx: ServerContext, progressNotifyMs = DEFAULT_PROGRESS_NOTIFY_MS): UntypedServiceImplementation {
+  return {
+    Watch: (call: ServerDuplexStream<Wire, Wire>) => {
+      try {
+        checkRequireLeader(ctx, call.metadata);
+      } catch (err) {
+        call.emit('error', toServiceError(err));
+        return;
+      }
+      const stream = ctx.hub.newStream();
+      const ticker = setInterval(() => stream.progressTick(), progressNotifyMs);
+      ticker.unref();
+      const finish = () => {
+        clearInterval(ticker);
+        stream.close();
+      };
+      call.on('data', (req: Wire) => {
+        const domain = watchRequestFromWire(req);
+        if (domain !== undefined) stream.handle(domain);
+      });
+      call.on('end', () => {
+        finish();
+        call.end();
+      });
+      call.on('cancelled', finish);
+      call.on('error', finish);
+      void pump(ctx, call, stream).finally(finish);
+    },
+  };
+}
+
+async function pump(ctx: ServerContext, call: ServerDuplexStream<Wire, Wire>, stream: WatchStream): Promise<void> {
+  for await (const r of stream) {
+    if (call.cancelled || call.destroyed) return;
+    if (!call.write(responseToWire(ctx, r))) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          call.off('drain', done);
+          call.off('close', done);
+          resolve();
+        };
+        call.on('drain', done);
+        call.on('close', done);
+      });
+    }
+  }
+}

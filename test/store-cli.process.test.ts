@@ -1,0 +1,59 @@
+// `bin/barque etcd` as a process: command-line errors, the single-member limit, ETCD_* variables, clean shutdown.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { allocateLoopbackPorts, runEtcdctl } from '../src/store/testing/etcd-process.ts';
+
+const BIN = resolve(import.meta.dirname, '..', 'bin', 'barque');
+const dirs: string[] = [];
+
+function barque(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, 'etcd', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
+  return { child, exited, output: () => output };
+}
+
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('store: barque etcd command line (process)', () => {
+  it('exits 2 on an unknown flag, like etcd', async () => {
+    const p = barque(['--no-such-flag']);
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toContain('flag provided but not defined: -no-such-flag');
+  });
+
+  it('refuses a multi-member initial cluster until replication lands', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'barque-cli-'));
+    dirs.push(dir);
+    const p = barque([`--data-dir=${dir}`, '--name=a', '--initial-advertise-peer-urls=http://127.0.0.1:1', '--initial-cluster=a=http://127.0.0.1:1,b=http://127.0.0.1:2']);
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain('not yet supported');
+  });
+
+  it('takes its configuration from ETCD_* variables and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'barque-cli-'));
+    dirs.push(dir);
+    const [port] = await allocateLoopbackPorts(1);
+    const url = `http://127.0.0.1:${port}`;
+    const p = barque([], { ETCD_NAME: 'envname', ETCD_DATA_DIR: dir, ETCD_LISTEN_CLIENT_URLS: url, ETCD_ADVERTISE_CLIENT_URLS: url });
+    try {
+      let listed = '';
+      for (let i = 0; i < 120 && !listed.includes('envname'); i++) {
+        const r = await runEtcdctl([`--endpoints=${url}`, '--dial-timeout=1s', 'member', 'list'], { timeoutMs: 10_000 });
+        listed = r.stdout;
+        if (!listed.includes('envname')) await new Promise((res) => setTimeout(res, 250));
+      }
+      expect(listed).toContain(`envname, http://localhost:2380, ${url}`);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+  });
+});
