@@ -1,0 +1,403 @@
+// The generic registry: create / get / list / update / patch / delete / watch for one resource, on top of the object
+// store and the resource's watch cache, with Kubernetes' metadata rules (generateName, uid, creationTimestamp,
+// generation, resourceVersion preconditions) and Kubernetes' errors. No HTTP here: server.ts speaks HTTP.
+import { randomUUID, randomInt } from 'node:crypto';
+import { isStorageError, type ObjectStore } from '../storage/index.ts';
+import { deepClone, isPlainObject, type KubeObject } from '../types.ts';
+import { TooOldResourceVersionError, type CacheWatch, type WatchCache, type WatchSink } from '../watch-cache/index.ts';
+import { applyPatch, PatchError, type PatchType } from './patch.ts';
+import { apiVersionOf, fieldSet, nameRuleOf, selectableFieldNames, validateName, type ResourceDef } from './resources.ts';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorParseError } from './selectors.ts';
+import {
+  alreadyExists,
+  ApiError,
+  badRequest,
+  cause,
+  conflict,
+  expired,
+  forbidden,
+  invalid,
+  notFound,
+  successStatus,
+  type StatusCause,
+} from './status.ts';
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: string;
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+/** Namespaces that always exist and may not be deleted. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
+const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+const GENERATE_NAME_ATTEMPTS = 8;
+const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** Where a resource's objects live in etcd: kube-apiserver's own prefixes, so etcdctl finds them where expected. */
+export function storagePrefix(def: ResourceDef): string {
+  const base = def.group === '' ? def.resource : `${def.group}/${def.resource}`;
+  return def.resource === 'services' && def.group === '' ? '/registry/services/specs/' : `/registry/${base}/`;
+}
+
+export function nowTimestamp(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class ResourceRegistry {
+  readonly prefix: string;
+
+  constructor(
+    readonly def: ResourceDef,
+    private readonly store: ObjectStore,
+    private readonly cache: WatchCache,
+    /** Other registries, for the namespace check and namespace deletion. */
+    private readonly lookup: (resource: string) => ResourceRegistry | undefined,
+    private readonly all: () => readonly ResourceRegistry[],
+  ) {
+    this.prefix = storagePrefix(def);
+  }
+
+  key(namespace: string, name: string): string {
+    return this.def.namespaced ? `${this.prefix}${namespace}/${name}` : `${this.prefix}${name}`;
+  }
+
+  async get(namespace: string, name: string): Promise<KubeObject> {
+    const obj = await this.store.get(this.key(namespace, name));
+    if (obj === null) throw notFound(this.def, name);
+    return this.withTypeMeta(obj);
+  }
+
+  async list(namespace: string, query: ListQuery): Promise<ListResult> {
+    const filter = this.filterFor(namespace, query);
+    const prefix = this.def.namespaced && namespace !== '' ? `${this.prefix}${namespace}/` : this.prefix;
+    if (query.resourceVersion === '0' && (query.continueToken ?? '') === '') {
+      await this.cache.whenReady();
+      const { items, revision } = this.cache.list((obj) => (prefix === this.prefix || objectKeyInPrefix(this, obj, prefix)) && filter(obj));
+      return { items: items.map((i) => this.withTypeMeta(i)), resourceVersion: String(revision) };
+    }
+    const revision = parseResourceVersion(query.resourceVersion);
+    try {
+      // Without selectors the prefix alone decides, and the store can count what is left (remainingItemCount).
+      const selective = (query.labelSelector ?? '') !== '' || (query.fieldSelector ?? '') !== '';
+      const res = await this.store.list(prefix, { limit: query.limit ?? 0, continueToken: query.continueToken, revision, filter: selective ? filter : undefined });
+      const out: ListResult = { items: res.items.map((i) => this.withTypeMeta(i)), resourceVersion: String(res.revision) };
+      if (res.continueToken !== undefined) out.continueToken = res.continueToken;
+      if (res.remainingItemCount !== undefined) out.remainingItemCount = res.remainingItemCount;
+      return out;
+    } catch (err) {
+      if (isStorageError(err, 'InvalidContinue')) throw badRequest(err.message);
+      if (isStorageError(err, 'Compacted')) {
+        throw expired(
+          (query.continueToken ?? '') !== ''
+            ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.'
+            : `The resourceVersion for the provided list is too old.`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  async create(namespace: string, body: unknown, dryRun = false): Promise<KubeObject> {
+    const obj = this.checkBody(body);
+    const meta = obj.metadata ?? {};
+    obj.metadata = meta;
+    if (this.def.namespaced) {
+      if ((meta.namespace ?? '') !== '' && meta.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = namespace;
+      await this.requireNamespace(namespace);
+    } else {
+      delete meta.namespace;
+    }
+    const generated = (meta.name ?? '') === '' && (meta.generateName ?? '') !== '';
+    for (let attempt = 0; ; attempt++) {
+      if (generated) meta.name = `${meta.generateName}${randomSuffix()}`;
+      this.initializeMetadata(obj);
+      this.def.defaults(obj);
+      this.validate(obj);
+      if (dryRun) return this.withTypeMeta(obj);
+      try {
+        return this.withTypeMeta(await this.store.create(this.key(namespace, meta.name ?? ''), obj));
+      } catch (err) {
+        if (!isStorageError(err, 'KeyExists')) throw err;
+        if (!generated || attempt + 1 >= GENERATE_NAME_ATTEMPTS) throw alreadyExists(this.def, meta.name ?? '');
+      }
+    }
+  }
+
+  /** PUT: replace the object (or only its status with `subresource` = "status"). */
+  async update(namespace: string, name: string, body: unknown, subresource = '', dryRun = false): Promise<KubeObject> {
+    const incoming = this.checkBody(body);
+    this.checkIdentity(incoming, namespace, name);
+    const expectedRv = incoming.metadata?.resourceVersion ?? '';
+    return this.guaranteedUpdate(namespace, name, dryRun, (current) => {
+      if (expectedRv !== '' && expectedRv !== current.metadata?.resourceVersion) throw conflict(this.def, name);
+      return this.merge(current, incoming, subresource);
+    });
+  }
+
+  async patch(namespace: string, name: string, type: PatchType, patch: unknown, subresource = '', dryRun = false): Promise<KubeObject> {
+    return this.guaranteedUpdate(namespace, name, dryRun, (current) => {
+      let patched: unknown;
+      try {
+        patched = applyPatch(type, deepClone(current), patch);
+      } catch (err) {
+        if (err instanceof PatchError) throw badRequest(err.message);
+        throw err;
+      }
+      const next = this.checkBody(patched);
+      this.checkIdentity(next, namespace, name);
+      const rv = next.metadata?.resourceVersion ?? '';
+      if (rv !== '' && rv !== current.metadata?.resourceVersion) throw conflict(this.def, name);
+      return this.merge(current, next, subresource);
+    });
+  }
+
+  async delete(namespace: string, name: string, options: DeleteOptions): Promise<KubeObject | Record<string, unknown>> {
+    if (this.def.resource === 'namespaces' && this.def.group === '' && UNDELETABLE_NAMESPACES.has(name)) {
+      throw forbidden(this.def, name, 'this namespace may not be deleted');
+    }
+    const key = this.key(namespace, name);
+    const check = (current: KubeObject): void => {
+      const pre = options.preconditions ?? {};
+      const uid = current.metadata?.uid ?? '';
+      const rv = current.metadata?.resourceVersion ?? '';
+      if ((pre.uid ?? '') !== '' && pre.uid !== uid) {
+        throw conflict(this.def, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${uid}`);
+      }
+      if ((pre.resourceVersion ?? '') !== '' && pre.resourceVersion !== rv) {
+        throw conflict(this.def, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${rv}`);
+      }
+    };
+    let deleted: KubeObject;
+    try {
+      if (options.dryRun === true) {
+        deleted = await this.get(namespace, name);
+        check(deleted);
+      } else {
+        if (this.def.resource === 'namespaces' && this.def.group === '') await this.deleteNamespaceContents(name);
+        deleted = await this.store.delete(key, check);
+      }
+    } catch (err) {
+      if (isStorageError(err, 'KeyNotFound')) throw notFound(this.def, name);
+      throw err;
+    }
+    if (this.def.deleteReturnsObject) {
+      const out = this.withTypeMeta(deleted);
+      if (this.def.resource === 'namespaces') out.status = { ...(isPlainObject(out.status) ? out.status : {}), phase: 'Terminating' };
+      return out;
+    }
+    const details: Record<string, string> = { name, kind: this.def.resource };
+    if (this.def.group !== '') details.group = this.def.group;
+    if (deleted.metadata?.uid !== undefined) details.uid = deleted.metadata.uid;
+    return successStatus(details);
+  }
+
+  async deleteCollection(namespace: string, query: ListQuery, options: DeleteOptions): Promise<ListResult> {
+    const listed = await this.list(namespace, { ...query, limit: 0, continueToken: undefined });
+    const items: KubeObject[] = [];
+    for (const item of listed.items) {
+      try {
+        await this.delete(item.metadata?.namespace ?? '', item.metadata?.name ?? '', options);
+        items.push(item);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 404)) throw err;
+      }
+    }
+    return { items, resourceVersion: listed.resourceVersion };
+  }
+
+  /** Starts a watch from the cache; a resourceVersion the cache no longer holds yields a 410 Expired ApiError. */
+  async watch(namespace: string, query: ListQuery, bookmarks: boolean, sink: WatchSink): Promise<CacheWatch> {
+    const filter = this.filterFor(namespace, query);
+    const rv = query.resourceVersion ?? '';
+    await this.cache.whenReady();
+    try {
+      return this.cache.watch({ fromRevision: rv === '' || rv === '0' ? null : parseResourceVersion(rv), filter, bookmarks }, {
+        event: (type, obj) => sink.event(type, this.withTypeMeta(obj)),
+        bookmark: (revision) => sink.bookmark(revision),
+        closed: () => sink.closed(),
+      });
+    } catch (err) {
+      if (err instanceof TooOldResourceVersionError) throw expired(err.message);
+      throw err;
+    }
+  }
+
+  withTypeMeta(obj: KubeObject): KubeObject {
+    return { apiVersion: apiVersionOf(this.def), kind: this.def.kind, ...obj };
+  }
+
+  private async guaranteedUpdate(namespace: string, name: string, dryRun: boolean, update: (current: KubeObject) => KubeObject): Promise<KubeObject> {
+    try {
+      if (dryRun) return this.withTypeMeta(update(await this.get(namespace, name)));
+      return this.withTypeMeta(await this.store.guaranteedUpdate(this.key(namespace, name), update));
+    } catch (err) {
+      if (isStorageError(err, 'KeyNotFound')) throw notFound(this.def, name);
+      if (isStorageError(err, 'Conflict')) throw conflict(this.def, name);
+      throw err;
+    }
+  }
+
+  /** The next version of `current` given the client's object: system fields kept, status per subresource. */
+  private merge(current: KubeObject, incoming: KubeObject, subresource: string): KubeObject {
+    let next: KubeObject;
+    if (subresource === 'status') {
+      next = { ...deepClone(current), status: deepClone(incoming.status) };
+    } else {
+      next = deepClone(incoming);
+      if (this.def.hasStatus) {
+        if (current.status === undefined) delete next.status;
+        else next.status = deepClone(current.status);
+      }
+    }
+    const meta = { ...(next.metadata ?? {}) };
+    const old = current.metadata ?? {};
+    meta.name = old.name;
+    if (this.def.namespaced) meta.namespace = old.namespace;
+    meta.uid = old.uid;
+    meta.creationTimestamp = old.creationTimestamp;
+    if (old.deletionTimestamp !== undefined) meta.deletionTimestamp = old.deletionTimestamp;
+    else delete meta.deletionTimestamp;
+    delete meta.resourceVersion;
+    if (this.def.tracksGeneration) {
+      const generation = typeof old.generation === 'number' ? old.generation : 1;
+      meta.generation = JSON.stringify(next.spec) === JSON.stringify(current.spec) ? generation : generation + 1;
+    } else if (old.generation !== undefined) {
+      meta.generation = old.generation;
+    }
+    next.metadata = meta;
+    next.apiVersion = apiVersionOf(this.def);
+    next.kind = this.def.kind;
+    this.def.defaults(next);
+    const causes = [...this.metadataCauses(next), ...this.def.validate(next), ...this.def.validateUpdate(next, current)];
+    if (causes.length > 0) throw invalid(this.def.kind, this.def.group, meta.name ?? '', causes);
+    return next;
+  }
+
+  private initializeMetadata(obj: KubeObject): void {
+    const meta = obj.metadata ?? {};
+    meta.uid = randomUUID();
+    meta.creationTimestamp = nowTimestamp();
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.selfLink;
+    if (this.def.tracksGeneration) meta.generation = 1;
+    else delete meta.generation;
+    obj.metadata = meta;
+    obj.apiVersion = apiVersionOf(this.def);
+    obj.kind = this.def.kind;
+  }
+
+  private validate(obj: KubeObject): void {
+    const causes = [...this.metadataCauses(obj), ...this.def.validate(obj)];
+    if (causes.length > 0) throw invalid(this.def.kind, this.def.group, obj.metadata?.name ?? '', causes);
+  }
+
+  private metadataCauses(obj: KubeObject): StatusCause[] {
+    const meta = obj.metadata ?? {};
+    const name = meta.name ?? '';
+    const causes: StatusCause[] = [];
+    if (name === '') causes.push(cause.required('metadata.name', 'name or generateName is required'));
+    else causes.push(...validateName(name, nameRuleOf(this.def)));
+    for (const [field, map] of [
+      ['metadata.labels', meta.labels],
+      ['metadata.annotations', meta.annotations],
+    ] as const) {
+      if (map === undefined || map === null) continue;
+      if (!isPlainObject(map)) causes.push(cause.invalid(field, map, 'must be a map of strings'));
+      else for (const [k, v] of Object.entries(map)) if (typeof v !== 'string') causes.push(cause.invalid(`${field}[${k}]`, v, 'must be a string'));
+    }
+    return causes;
+  }
+
+  private checkBody(body: unknown): KubeObject {
+    if (!isPlainObject(body)) throw badRequest('the body of the request was not a JSON object');
+    const obj = deepClone(body) as KubeObject;
+    if (obj.metadata !== undefined && !isPlainObject(obj.metadata)) throw badRequest('metadata must be an object');
+    if (typeof obj.kind === 'string' && obj.kind !== '' && obj.kind !== this.def.kind) {
+      throw badRequest(`${this.def.kind} in version "${this.def.version}" cannot be handled as a ${obj.kind}: the object kind does not match the resource`);
+    }
+    return obj;
+  }
+
+  private checkIdentity(obj: KubeObject, namespace: string, name: string): void {
+    const meta = obj.metadata ?? {};
+    if ((meta.name ?? '') !== '' && meta.name !== name) throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    if (this.def.namespaced && (meta.namespace ?? '') !== '' && meta.namespace !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+  }
+
+  private async requireNamespace(namespace: string): Promise<void> {
+    const namespaces = this.lookup('namespaces');
+    if (namespaces === undefined) return;
+    if ((await this.store.get(namespaces.key('', namespace))) === null) throw notFound(namespaces.def, namespace);
+  }
+
+  /** No namespace controller yet: the namespace's objects go first, synchronously, then the namespace itself. */
+  private async deleteNamespaceContents(namespace: string): Promise<void> {
+    for (const registry of this.all()) {
+      if (!registry.def.namespaced) continue;
+      const { items } = await registry.list(namespace, {});
+      for (const item of items) {
+        try {
+          await this.store.delete(registry.key(namespace, item.metadata?.name ?? ''));
+        } catch (err) {
+          if (!isStorageError(err, 'KeyNotFound')) throw err;
+        }
+      }
+    }
+  }
+
+  private filterFor(namespace: string, query: ListQuery): (obj: KubeObject) => boolean {
+    let labels: ReturnType<typeof parseLabelSelector> = [];
+    try {
+      labels = parseLabelSelector(query.labelSelector ?? '');
+    } catch (err) {
+      if (err instanceof SelectorParseError) throw badRequest(`unable to parse requirement: ${err.message}`);
+      throw err;
+    }
+    const fields = parseFieldSelector(query.fieldSelector ?? '', selectableFieldNames(this.def));
+    const scoped = this.def.namespaced && namespace !== '';
+    return (obj) =>
+      (!scoped || obj.metadata?.namespace === namespace) && matchesLabels(labels, obj.metadata?.labels) && matchesFields(fields, fieldSet(this.def, obj));
+  }
+}
+
+function objectKeyInPrefix(registry: ResourceRegistry, obj: KubeObject, prefix: string): boolean {
+  return registry.key(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '').startsWith(prefix);
+}
+
+export function parseResourceVersion(rv: string | undefined): number {
+  if (rv === undefined || rv === '') return 0;
+  if (!/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  const n = Number(rv);
+  if (!Number.isSafeInteger(n)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  return n;
+}
+
+function randomSuffix(): string {
+  let s = '';
+  for (let i = 0; i < 5; i++) s += GENERATE_NAME_ALPHABET[randomInt(GENERATE_NAME_ALPHABET.length)];
+  return s;
+}

@@ -1,0 +1,305 @@
+// The HTTP front: routes requests to discovery, health, OpenAPI and the resource registries, and renders replies
+// (objects, lists, Tables, Status errors, chunked watch streams). A plain (req, res) handler, so the same routing can
+// sit behind node:http today and node:http2's compatibility API later.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../common/logger.ts';
+import type { KubeObject } from '../types.ts';
+import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.ts';
+import { mediaType, negotiate, parseJsonBody, readBody, sendJson, sendText, type Representation } from './http-util.ts';
+import { openApiV2Json, openApiV2Protobuf, openApiV3Index } from './openapi.ts';
+import { PATCH_CONTENT_TYPES, type PatchType } from './patch.ts';
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from './protobuf.ts';
+import type { DeleteOptions, ListQuery, ListResult, ResourceRegistry } from './registry.ts';
+import { apiVersionOf, type ResourceDef } from './resources.ts';
+import { ApiError, badRequest, internalError, methodNotAllowed, pathNotFound, unsupportedMediaType } from './status.ts';
+import { buildTable, partialObjectMetadata, type IncludeObject } from './table.ts';
+import { watchOverHttp } from './watch-http.ts';
+
+export interface HealthCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface RestContext {
+  registries: readonly ResourceRegistry[];
+  logger: Logger;
+  /** host:port clients reach us at, for /api's serverAddressByClientCIDRs. */
+  serverAddress(): string;
+  livez: readonly HealthCheck[];
+  readyz: readonly HealthCheck[];
+  /** Watches without timeoutSeconds end after a random time in [min, 2*min), as kube-apiserver's do. */
+  minRequestTimeoutMs?: number;
+}
+
+interface Target {
+  registry: ResourceRegistry;
+  namespace: string;
+  name: string;
+  subresource: string;
+}
+
+const DEFAULT_MIN_REQUEST_TIMEOUT_MS = 1_800_000;
+
+export function createRequestHandler(ctx: RestContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const defs = ctx.registries.map((r) => r.def);
+  const byResource = new Map<string, ResourceRegistry>(ctx.registries.map((r) => [`${r.def.group}/${r.def.version}/${r.def.resource}`, r]));
+  return (req, res) => {
+    handle(ctx, defs, byResource, req, res).catch((err: unknown) => {
+      const apiError = err instanceof ApiError ? err : internalError(err);
+      if (!(err instanceof ApiError)) ctx.logger.error({ err: err instanceof Error ? err.stack : String(err), url: req.url }, 'request failed');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendJson(res, apiError.code, apiError.toStatus());
+    });
+  };
+}
+
+async function handle(
+  ctx: RestContext,
+  defs: readonly ResourceDef[],
+  byResource: Map<string, ResourceRegistry>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://apiserver');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const method = req.method ?? 'GET';
+  const segments = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+
+  if (segments[0] === 'api' || segments[0] === 'apis') {
+    const isCore = segments[0] === 'api';
+    const groupName = isCore ? '' : (segments[1] ?? '');
+    const version = isCore ? segments[1] : segments[2];
+    const rest = segments.slice(isCore ? 2 : 3);
+    if (version === undefined) {
+      if (method !== 'GET') throw methodNotAllowed();
+      if (isCore) return sendJson(res, 200, coreVersions(ctx.serverAddress()));
+      if (segments.length === 1) return sendJson(res, 200, groupList(defs));
+      const g = group(defs, groupName);
+      if (g === null) throw pathNotFound();
+      return sendJson(res, 200, g);
+    }
+    if (rest.length === 0) {
+      if (method !== 'GET') throw methodNotAllowed();
+      const list = resourceList(defs, groupName, version);
+      if (list === null) throw pathNotFound();
+      return sendJson(res, 200, list);
+    }
+    const target = resolveTarget(byResource, groupName, version, rest);
+    if (target === null) throw pathNotFound();
+    return serveResource(ctx, target, method, url, req, res);
+  }
+  if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
+  switch (segments[0]) {
+    case 'version':
+      return sendJson(res, 200, versionInfo());
+    case 'healthz':
+    case 'livez':
+    case 'readyz':
+      return serveHealth(segments[0] === 'readyz' ? ctx.readyz : ctx.livez, url, res, segments.slice(1));
+    case 'openapi':
+      if (segments[1] === 'v2' && segments.length === 2) {
+        if ((req.headers.accept ?? '').includes('protobuf')) {
+          const doc = openApiV2Protobuf();
+          // kube-apiserver labels it application/octet-stream: Go's mime parser rejects the '@' in the requested type.
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': doc.length });
+          res.end(doc);
+          return;
+        }
+        return sendJson(res, 200, openApiV2Json());
+      }
+      if (segments[1] === 'v3' && segments.length === 2) return sendJson(res, 200, openApiV3Index());
+      throw pathNotFound();
+    default:
+      throw pathNotFound();
+  }
+}
+
+/** Maps the path after /api/v1 or /apis/<g>/<v> to a resource, namespace, name and subresource. */
+function resolveTarget(byResource: Map<string, ResourceRegistry>, groupName: string, version: string, rest: string[]): Target | null {
+  if (rest.some((segment) => segment.includes('/'))) return null; // an escaped slash must not reach a storage key
+  const find = (resource: string) => byResource.get(`${groupName}/${version}/${resource}`);
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    const namespaced = find(rest[2]);
+    if (namespaced !== undefined && namespaced.def.namespaced) {
+      if (rest.length > 5) return null;
+      return { registry: namespaced, namespace: rest[1], name: rest[3] ?? '', subresource: rest[4] ?? '' };
+    }
+  }
+  const registry = find(rest[0]);
+  if (registry === undefined || rest.length > 3) return null;
+  if (registry.def.namespaced && rest.length > 1) return null; // a namespaced object needs /namespaces/<ns>/
+  return { registry, namespace: '', name: rest[1] ?? '', subresource: rest[2] ?? '' };
+}
+
+/** What every handler of one request needs, parsed once. */
+interface Call {
+  ctx: RestContext;
+  t: Target;
+  q: URLSearchParams;
+  req: IncomingMessage;
+  res: ServerResponse;
+  dryRun: boolean;
+  representation: Representation;
+  includeObject: IncludeObject;
+}
+
+async function serveResource(ctx: RestContext, t: Target, method: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const q = url.searchParams;
+  if (t.subresource !== '' && !(t.subresource === 'status' && t.registry.def.hasStatus)) throw pathNotFound();
+  const call: Call = {
+    ctx,
+    t,
+    q,
+    req,
+    res,
+    dryRun: q.getAll('dryRun').includes('All'),
+    representation: negotiate(req.headers.accept),
+    includeObject: (q.get('includeObject') ?? 'Metadata') as IncludeObject,
+  };
+  return t.name === '' ? serveCollection(call, method) : serveObject(call, method);
+}
+
+async function serveCollection(c: Call, method: string): Promise<void> {
+  const { t, q, req, res } = c;
+  const registry = t.registry;
+  const query = listQuery(q);
+  switch (method) {
+    case 'GET':
+      if (q.get('watch') === 'true' || q.get('watch') === '1') {
+        const timeoutSeconds = q.get('timeoutSeconds');
+        const min = c.ctx.minRequestTimeoutMs ?? DEFAULT_MIN_REQUEST_TIMEOUT_MS;
+        const timeoutMs = timeoutSeconds !== null && /^\d+$/.test(timeoutSeconds) ? Number(timeoutSeconds) * 1000 : min + Math.floor(Math.random() * min);
+        return watchOverHttp(registry, t.namespace, query, {
+          bookmarks: q.get('allowWatchBookmarks') === 'true',
+          timeoutMs,
+          representation: c.representation,
+          includeObject: c.includeObject,
+          req,
+          res,
+        });
+      }
+      return sendJson(res, 200, renderList(registry, await registry.list(t.namespace, query), c.representation, c.includeObject));
+    case 'POST': {
+      const created = await registry.create(t.namespace, await jsonBody(req), c.dryRun);
+      return sendJson(res, c.dryRun ? 200 : 201, render(registry, created, c.representation, c.includeObject));
+    }
+    case 'DELETE': {
+      const deleted = await registry.deleteCollection(t.namespace, query, deleteOptions(await jsonBody(req), q, c.dryRun));
+      return sendJson(res, 200, renderList(registry, deleted, { as: 'object' }, c.includeObject));
+    }
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+async function serveObject(c: Call, method: string): Promise<void> {
+  const { t, q, req, res } = c;
+  const registry = t.registry;
+  switch (method) {
+    case 'GET':
+      return sendJson(res, 200, render(registry, await registry.get(t.namespace, t.name), c.representation, c.includeObject));
+    case 'PUT': {
+      const updated = await registry.update(t.namespace, t.name, await jsonBody(req), t.subresource, c.dryRun);
+      return sendJson(res, 200, render(registry, updated, c.representation, c.includeObject));
+    }
+    case 'PATCH': {
+      const type = mediaType(req.headers['content-type']) as PatchType;
+      if (!(PATCH_CONTENT_TYPES as readonly string[]).includes(type)) {
+        throw unsupportedMediaType([...PATCH_CONTENT_TYPES.slice(0, 2), 'application/apply-patch+yaml', PATCH_CONTENT_TYPES[2]]);
+      }
+      const patch = parseJsonBody(await readBody(req));
+      if (patch === undefined) throw badRequest('the body of the request was empty');
+      const patched = await registry.patch(t.namespace, t.name, type, patch, t.subresource, c.dryRun);
+      return sendJson(res, 200, render(registry, patched, c.representation, c.includeObject));
+    }
+    case 'DELETE':
+      if (t.subresource !== '') throw methodNotAllowed();
+      return sendJson(res, 200, await registry.delete(t.namespace, t.name, deleteOptions(await jsonBody(req), q, c.dryRun)));
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  const type = mediaType(req.headers['content-type']);
+  const body = await readBody(req);
+  if (body.length > 0 && type === PROTOBUF_CONTENT_TYPE) return decodeKubernetesProtobuf(body);
+  if (body.length > 0 && type !== '' && type !== 'application/json' && type !== '*/*') throw unsupportedMediaType(['application/json', PROTOBUF_CONTENT_TYPE]);
+  return parseJsonBody(body);
+}
+
+function listQuery(q: URLSearchParams): ListQuery {
+  const limit = q.get('limit');
+  if (limit !== null && !/^\d+$/.test(limit)) throw badRequest(`invalid limit: ${limit}`);
+  return {
+    labelSelector: q.get('labelSelector') ?? undefined,
+    fieldSelector: q.get('fieldSelector') ?? undefined,
+    limit: limit === null ? undefined : Number(limit),
+    continueToken: q.get('continue') ?? undefined,
+    resourceVersion: q.get('resourceVersion') ?? undefined,
+  };
+}
+
+function deleteOptions(body: unknown, q: URLSearchParams, dryRun: boolean): DeleteOptions {
+  const b = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const options: DeleteOptions = { dryRun: dryRun || (Array.isArray(b.dryRun) && b.dryRun.includes('All')) };
+  const policy = (b.propagationPolicy as string | undefined) ?? q.get('propagationPolicy') ?? undefined;
+  if (policy !== undefined) {
+    if (!['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      throw badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
+    }
+    options.propagationPolicy = policy;
+  }
+  const grace = b.gracePeriodSeconds ?? q.get('gracePeriodSeconds');
+  if (grace !== undefined && grace !== null) options.gracePeriodSeconds = Number(grace);
+  if (typeof b.preconditions === 'object' && b.preconditions !== null) options.preconditions = b.preconditions as DeleteOptions['preconditions'];
+  return options;
+}
+
+function render(registry: ResourceRegistry, obj: KubeObject, representation: Representation, includeObject: IncludeObject): unknown {
+  if (representation.as === 'Table') return buildTable(registry.def.printer, [obj], { includeObject, resourceVersion: obj.metadata?.resourceVersion });
+  if (representation.as === 'PartialObjectMetadata') return partialObjectMetadata(obj);
+  return obj;
+}
+
+function renderList(registry: ResourceRegistry, list: ListResult, representation: Representation, includeObject: IncludeObject): unknown {
+  const meta: Record<string, unknown> = { resourceVersion: list.resourceVersion };
+  if (list.continueToken !== undefined) meta.continue = list.continueToken;
+  if (list.remainingItemCount !== undefined) meta.remainingItemCount = list.remainingItemCount;
+  if (representation.as === 'Table') {
+    return buildTable(registry.def.printer, list.items, {
+      includeObject,
+      resourceVersion: list.resourceVersion,
+      continueToken: list.continueToken,
+      remainingItemCount: list.remainingItemCount,
+    });
+  }
+  if (representation.as === 'PartialObjectMetadata') {
+    return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: list.items.map(partialObjectMetadata) };
+  }
+  return { kind: `${registry.def.kind}List`, apiVersion: apiVersionOf(registry.def), metadata: meta, items: list.items };
+}
+
+async function serveHealth(checks: readonly HealthCheck[], url: URL, res: ServerResponse, sub: string[]): Promise<void> {
+  const selected = sub.length === 0 ? checks : checks.filter((c) => c.name === sub[0]);
+  if (sub.length > 0 && selected.length === 0) return sendText(res, 404, `404 page not found\n`);
+  const results = await Promise.all(
+    selected.map(async (c) => {
+      try {
+        await c.check();
+        return { name: c.name, ok: true, why: '' };
+      } catch (err) {
+        return { name: c.name, ok: false, why: err instanceof Error ? err.message : String(err) };
+      }
+    }),
+  );
+  const failed = results.filter((r) => !r.ok);
+  const verbose = url.searchParams.has('verbose');
+  if (failed.length === 0 && !verbose) return sendText(res, 200, 'ok');
+  const lines = results.map((r) => (r.ok ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`));
+  const summary = failed.length === 0 ? 'check passed' : 'check failed';
+  return sendText(res, failed.length === 0 ? 200 : 500, `${lines.join('\n')}\n${summary}\n`);
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { alreadyExists, cause, conflict, expired, invalid, methodNotAllowed, notFound } from './status.ts';
+
+const pods = { group: '', resource: 'pods' };
+
+describe('Status errors with Kubernetes wording', () => {
+  it('NotFound', () => {
+    expect(notFound(pods, 'x').toStatus()).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'pods "x" not found',
+      reason: 'NotFound',
+      details: { name: 'x', kind: 'pods' },
+      code: 404,
+    });
+    expect(notFound({ group: 'apps', resource: 'deployments' }, 'd').message).toBe('deployments.apps "d" not found');
+  });
+  it('AlreadyExists and Conflict', () => {
+    expect(alreadyExists(pods, 'x').toStatus()).toMatchObject({ code: 409, reason: 'AlreadyExists', message: 'pods "x" already exists' });
+    expect(conflict(pods, 'x').toStatus()).toMatchObject({
+      code: 409,
+      reason: 'Conflict',
+      message: 'Operation cannot be fulfilled on pods "x": the object has been modified; please apply your changes to the latest version and try again',
+    });
+  });
+  it('Invalid with causes', () => {
+    const status = invalid('Pod', '', 'x', [cause.required('spec.containers')]).toStatus();
+    expect(status).toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message: 'Pod "x" is invalid: spec.containers: Required value',
+      details: { name: 'x', kind: 'Pod', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }] },
+    });
+    const two = invalid('Pod', '', 'x', [cause.required('a'), cause.required('b')]);
+    expect(two.message).toBe('Pod "x" is invalid: [a: Required value, b: Required value]');
+  });
+  it('MethodNotAllowed and Expired', () => {
+    expect(methodNotAllowed().toStatus()).toMatchObject({ code: 405, reason: 'MethodNotAllowed' });
+    expect(expired('too old resource version: 1 (5)').toStatus()).toMatchObject({ code: 410, reason: 'Expired' });
+  });
+});

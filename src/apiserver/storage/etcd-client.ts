@@ -1,0 +1,303 @@
+// Our own etcd v3 client: the few KV and Watch calls kube-apiserver makes, over grpc-js, across several endpoints.
+//
+// Failover: one endpoint is current; a call that fails with Unavailable (connection refused, reset, no leader) is
+// retried on the next endpoint, at most once per endpoint. Writes are retried too: every write the apiserver makes
+// is a Txn guarded by a mod_revision compare, so a retried write that had in fact been applied fails its compare
+// and reports the current object instead of applying twice.
+import * as grpc from '@grpc/grpc-js';
+import { loadEtcdProtos, toSafeNumber } from '../../store/proto/index.ts';
+
+type Msg = Record<string, unknown>;
+type UnaryMethod = (req: Msg, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Msg) => void) => void;
+type AnyClient = grpc.Client & Record<string, UnaryMethod>;
+
+export interface KeyValue {
+  key: Buffer;
+  value: Buffer;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+}
+
+export interface RangeResult {
+  revision: number;
+  kvs: KeyValue[];
+  more: boolean;
+  count: number;
+}
+
+export type CompareSpec =
+  | { key: Buffer; target: 'mod'; modRevision: number }
+  | { key: Buffer; target: 'version'; version: number };
+
+export type OpSpec =
+  | { op: 'put'; key: Buffer; value: Buffer }
+  | { op: 'delete'; key: Buffer; prevKv?: boolean }
+  | { op: 'range'; key: Buffer };
+
+export interface TxnResult {
+  succeeded: boolean;
+  revision: number;
+  /** One entry per op of the branch taken: the kvs of a range op, the prev_kvs of a delete, [] for a put. */
+  kvs: KeyValue[][];
+}
+
+export interface WatchEvent {
+  type: 'PUT' | 'DELETE';
+  kv: KeyValue;
+  prevKv: KeyValue | null;
+}
+
+export interface WatchHandlers {
+  /** A batch of events; `revision` is the header revision of the response carrying them. */
+  onEvents(events: WatchEvent[], revision: number): void;
+  /** A progress notification: the store has nothing newer for this watch than `revision`. */
+  onProgress(revision: number): void;
+  /** The watch ended: compacted (`compactRevision` > 0), canceled by the server, or the stream failed. */
+  onError(error: EtcdWatchError): void;
+}
+
+export class EtcdWatchError extends Error {
+  constructor(message: string, readonly compactRevision: number) {
+    super(message);
+    this.name = 'EtcdWatchError';
+  }
+}
+
+export interface EtcdWatch {
+  cancel(): void;
+  /** Asks etcd for a progress notification now (answered through onProgress with the current revision). */
+  requestProgress(): void;
+}
+
+export interface EtcdClientOptions {
+  /** `http://host:port` URLs or `host:port`. */
+  endpoints: readonly string[];
+  callTimeoutMs?: number;
+}
+
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+const COMPARE_TARGET = { version: 0, mod: 2 } as const;
+
+export function endpointAddress(url: string): string {
+  return url.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
+}
+
+export class EtcdClient {
+  private readonly addresses: string[];
+  private readonly callTimeoutMs: number;
+  private current = 0;
+  private readonly kv = new Map<string, AnyClient>();
+  private readonly watchClients = new Map<string, grpc.Client>();
+  private closed = false;
+
+  constructor(options: EtcdClientOptions) {
+    if (options.endpoints.length === 0) throw new Error('at least one etcd endpoint is required');
+    this.addresses = options.endpoints.map(endpointAddress);
+    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
+  get endpoints(): readonly string[] {
+    return this.addresses;
+  }
+
+  async range(key: Buffer, options: { rangeEnd?: Buffer; limit?: number; revision?: number; countOnly?: boolean } = {}): Promise<RangeResult> {
+    const res = await this.call('Range', {
+      key,
+      range_end: options.rangeEnd ?? Buffer.alloc(0),
+      limit: options.limit ?? 0,
+      revision: options.revision ?? 0,
+      count_only: options.countOnly ?? false,
+    });
+    return {
+      revision: headerRevision(res),
+      kvs: (res.kvs as Msg[]).map(toKeyValue),
+      more: res.more as boolean,
+      count: toSafeNumber(res.count as bigint),
+    };
+  }
+
+  async txn(compares: CompareSpec[], success: OpSpec[], failure: OpSpec[]): Promise<TxnResult> {
+    const res = await this.call('Txn', {
+      compare: compares.map(toCompare),
+      success: success.map(toRequestOp),
+      failure: failure.map(toRequestOp),
+    });
+    const responses = res.responses as Msg[];
+    return {
+      succeeded: res.succeeded as boolean,
+      revision: headerRevision(res),
+      kvs: responses.map((r) => {
+        if (r.response === 'response_range') return ((r.response_range as Msg).kvs as Msg[]).map(toKeyValue);
+        if (r.response === 'response_delete_range') return ((r.response_delete_range as Msg).prev_kvs as Msg[]).map(toKeyValue);
+        return [];
+      }),
+    };
+  }
+
+  async compact(revision: number): Promise<void> {
+    await this.call('Compact', { revision, physical: false });
+  }
+
+  /**
+   * A prefix watch from `startRevision` with prev_kv and progress_notify, on the current endpoint, with etcd's
+   * require-leader metadata so a member cut off from its leader ends the stream instead of going quiet. The caller
+   * re-establishes it after onError (the watch cache relists).
+   */
+  watchPrefix(prefix: Buffer, startRevision: number, handlers: WatchHandlers): EtcdWatch {
+    const address = this.addresses[this.current];
+    const client = this.watchClient(address);
+    const meta = new grpc.Metadata();
+    meta.set('hasleader', 'true');
+    const stream = (client as unknown as Record<string, (m: grpc.Metadata) => grpc.ClientDuplexStream<Msg, Msg>>).Watch.call(client, meta);
+    let ended = false;
+    const end = (error: EtcdWatchError): void => {
+      if (ended) return;
+      ended = true;
+      stream.cancel();
+      handlers.onError(error);
+    };
+    stream.on('data', (res: Msg) => {
+      if (ended) return;
+      const compactRevision = toSafeNumber(res.compact_revision as bigint);
+      if (compactRevision > 0) return end(new EtcdWatchError('etcdserver: mvcc: required revision has been compacted', compactRevision));
+      if (res.canceled === true) return end(new EtcdWatchError(`watch canceled: ${String(res.cancel_reason)}`, 0));
+      const revision = headerRevision(res);
+      const events = res.events as Msg[];
+      if (events.length === 0) {
+        if (res.created !== true) handlers.onProgress(revision);
+        return;
+      }
+      handlers.onEvents(
+        events.map((e) => ({
+          type: e.type === 1 ? 'DELETE' : 'PUT',
+          kv: toKeyValue(e.kv as Msg),
+          prevKv: e.prev_kv === null ? null : toKeyValue(e.prev_kv as Msg),
+        })),
+        revision,
+      );
+    });
+    stream.on('error', (err: grpc.ServiceError) => {
+      if (err.code === grpc.status.UNAVAILABLE) this.rotate(address);
+      end(new EtcdWatchError(err.details || err.message, 0));
+    });
+    stream.on('end', () => end(new EtcdWatchError('watch stream ended', 0)));
+    stream.write({
+      create_request: { key: prefix, range_end: prefixEnd(prefix), start_revision: startRevision, prev_kv: true, progress_notify: true },
+    });
+    return {
+      cancel: () => end(new EtcdWatchError('canceled by client', 0)),
+      requestProgress: () => {
+        if (!ended) stream.write({ progress_request: {} });
+      },
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.kv.values()) c.close();
+    for (const c of this.watchClients.values()) c.close();
+    this.kv.clear();
+    this.watchClients.clear();
+  }
+
+  private async call(method: string, request: Msg): Promise<Msg> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < this.addresses.length; attempt++) {
+      const address = this.addresses[this.current];
+      try {
+        return await this.callOn(address, method, request);
+      } catch (err) {
+        lastError = err;
+        if (!isUnavailable(err)) throw err;
+        this.rotate(address);
+      }
+    }
+    throw lastError;
+  }
+
+  private callOn(address: string, method: string, request: Msg): Promise<Msg> {
+    if (this.closed) return Promise.reject(new Error('etcd client is closed'));
+    const client = this.kvClient(address);
+    return new Promise((resolve, reject) => {
+      client[method](request, new grpc.Metadata(), { deadline: Date.now() + this.callTimeoutMs }, (err, res) =>
+        err ? reject(err) : resolve(res),
+      );
+    });
+  }
+
+  /** Moves on from `failed` unless another call already did. */
+  private rotate(failed: string): void {
+    if (this.addresses[this.current] === failed) this.current = (this.current + 1) % this.addresses.length;
+  }
+
+  private kvClient(address: string): AnyClient {
+    let client = this.kv.get(address);
+    if (client === undefined) {
+      const { services } = loadEtcdProtos();
+      client = new services.KV.Client(address, grpc.credentials.createInsecure()) as unknown as AnyClient;
+      this.kv.set(address, client);
+    }
+    return client;
+  }
+
+  private watchClient(address: string): grpc.Client {
+    let client = this.watchClients.get(address);
+    if (client === undefined) {
+      const { services } = loadEtcdProtos();
+      client = new services.Watch.Client(address, grpc.credentials.createInsecure());
+      this.watchClients.set(address, client);
+    }
+    return client;
+  }
+}
+
+export function isUnavailable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: number }).code === grpc.status.UNAVAILABLE;
+}
+
+export function isCompacted(err: unknown): boolean {
+  return err instanceof Error && err.message.includes('required revision has been compacted');
+}
+
+/** The first key after every key with this prefix (etcd's "prefix" range end). */
+export function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+function headerRevision(res: Msg): number {
+  return toSafeNumber((res.header as Msg).revision as bigint);
+}
+
+function toKeyValue(kv: Msg): KeyValue {
+  return {
+    key: kv.key as Buffer,
+    value: kv.value as Buffer,
+    createRevision: toSafeNumber(kv.create_revision as bigint),
+    modRevision: toSafeNumber(kv.mod_revision as bigint),
+    version: toSafeNumber(kv.version as bigint),
+  };
+}
+
+function toCompare(c: CompareSpec): Msg {
+  if (c.target === 'mod') return { result: 0, target: COMPARE_TARGET.mod, key: c.key, mod_revision: c.modRevision, target_union: 'mod_revision' };
+  return { result: 0, target: COMPARE_TARGET.version, key: c.key, version: c.version, target_union: 'version' };
+}
+
+function toRequestOp(op: OpSpec): Msg {
+  switch (op.op) {
+    case 'put':
+      return { request_put: { key: op.key, value: op.value }, request: 'request_put' };
+    case 'delete':
+      return { request_delete_range: { key: op.key, prev_kv: op.prevKv ?? false }, request: 'request_delete_range' };
+    case 'range':
+      return { request_range: { key: op.key }, request: 'request_range' };
+  }
+}

@@ -1,0 +1,215 @@
+// Kubernetes objects in etcd, the way kube-apiserver keeps them: one key per object, resourceVersion = the key's
+// mod_revision, every write a Txn guarded by a mod_revision compare.
+//
+// Encoding: JSON (UTF-8), with metadata.resourceVersion removed before writing (the revision is the truth). kube-
+// apiserver stores built-in types as protobuf behind the 4-byte magic "k8s\0"; barque stores JSON so that etcdctl
+// shows readable objects and no protobuf schemas for every Kubernetes type are needed. See docs/apiserver.md.
+import type { KubeObject } from '../types.ts';
+import { decodeContinue, encodeContinue, ContinueTokenError } from './continue-token.ts';
+import { EtcdClient, isCompacted, prefixEnd, type EtcdWatch, type KeyValue, type WatchEvent } from './etcd-client.ts';
+import { StorageError } from './errors.ts';
+
+/** Writes lost to concurrent writers are retried this many times before giving up with a Conflict. */
+const UPDATE_ATTEMPTS_MAX = 16;
+/** Pages fetched for one filtered list request, so a selective selector cannot spin forever. */
+const LIST_PAGES_MAX = 64;
+
+export interface ListOptions {
+  /** 0 = no limit. */
+  limit?: number;
+  continueToken?: string;
+  /** 0 = the latest revision. Ignored with a continue token (the token carries the revision). */
+  revision?: number;
+  filter?: (obj: KubeObject) => boolean;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  revision: number;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+export interface StoredEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  key: string;
+  object: KubeObject;
+  prevObject: KubeObject | null;
+  revision: number;
+}
+
+export interface StoreWatchHandlers {
+  onEvents(events: StoredEvent[], revision: number): void;
+  onProgress(revision: number): void;
+  onError(error: Error & { compactRevision?: number }): void;
+}
+
+export type Updater = (current: KubeObject) => KubeObject | Promise<KubeObject>;
+
+export class ObjectStore {
+  constructor(readonly client: EtcdClient) {}
+
+  async get(key: string): Promise<KubeObject | null> {
+    const res = await this.client.range(Buffer.from(key));
+    return res.kvs.length === 0 ? null : decode(res.kvs[0]);
+  }
+
+  /** The store's current revision (a Range of the health key, as kube-apiserver's health check does). */
+  async currentRevision(): Promise<number> {
+    return (await this.client.range(Buffer.from('/registry/health'))).revision;
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    const limit = options.limit ?? 0;
+    let fromKey = prefix;
+    let revision = options.revision ?? 0;
+    if (options.continueToken !== undefined && options.continueToken !== '') {
+      try {
+        ({ fromKey, revision } = decodeContinue(options.continueToken, prefix));
+      } catch (err) {
+        if (err instanceof ContinueTokenError) throw new StorageError('InvalidContinue', prefix, `invalid continue token: ${err.message}`);
+        throw err;
+      }
+    }
+    const end = prefixEnd(Buffer.from(prefix));
+    const items: KubeObject[] = [];
+    let lastKey: string | null = null;
+    let more = false;
+    let remaining: number | undefined;
+    for (let page = 0; page < LIST_PAGES_MAX; page++) {
+      const res = await this.rangeAt(Buffer.from(fromKey), end, limit, revision, options.continueToken !== undefined);
+      revision = res.revision;
+      more = res.more;
+      for (const kv of res.kvs) {
+        const obj = decode(kv);
+        lastKey = kv.key.toString('utf8');
+        if (options.filter === undefined || options.filter(obj)) items.push(obj);
+        if (limit > 0 && items.length === limit) {
+          const seen = res.kvs.indexOf(kv) + 1;
+          more = more || seen < res.kvs.length;
+          remaining = res.count - seen;
+          break;
+        }
+      }
+      if (!res.more || limit === 0 || (limit > 0 && items.length === limit) || lastKey === null) break;
+      fromKey = `${lastKey}\0`;
+    }
+    const result: ListResult = { items, revision };
+    if (more && limit > 0 && lastKey !== null) {
+      result.continueToken = encodeContinue(`${lastKey}\0`, prefix, revision);
+      if (options.filter === undefined && remaining !== undefined) result.remainingItemCount = Math.max(0, remaining);
+    }
+    return result;
+  }
+
+  /** Create: Put only if the key does not exist (mod_revision == 0). */
+  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+    const k = Buffer.from(key);
+    const res = await this.client.txn([{ key: k, target: 'mod', modRevision: 0 }], [{ op: 'put', key: k, value: encode(obj) }], []);
+    if (!res.succeeded) throw new StorageError('KeyExists', key, `key ${key} already exists`);
+    return withResourceVersion(obj, res.revision);
+  }
+
+  /**
+   * Read-modify-write with optimistic concurrency: `update` gets the current object and returns the new one (or
+   * throws, e.g. a Conflict when the caller's resourceVersion precondition does not hold). Lost races re-run it on
+   * the object the failed Txn read back. An update that changes nothing writes nothing and keeps the revision.
+   */
+  async guaranteedUpdate(key: string, update: Updater): Promise<KubeObject> {
+    const k = Buffer.from(key);
+    let current = await this.getRaw(k);
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS_MAX; attempt++) {
+      if (current === null) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
+      const next = await update(decode(current));
+      const value = encode(next);
+      if (value.equals(current.value)) return decode(current);
+      const res = await this.client.txn(
+        [{ key: k, target: 'mod', modRevision: current.modRevision }],
+        [{ op: 'put', key: k, value }],
+        [{ op: 'range', key: k }],
+      );
+      if (res.succeeded) return withResourceVersion(next, res.revision);
+      current = res.kvs[0]?.[0] ?? null;
+    }
+    throw new StorageError('Conflict', key, `too many concurrent writers to ${key}`);
+  }
+
+  /** Delete after `check` accepts the current object (preconditions); returns the object as it was. */
+  async delete(key: string, check: (current: KubeObject) => void = () => {}): Promise<KubeObject> {
+    const k = Buffer.from(key);
+    let current = await this.getRaw(k);
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS_MAX; attempt++) {
+      if (current === null) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
+      const obj = decode(current);
+      check(obj);
+      const res = await this.client.txn(
+        [{ key: k, target: 'mod', modRevision: current.modRevision }],
+        [{ op: 'delete', key: k, prevKv: true }],
+        [{ op: 'range', key: k }],
+      );
+      if (res.succeeded) return obj;
+      current = res.kvs[0]?.[0] ?? null;
+    }
+    throw new StorageError('Conflict', key, `too many concurrent writers to ${key}`);
+  }
+
+  /** Prefix watch from `startRevision` (exclusive of nothing: events at startRevision and later). */
+  watch(prefix: string, startRevision: number, handlers: StoreWatchHandlers): EtcdWatch {
+    return this.client.watchPrefix(Buffer.from(prefix), startRevision, {
+      onEvents: (events, revision) => handlers.onEvents(events.map(toStoredEvent), revision),
+      onProgress: (revision) => handlers.onProgress(revision),
+      onError: (error) => handlers.onError(error),
+    });
+  }
+
+  private async getRaw(key: Buffer): Promise<KeyValue | null> {
+    const res = await this.client.range(key);
+    return res.kvs[0] ?? null;
+  }
+
+  private async rangeAt(from: Buffer, end: Buffer, limit: number, revision: number, continuing: boolean) {
+    try {
+      return await this.client.range(from, { rangeEnd: end, limit, revision });
+    } catch (err) {
+      if (isCompacted(err)) {
+        throw new StorageError(
+          'Compacted',
+          from.toString('utf8'),
+          continuing ? 'continue token expired' : `revision ${revision} has been compacted`,
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+function toStoredEvent(e: WatchEvent): StoredEvent {
+  const key = e.kv.key.toString('utf8');
+  if (e.type === 'DELETE') {
+    // A delete event carries only the key and the revision; the object is the previous value, at the delete's RV.
+    const prev = e.prevKv === null ? { metadata: {} } : decode(e.prevKv);
+    return { type: 'DELETED', key, object: withResourceVersion(prev, e.kv.modRevision), prevObject: prev, revision: e.kv.modRevision };
+  }
+  return {
+    type: e.kv.createRevision === e.kv.modRevision ? 'ADDED' : 'MODIFIED',
+    key,
+    object: decode(e.kv),
+    prevObject: e.prevKv === null ? null : decode(e.prevKv),
+    revision: e.kv.modRevision,
+  };
+}
+
+export function encode(obj: KubeObject): Buffer {
+  const copy = { ...obj, metadata: { ...(obj.metadata ?? {}) } };
+  delete copy.metadata.resourceVersion;
+  return Buffer.from(JSON.stringify(copy), 'utf8');
+}
+
+export function decode(kv: KeyValue): KubeObject {
+  const obj = JSON.parse(kv.value.toString('utf8')) as KubeObject;
+  return withResourceVersion(obj, kv.modRevision);
+}
+
+function withResourceVersion(obj: KubeObject, revision: number): KubeObject {
+  return { ...obj, metadata: { ...(obj.metadata ?? {}), resourceVersion: String(revision) } };
+}

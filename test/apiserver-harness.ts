@@ -1,0 +1,141 @@
+// Shared by the apiserver process tests: real etcd 3.4 (one member) plus `bin/barque apiserver` as a child process,
+// a kubeconfig written by the apiserver itself, and bounded runners for kubectl.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll } from 'vitest';
+import { EtcdCluster } from '../src/store/testing/etcd-process.ts';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const START_TIMEOUT_MS = 60_000;
+
+export interface Harness {
+  etcd: EtcdCluster;
+  url: string;
+  kubeconfig: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(extraFlags: string[] = []): Promise<Harness> {
+  const etcd = await EtcdCluster.start({ impl: 'etcd', members: 1 });
+  const dir = mkdtempSync(join(tmpdir(), 'barque-apiserver-test-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'bin', 'barque'), 'apiserver', `--etcd-servers=${etcd.clientUrls().join(',')}`, '--port=0', `--write-kubeconfig=${kubeconfig}`, ...extraFlags],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BARQUE_LOG_LEVEL: 'warn' } },
+  );
+  let log = '';
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once('close', done));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await etcd.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error(`apiserver did not start within ${START_TIMEOUT_MS} ms:\n${log}`)), START_TIMEOUT_MS);
+      child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000)));
+      child.stdout?.on('data', (chunk: Buffer) => {
+        log = (log + chunk.toString()).slice(-20_000);
+        const m = log.match(/apiserver listening on (http:\/\/\S+)/);
+        if (m !== null) {
+          clearTimeout(timer);
+          resolveUrl(m[1]);
+        }
+      });
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`apiserver exited with ${code}:\n${log}`));
+      });
+    });
+    return { etcd, url, kubeconfig, dir, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runKubectl(binary: string, kubeconfig: string, args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<RunResult> {
+  return new Promise((done) => {
+    execFile(binary, args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dirname(kubeconfig), ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A long-running kubectl (get -w): collects stdout until `enough` says so or the bound passes, then kills it. */
+export function startKubectl(binary: string, kubeconfig: string, args: string[]): { output(): string; until(enough: (out: string) => boolean, timeoutMs?: number): Promise<string>; stop(): void } {
+  const child: ChildProcess = spawn(binary, args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dirname(kubeconfig) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const waiters: (() => void)[] = [];
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+    for (const w of waiters) w();
+  });
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const stop = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  return {
+    output: () => out,
+    stop,
+    until: (enough, timeoutMs = 30_000) =>
+      new Promise((done) => {
+        const timer = setTimeout(() => done(out), timeoutMs);
+        const check = (): void => {
+          if (enough(out)) {
+            clearTimeout(timer);
+            done(out);
+          }
+        };
+        waiters.push(check);
+        check();
+      }),
+  };
+}
+
+/**
+ * beforeAll that never throws: a failed setup (reference binaries missing, etcd not starting) is rethrown by every
+ * test that needs it, so each one FAILS with the reason instead of being reported as skipped.
+ */
+export function setupOnce<T>(setup: () => Promise<T>): () => T {
+  let failure: unknown;
+  let value: T | undefined;
+  beforeAll(async () => {
+    try {
+      value = await setup();
+    } catch (error) {
+      failure = error;
+    }
+  });
+  return () => {
+    if (failure !== undefined) throw failure;
+    return value as T;
+  };
+}
+
+export async function api(url: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; json: Record<string, unknown>; contentType: string }> {
+  const res = await fetch(`${url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { 'Content-Type': 'application/json', ...(init.headers ?? {}) },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>), contentType: res.headers.get('content-type') ?? '' };
+}

@@ -1,0 +1,271 @@
+// Slow, multi-process: real etcd 3.4 + `bin/barque apiserver`, driven by real kubectl binaries (1.20 from the
+// reference cache and /usr/bin/kubectl when present) and by raw REST calls for what kubectl does not show.
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
+import { api, runKubectl, setupOnce, startHarness, startKubectl, type Harness } from './apiserver-harness.ts';
+
+// /usr/bin/kubectl here is Google Cloud SDK's dispatcher: it runs the kubectl matching the server's minor version
+// (1.31 for our v1.31.0-barque). kubectl 1.33, the newest beside it, is run directly: it sends protobuf bodies.
+const NEWER_KUBECTL = '/usr/bin/kubectl';
+const NEWEST_KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
+const kubectls: { label: string; binary: () => string }[] = [{ label: '1.20', binary: () => referenceBinary('kubectl') }];
+if (existsSync(NEWER_KUBECTL)) kubectls.push({ label: 'newer', binary: () => NEWER_KUBECTL });
+if (existsSync(NEWEST_KUBECTL)) kubectls.push({ label: '1.33', binary: () => NEWEST_KUBECTL });
+
+const POD_MANIFEST = (tier: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels:
+    app: web
+    tier: ${tier}
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.25
+    ports:
+    - containerPort: 80
+`;
+
+describe('kubectl against barque apiserver on real etcd', () => {
+  const harness = setupOnce(() => startHarness());
+  afterAll(async () => {
+    try {
+      await harness().stop();
+    } catch {
+      // setup failed: nothing to stop
+    }
+  });
+
+  for (const { label, binary } of kubectls) {
+    describe(`kubectl ${label}`, () => {
+      const ns = `k-${label.replace('.', '-')}`;
+      const k = (args: string[]) => {
+        const h: Harness = harness();
+        return runKubectl(binary(), h.kubeconfig, args);
+      };
+
+      it('version and api-resources', async () => {
+        const version = await k(['version']);
+        expect(version.stderr).not.toContain('error');
+        expect(version.stdout).toContain('v1.31.0-barque');
+        const resources = await k(['api-resources']);
+        expect(resources.code).toBe(0);
+        const lines = resources.stdout.split('\n').map((l) => l.trim().split(/\s+/));
+        expect(lines).toContainEqual(['pods', 'po', 'v1', 'true', 'Pod']);
+        expect(lines).toContainEqual(['configmaps', 'cm', 'v1', 'true', 'ConfigMap']);
+        expect(lines).toContainEqual(['namespaces', 'ns', 'v1', 'false', 'Namespace']);
+        expect(lines).toContainEqual(['secrets', 'v1', 'true', 'Secret']);
+      });
+
+      it('creates a namespace and a configmap, and gets it as yaml, json and wide', async () => {
+        expect((await k(['create', 'namespace', ns])).stdout).toContain(`namespace/${ns} created`);
+        const created = await k(['-n', ns, 'create', 'configmap', 'cfg', '--from-literal=a=1', '--from-literal=b=two']);
+        expect(created.stderr).toBe('');
+        expect(created.stdout).toContain('configmap/cfg created');
+        const json = JSON.parse((await k(['-n', ns, 'get', 'cm', 'cfg', '-o', 'json'])).stdout) as { data: Record<string, string>; metadata: Record<string, string> };
+        expect(json.data).toEqual({ a: '1', b: 'two' });
+        expect(json.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+        expect(Number(json.metadata.resourceVersion)).toBeGreaterThan(0);
+        expect((await k(['-n', ns, 'get', 'cm', 'cfg', '-o', 'yaml'])).stdout).toMatch(/data:\n {2}a: "1"\n {2}b: two\n/);
+        const wide = (await k(['-n', ns, 'get', 'cm', '-o', 'wide'])).stdout.split('\n');
+        expect(wide[0].split(/\s+/)).toEqual(['NAME', 'DATA', 'AGE']);
+        expect(wide[1].split(/\s+/).slice(0, 2)).toEqual(['cfg', '2']);
+      });
+
+      it('applies a pod manifest twice (create, then strategic merge patch), labels and annotates it', async () => {
+        const h = harness();
+        const file = join(h.dir, `pod-${ns}.yaml`);
+        writeFileSync(file, POD_MANIFEST('front'));
+        const first = await k(['-n', ns, 'apply', '-f', file]);
+        expect(first.stderr).toBe('');
+        expect(first.stdout).toContain('pod/web created');
+        writeFileSync(file, POD_MANIFEST('back'));
+        expect((await k(['-n', ns, 'apply', '-f', file])).stdout).toContain('pod/web configured');
+        expect((await k(['-n', ns, 'label', 'pod', 'web', 'env=prod'])).stdout).toContain('pod/web labeled');
+        expect((await k(['-n', ns, 'annotate', 'pod', 'web', 'note=hello'])).stdout).toContain('pod/web annotated');
+        // kubectl edit with a scripted editor: a strategic merge patch built from the edited YAML.
+        const editor = join(h.dir, 'editor.sh');
+        writeFileSync(editor, "#!/bin/sh\nsed -i 's/image: nginx:1.25/image: nginx:1.26/' \"$1\"\n");
+        chmodSync(editor, 0o755);
+        const edited = await runKubectl(binary(), h.kubeconfig, ['-n', ns, 'edit', 'pod', 'web'], 60_000, { EDITOR: editor });
+        expect(edited.stdout).toContain('pod/web edited');
+        const pod = JSON.parse((await k(['-n', ns, 'get', 'pod', 'web', '-o', 'json'])).stdout) as {
+          metadata: { labels: Record<string, string>; annotations: Record<string, string>; generation: number };
+          spec: { containers: { image: string; imagePullPolicy: string }[] };
+          status: { phase: string };
+        };
+        expect(pod.metadata.labels).toEqual({ app: 'web', tier: 'back', env: 'prod' });
+        expect(pod.metadata.annotations.note).toBe('hello');
+        expect(pod.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('"tier":"back"');
+        expect(pod.spec.containers[0].imagePullPolicy).toBe('IfNotPresent');
+        expect(pod.spec.containers[0].image).toBe('nginx:1.26');
+        expect(pod.metadata.generation).toBe(2);
+        expect(pod.status.phase).toBe('Pending');
+        const table = (await k(['-n', ns, 'get', 'pods'])).stdout.split('\n');
+        expect(table[0].split(/\s+/)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+        expect(table[1].split(/\s+/).slice(0, 4)).toEqual(['web', '0/1', 'Pending', '0']);
+        const wide = (await k(['-n', ns, 'get', 'pods', '-o', 'wide'])).stdout.split('\n');
+        expect(wide[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/);
+        const selected = await k(['-n', ns, 'get', 'pods', '-l', 'tier in (back),env!=dev', '-o', 'name']);
+        expect(selected.stdout.trim()).toBe('pod/web');
+        expect((await k(['-n', ns, 'get', 'pods', '-l', '!env', '-o', 'name'])).stdout.trim()).toBe('');
+        expect((await k(['-n', ns, 'get', 'pods', '--field-selector', 'status.phase=Pending', '-o', 'name'])).stdout.trim()).toBe('pod/web');
+      });
+
+      it('watches with get -w while the pod changes and goes away, then reports NotFound', async () => {
+        const h = harness();
+        const watch = startKubectl(binary(), h.kubeconfig, ['-n', ns, 'get', 'pods', '-w', '--output-watch-events']);
+        try {
+          await watch.until((out) => /ADDED\s+web/.test(out));
+          expect((await k(['-n', ns, 'label', 'pod', 'web', 'watched=yes'])).code).toBe(0);
+          expect((await k(['-n', ns, 'delete', 'pod', 'web'])).stdout).toContain('pod "web" deleted');
+          const out = await watch.until((o) => /DELETED\s+web/.test(o));
+          expect(out).toMatch(/EVENT\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE/);
+          expect(out).toMatch(/ADDED\s+web\s+0\/1\s+Pending/);
+          expect(out).toMatch(/MODIFIED\s+web/);
+          expect(out).toMatch(/DELETED\s+web/);
+        } finally {
+          watch.stop();
+        }
+        const missing = await k(['-n', ns, 'get', 'pod', 'web']);
+        expect(missing.code).toBe(1);
+        expect(missing.stderr.trim()).toBe('Error from server (NotFound): pods "web" not found');
+        const other = await k(['-n', ns, 'get', 'pod', 'x']);
+        expect(other.stderr.trim()).toBe('Error from server (NotFound): pods "x" not found');
+      });
+
+      it('deletes the configmap and the namespace', async () => {
+        expect((await k(['-n', ns, 'delete', 'cm', 'cfg'])).stdout).toContain('configmap "cfg" deleted');
+        expect((await k(['delete', 'namespace', ns])).stdout).toContain(`namespace "${ns}" deleted`);
+        expect((await k(['get', 'namespace', ns])).stderr.trim()).toBe(`Error from server (NotFound): namespaces "${ns}" not found`);
+      });
+    });
+  }
+
+  describe('REST API', () => {
+    it('answers a stale update with 409 Conflict in Kubernetes words', async () => {
+      const { url } = harness();
+      const created = await api(url, '/api/v1/namespaces/default/configmaps', { method: 'POST', body: { metadata: { name: 'cc' }, data: { v: '1' } } });
+      expect(created.status).toBe(201);
+      const stale = created.json as { metadata: { resourceVersion: string } };
+      const first = await api(url, '/api/v1/namespaces/default/configmaps/cc', { method: 'PUT', body: { ...stale, data: { v: '2' } } });
+      expect(first.status).toBe(200);
+      const second = await api(url, '/api/v1/namespaces/default/configmaps/cc', { method: 'PUT', body: { ...stale, data: { v: '3' } } });
+      expect(second.status).toBe(409);
+      expect(second.json).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'Operation cannot be fulfilled on configmaps "cc": the object has been modified; please apply your changes to the latest version and try again',
+        reason: 'Conflict',
+        details: { name: 'cc', kind: 'configmaps' },
+        code: 409,
+      });
+      const again = await api(url, '/api/v1/namespaces/default/configmaps', { method: 'POST', body: { metadata: { name: 'cc' } } });
+      expect(again.json).toMatchObject({ code: 409, reason: 'AlreadyExists', message: 'configmaps "cc" already exists' });
+    });
+
+    it('refuses objects in missing namespaces, invalid pods and unknown methods', async () => {
+      const { url } = harness();
+      const noNs = await api(url, '/api/v1/namespaces/nope/configmaps', { method: 'POST', body: { metadata: { name: 'x' } } });
+      expect(noNs.json).toMatchObject({ code: 404, reason: 'NotFound', message: 'namespaces "nope" not found' });
+      const bad = await api(url, '/api/v1/namespaces/default/pods', { method: 'POST', body: { metadata: { name: 'p' }, spec: {} } });
+      expect(bad.json).toMatchObject({
+        code: 422,
+        reason: 'Invalid',
+        message: 'Pod "p" is invalid: spec.containers: Required value',
+        details: { causes: [{ reason: 'FieldValueRequired', field: 'spec.containers' }] },
+      });
+      expect((await api(url, '/api/v1/namespaces/default/pods/p', { method: 'POST', body: {} })).json).toMatchObject({ code: 405, reason: 'MethodNotAllowed' });
+      expect((await api(url, '/api/v1/namespaces/default/pods', { method: 'DELETE', body: {}, headers: {} })).status).toBe(200);
+      expect((await api(url, '/api/v1/default', {})).json).toMatchObject({ code: 404, reason: 'NotFound' });
+    });
+
+    it('keeps status apart: the object ignores status, /status changes only status; JSON patch bumps generation', async () => {
+      const { url } = harness();
+      const base = '/api/v1/namespaces/default/pods';
+      const pod = { metadata: { name: 'st' }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };
+      expect((await api(url, base, { method: 'POST', body: pod })).status).toBe(201);
+      const current = (await api(url, `${base}/st`)).json as { status: Record<string, unknown>; metadata: Record<string, unknown> };
+      const withStatus = await api(url, `${base}/st/status`, { method: 'PUT', body: { ...current, status: { ...current.status, phase: 'Running', podIP: '10.0.0.9' }, metadata: { ...current.metadata, labels: { ignored: 'yes' } } } });
+      expect(withStatus.json).toMatchObject({ status: { phase: 'Running', podIP: '10.0.0.9' } });
+      expect((withStatus.json as { metadata: { labels?: unknown } }).metadata.labels).toBeUndefined();
+      const ignored = await api(url, `${base}/st`, { method: 'PATCH', body: { status: { phase: 'Failed' }, metadata: { labels: { a: 'b' } } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      expect(ignored.json).toMatchObject({ status: { phase: 'Running' }, metadata: { labels: { a: 'b' }, generation: 1 } });
+      const jsonPatched = await api(url, `${base}/st`, {
+        method: 'PATCH',
+        body: [{ op: 'replace', path: '/spec/containers/0/image', value: 'busybox:2' }],
+        headers: { 'Content-Type': 'application/json-patch+json' },
+      });
+      expect(jsonPatched.json).toMatchObject({ spec: { containers: [{ image: 'busybox:2' }] }, metadata: { generation: 2 } });
+      const immutable = await api(url, `${base}/st`, { method: 'PATCH', body: { spec: { restartPolicy: 'Never' } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      expect(immutable.json).toMatchObject({ code: 422, reason: 'Invalid' });
+      const applyPatch = await api(url, `${base}/st`, { method: 'PATCH', body: {}, headers: { 'Content-Type': 'application/apply-patch+yaml' } });
+      expect(applyPatch.json).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
+      const deleted = await api(url, `${base}/st`, { method: 'DELETE', body: { propagationPolicy: 'Background' } });
+      expect(deleted.json).toMatchObject({ kind: 'Pod', metadata: { name: 'st' } });
+      const cm = await api(url, '/api/v1/namespaces/default/configmaps/cc', { method: 'DELETE', body: { propagationPolicy: 'Background' } });
+      expect(cm.json).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name: 'cc', kind: 'configmaps' } });
+    });
+
+    it('pages a list with limit/continue and generates names', async () => {
+      const { url } = harness();
+      for (let i = 0; i < 5; i++) {
+        const res = await api(url, '/api/v1/namespaces/default/secrets', { method: 'POST', body: { metadata: { generateName: 'page-', labels: { page: 'yes' } }, stringData: { i: String(i) } } });
+        expect(res.status).toBe(201);
+        expect((res.json as { metadata: { name: string } }).metadata.name).toMatch(/^page-[a-z0-9]{5}$/);
+        expect((res.json as { type: string }).type).toBe('Opaque');
+      }
+      const names: string[] = [];
+      let token = '';
+      let pages = 0;
+      do {
+        const res = await api(url, `/api/v1/namespaces/default/secrets?limit=2&labelSelector=page%3Dyes${token === '' ? '' : `&continue=${token}`}`);
+        const list = res.json as { metadata: { continue?: string; remainingItemCount?: number }; items: { metadata: { name: string } }[] };
+        names.push(...list.items.map((s) => s.metadata.name));
+        token = list.metadata.continue ?? '';
+        pages++;
+      } while (token !== '' && pages < 10);
+      expect(pages).toBe(3);
+      expect(names).toHaveLength(5);
+      expect([...names].sort()).toEqual(names);
+      const unselected = (await api(url, '/api/v1/namespaces/default/secrets?limit=1')).json as { metadata: { continue?: string; remainingItemCount?: number } };
+      expect(unselected.metadata.continue).toBeTruthy();
+      expect(unselected.metadata.remainingItemCount).toBeGreaterThanOrEqual(4);
+      const badToken = await api(url, '/api/v1/namespaces/default/secrets?limit=2&continue=bm9wZQ');
+      expect(badToken.json).toMatchObject({ code: 400, reason: 'BadRequest' });
+    });
+
+    it('answers a watch from a resourceVersion older than the cache with an ERROR event carrying 410 Expired', async () => {
+      const { url } = harness();
+      const res = await fetch(`${url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1&timeoutSeconds=5`);
+      expect(res.status).toBe(200);
+      const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: Record<string, unknown> });
+      expect(lines).toHaveLength(1);
+      expect(lines[0].type).toBe('ERROR');
+      expect(lines[0].object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+      expect(String(lines[0].object.message)).toMatch(/^too old resource version: 1 \(\d+\)$/);
+    });
+
+    it('serves plain discovery to an aggregated-discovery request, health, and the OpenAPI stand-ins', async () => {
+      const { url } = harness();
+      const aggregated = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+      const apis = await api(url, '/apis', { headers: { Accept: aggregated } });
+      expect(apis.contentType).toBe('application/json');
+      expect(apis.json.kind).toBe('APIGroupList');
+      expect((await api(url, '/api', { headers: { Accept: aggregated } })).json.kind).toBe('APIVersions');
+      const v1 = (await api(url, '/api/v1')).json as { resources: { name: string; verbs: string[]; categories?: string[] }[] };
+      expect(v1.resources.find((r) => r.name === 'pods')?.categories).toEqual(['all']);
+      expect(v1.resources.find((r) => r.name === 'pods/status')?.verbs).toEqual(['get', 'patch', 'update']);
+      for (const path of ['/healthz', '/livez', '/readyz']) expect(await (await fetch(`${url}${path}`)).text()).toBe('ok');
+      expect((await api(url, '/openapi/v3')).json).toEqual({ paths: {} });
+      const proto = await fetch(`${url}/openapi/v2`, { headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+      expect(proto.headers.get('content-type')).toBe('application/octet-stream');
+      expect(Buffer.from(await proto.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('\n\x032.0');
+    });
+  });
+});
