@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { listenGrpc, type GrpcListener } from '../../common/http2/index.ts';
 import type { Logger } from '../../common/logger.ts';
 import { AlarmStore } from '../apply/alarms.ts';
 import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
@@ -78,8 +79,7 @@ export class EtcdServer {
   private constructor(
     readonly context: ServerContext,
     private readonly grpcServer: grpc.Server,
-    /** Bound client ports, in --listen-client-urls order. */
-    readonly ports: number[],
+    private readonly listeners: GrpcListener[],
     private readonly compactor: AutoCompactor | undefined,
     /** The store does not own a database it was handed: the member closes it. */
     private readonly db: MvccDb,
@@ -99,10 +99,11 @@ export class EtcdServer {
       throw err;
     }
     const server = grpcServer(ctx, options);
-    const ports: number[] = [];
+    const listeners: GrpcListener[] = [];
     try {
-      for (const url of options.listenClientUrls) ports.push(await bind(server, url));
+      for (const url of options.listenClientUrls) listeners.push(await bind(server, url));
     } catch (err) {
+      await Promise.all(listeners.map((l) => l.close()));
       server.forceShutdown();
       ctx.hub.close();
       await ctx.store.close();
@@ -110,7 +111,7 @@ export class EtcdServer {
       throw err;
     }
     const compactor = startAutoCompactor(ctx, options.autoCompactionMode ?? 'periodic', options.autoCompactionRetention ?? '0');
-    const member = new EtcdServer(ctx, server, ports, compactor, db);
+    const member = new EtcdServer(ctx, server, listeners, compactor, db);
     member.startLeaseExpiry(options.leaseExpiryIntervalMs ?? 500);
     options.logger.info(
       {
@@ -142,6 +143,11 @@ export class EtcdServer {
     this.expiryTimer.unref();
   }
 
+  /** Bound client ports, in --listen-client-urls order. */
+  get ports(): number[] {
+    return this.listeners.map((l) => l.port);
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -150,6 +156,7 @@ export class EtcdServer {
   private async shutdown(): Promise<void> {
     clearInterval(this.expiryTimer);
     this.compactor?.stop();
+    const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => this.grpcServer.forceShutdown(), 2000);
       this.grpcServer.tryShutdown(() => {
@@ -157,6 +164,7 @@ export class EtcdServer {
         resolve();
       });
     });
+    await listenersClosed;
     await this.context.proposer.close();
     this.context.hub.close();
     await this.context.store.close();
@@ -223,13 +231,15 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions): grpc.Server
   return server;
 }
 
-async function bind(server: grpc.Server, url: string): Promise<number> {
+/**
+ * Listens ourselves rather than with bindAsync: connections pass through the authority fix-up, which etcdctl's
+ * per-endpoint commands need (src/common/http2/authority-fixup.ts).
+ */
+async function bind(server: grpc.Server, url: string): Promise<GrpcListener> {
   const u = checkUrl(url);
   if (u.protocol !== 'http:') throw new ConfigError(`listen URL ${url}: only http is supported for now`);
-  const address = `${u.hostname}:${u.port === '' ? '2379' : u.port}`;
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
-  });
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return listenGrpc(server, host, u.port === '' ? 2379 : Number(u.port));
 }
 
 /** First start: IDs from the initial cluster and token, kept in the data dir; later starts read them back (as etcd). */

@@ -1,0 +1,4 @@
+export { listenGrpc, type GrpcListener } from './grpc-listener.ts';
+export { AuthorityFixupSocket, normalizeAuthority } from './authority-fixup.ts';
+export { HpackDecoder, encodeWithoutIndexing, type HeaderField } from './hpack-decoder.ts';
+export { huffmanDecode } from './hpack-huffman.ts';
