@@ -93,7 +93,8 @@ export class BaseApplier implements Applier {
       const cleared = this.alarms.deactivate(alarm);
       alarms = cleared ? [cleared] : [];
     }
-    return { header: header(this.store.revision), alarms: alarms.map((a) => ({ memberID: a.memberId, alarm: a.alarm })) };
+    // etcd answers alarm requests without a response header (etcdctl prints `{}` for an empty alarm list).
+    return { alarms: alarms.map((a) => ({ memberID: a.memberId, alarm: a.alarm })) };
   }
 }
 

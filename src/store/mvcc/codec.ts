@@ -74,3 +74,40 @@ export class Crc32c {
     return (this.crc ^ 0xffffffff) >>> 0;
   }
 }
+
+/**
+ * A KeyValue marshalled as etcd marshals mvccpb.KeyValue (fields 1..6 in order, zero values left out): the bytes
+ * etcd keeps in its "key" bucket, which its hashes and snapshots are computed over.
+ */
+export function encodeEtcdKeyValue(kv: KeyValue): Buffer {
+  const out: number[] = [];
+  const varint = (n: bigint): void => {
+    let v = BigInt.asUintN(64, n);
+    while (v >= 0x80n) {
+      out.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    out.push(Number(v));
+  };
+  const bytes = (tag: number, b: Buffer): void => {
+    if (b.length === 0) return;
+    out.push(tag);
+    varint(BigInt(b.length));
+    for (const x of b) out.push(x);
+  };
+  const number = (tag: number, n: bigint): void => {
+    if (n === 0n) return;
+    out.push(tag);
+    varint(n);
+  };
+  bytes(0x0a, kv.key);
+  number(0x10, BigInt(kv.createRevision));
+  number(0x18, BigInt(kv.modRevision));
+  number(0x20, BigInt(kv.version));
+  bytes(0x2a, kv.value);
+  number(0x30, kv.lease);
+  return Buffer.from(out);
+}
+
+/** etcd's name for the bucket of revision records; its hashes start with it. */
+export const ETCD_KEY_BUCKET = Buffer.from('key');

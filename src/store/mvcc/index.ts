@@ -17,3 +17,4 @@ export { MvccError, MvccErrorCode, mvccErrorText, isMvccError } from './errors.t
 export { DEFAULT_MAX_TXN_OPS, checkTxnRequest, checkPutRequest, checkRangeRequest, checkDeleteRequest } from './txn-check.ts';
 export { prefixEnd, toKeyRange, rangeContains } from './key-range.ts';
 export { encodeRevision, decodeRevision, compareRevision, type Revision } from './revision.ts';
+export { Crc32c, decodeKeyValue, encodeEtcdKeyValue, ETCD_KEY_BUCKET } from './codec.ts';

@@ -10,7 +10,7 @@
 
 import { ClassicLevel } from 'classic-level';
 import { assert } from '../../raft/assert.ts';
-import { Crc32c, decodeKeyValue, encodeKeyValue, tombstoneRecord } from './codec.ts';
+import { Crc32c, ETCD_KEY_BUCKET, decodeKeyValue, encodeEtcdKeyValue, encodeKeyValue, tombstoneRecord } from './codec.ts';
 import { errCompacted, errFutureRev, errKeyNotFound, errLeaseNotFound } from './errors.ts';
 import type { KeyIndex, IndexHit } from './key-index.ts';
 import { rangeContains, toKeyRange } from './key-range.ts';
@@ -710,6 +710,12 @@ export class MvccStore {
    * revision order, each framed by its length. Members with the same history and compaction agree,
    * whatever their physical compaction progress. revision <= 0: the latest.
    */
+  /**
+   * etcd's HashKV, bit for bit: CRC-32C over the bucket name "key", then every (revision key, mvccpb.KeyValue)
+   * record up to the revision; records at or below the compacted revision count only if they are the key's
+   * live revision at that point (what etcd's index Keep() yields), so the hash does not depend on how far the
+   * background deletion has got. Before any compaction the compact revision reads -1, as etcd reports it.
+   */
   async hashKV(revision = 0): Promise<HashKvResult> {
     this.assertUsable();
     if (revision > 0 && revision <= this.compactedRev) throw errCompacted({ requested: revision, compacted: this.compactedRev });
@@ -717,14 +723,23 @@ export class MvccStore {
     const upTo = revision > 0 ? revision : this.currentRev;
     await this.waitDurable(upTo);
     const compactRevision = this.compactedRev;
-    if (upTo <= compactRevision) throw errCompacted({ requested: upTo, compacted: compactRevision });
-    const crc = new Crc32c();
+    if (compactRevision > 0 && upTo <= compactRevision) throw errCompacted({ requested: upTo, compacted: compactRevision });
+    const crc = new Crc32c().update(ETCD_KEY_BUCKET);
     const it = this.db.iterator({
-      gte: dbRevisionKey({ main: compactRevision + 1, sub: 0 }),
+      gte: dbRevisionKey({ main: 0, sub: 0 }),
       lt: dbRevisionKey({ main: upTo + 1, sub: 0 }),
     });
-    for await (const [k, v] of it) crc.updateFramed(k.subarray(1)).updateFramed(v);
-    return { hash: crc.digest(), compactRevision, revision: this.currentRev };
+    for await (const [k, v] of it) {
+      const revisionKey = k.subarray(1);
+      const { rev, tombstone } = decodeRevision(revisionKey);
+      const kv = decodeKeyValue(v);
+      if (rev.main <= compactRevision) {
+        const live = tombstone ? undefined : this.index.get(kv.key, upTo);
+        if (live === undefined || compareRevision(live.modified, rev) !== 0) continue;
+      }
+      crc.update(revisionKey).update(encodeEtcdKeyValue(kv));
+    }
+    return { hash: crc.digest(), compactRevision: compactRevision > 0 ? compactRevision : -1, revision: this.currentRev };
   }
 
   /** Every record of the database in key order, from one consistent view. Waits for pending writes first. */

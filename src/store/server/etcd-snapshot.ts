@@ -1,7 +1,7 @@
 // Maintenance.Snapshot's source: the member's state as etcd 3.4's backend file (bbolt), built by the snapshot room
 // from our records. The MVCC store's revision keys are etcd's own byte layout, so bucket `key` is our 'k' records
 // with the prefix dropped and each KeyValue re-encoded as mvccpb.KeyValue.
-import { decodeKeyValue } from '../mvcc/codec.ts';
+import { decodeKeyValue } from '../mvcc/index.ts';
 import { KEY_PREFIX } from '../mvcc/index.ts';
 import { etcdBackendBuckets, encodeEtcdKeyValue, writeBboltSnapshot } from '../snapshot/index.ts';
 import type { ServerContext, SnapshotSource } from './context.ts';

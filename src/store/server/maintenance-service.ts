@@ -27,7 +27,7 @@ export function maintenanceService(ctx: ServerContext): UntypedServiceImplementa
       if ((req.action as number) === AlarmAction.Get) {
         await ctx.proposer.readBarrier();
         const alarms = ctx.alarms.list(req.alarm as AlarmType);
-        return { header: responseHeader(ctx), alarms: alarms.map((a) => ({ memberID: a.memberId, alarm: a.alarm })) };
+        return { alarms: alarms.map((a) => ({ memberID: a.memberId, alarm: a.alarm })) };
       }
       const body = rawBytesOf(req) ?? ctx.codecs.type('etcdserverpb.AlarmRequest').encode(req);
       return (await proposeAndWait(ctx, { kind: 'alarm', body })).response;

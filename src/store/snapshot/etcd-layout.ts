@@ -13,7 +13,7 @@
 // `snapshot status` reports the main revision of the last key of bucket `key` as the revision, counts every
 // key of every bucket, and hashes (CRC-32C) bucket names, keys and values in order: so barque's snapshot of the
 // same history equals etcd's when these buckets hold the same bytes.
-import { Crc32c } from '../mvcc/codec.ts';
+import { Crc32c, encodeEtcdKeyValue as encodeMvccpbKeyValue } from '../mvcc/index.ts';
 import type { BboltBucketInput } from './bbolt-writer.ts';
 
 export const ETCD_BUCKET_NAMES = [
@@ -154,15 +154,9 @@ export interface EtcdKeyValueRecord {
  * mvccpb.KeyValue as etcd stores it in bucket `key` (gogoproto: fields in number order, zero values omitted):
  * key = 1, create_revision = 2, mod_revision = 3, version = 4, value = 5, lease = 6. A tombstone is the key alone.
  */
+/** mvccpb.KeyValue bytes, as etcd stores them in its "key" bucket (the encoder lives with the MVCC store). */
 export function encodeEtcdKeyValue(kv: EtcdKeyValueRecord): Buffer {
-  const parts: Array<Buffer | number[]> = [];
-  if (kv.key.length > 0) parts.push([0x0a, ...varint(BigInt(kv.key.length))], kv.key);
-  if (kv.createRevision !== 0) parts.push([0x10, ...varint(BigInt.asUintN(64, BigInt(kv.createRevision)))]);
-  if (kv.modRevision !== 0) parts.push([0x18, ...varint(BigInt.asUintN(64, BigInt(kv.modRevision)))]);
-  if (kv.version !== 0) parts.push([0x20, ...varint(BigInt.asUintN(64, BigInt(kv.version)))]);
-  if (kv.value.length > 0) parts.push([0x2a, ...varint(BigInt(kv.value.length))], kv.value);
-  if (kv.lease !== 0n) parts.push([0x30, ...varint(BigInt.asUintN(64, kv.lease))]);
-  return Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p))));
+  return encodeMvccpbKeyValue(kv);
 }
 
 export class EtcdLayoutError extends Error {
