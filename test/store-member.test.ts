@@ -55,3 +55,13 @@ describe('store: etcd flags', () => {
     expect(parseEtcdFlags(['--heartbeat-interval=200', '--election-timeout=1000'], {}).electionTimeoutMs).toBe(1000);
   });
 });
+
+describe('store: watch progress-notify interval flag', () => {
+  it('parses Go durations as etcd does and defaults to ten minutes', () => {
+    expect(parseEtcdFlags([], {}).watchProgressNotifyIntervalMs).toBe(600_000);
+    expect(parseEtcdFlags(['--experimental-watch-progress-notify-interval=1m30s'], {}).watchProgressNotifyIntervalMs).toBe(90_000);
+    expect(parseEtcdFlags(['--experimental-watch-progress-notify-interval', '250ms'], {}).watchProgressNotifyIntervalMs).toBe(250);
+    expect(() => parseEtcdFlags(['--experimental-watch-progress-notify-interval=soon'], {})).toThrow(EtcdFlagError);
+    expect(() => parseEtcdFlags(['--experimental-watch-progress-notify-interval=0s'], {})).toThrow(EtcdFlagError);
+  });
+});

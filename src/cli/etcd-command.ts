@@ -43,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
       maxRequestBytes: config.maxRequestBytes,
       maxTxnOps: config.maxTxnOps,
       electionTimeoutMs: config.electionTimeoutMs,
+      progressNotifyMs: config.watchProgressNotifyIntervalMs,
       autoCompactionMode: config.autoCompactionMode,
       autoCompactionRetention: config.autoCompactionRetention,
       logger,

@@ -22,6 +22,8 @@ export interface EtcdConfig {
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'panic' | 'fatal';
+  /** Interval of progress notifications to watchers that asked for them. */
+  watchProgressNotifyIntervalMs: number;
 }
 
 export class EtcdFlagError extends Error {
@@ -62,6 +64,10 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'snapshot-count': { kind: 'int', usage: 'Number of committed transactions to trigger a snapshot to disk.' },
   'heartbeat-interval': { kind: 'int', usage: 'Time (in milliseconds) of a heartbeat interval.' },
   'election-timeout': { kind: 'int', usage: 'Time (in milliseconds) for an election to timeout.' },
+  'experimental-watch-progress-notify-interval': {
+    kind: 'string',
+    usage: 'Duration of periodic watch progress notifications (a Go duration, e.g. 10m, 5s, 500ms).',
+  },
   'log-level': { kind: 'string', usage: "Configures log level. Only supports debug, info, warn, error, panic, or fatal." },
   logger: { kind: 'string', usage: "Specify 'zap' or 'capnslog' (ignored: barque logs with pino).", ignored: true },
   'log-outputs': { kind: 'list', usage: 'Ignored: barque logs to stderr.', ignored: true },
@@ -138,7 +144,20 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     heartbeatIntervalMs,
     electionTimeoutMs,
     logLevel: logLevel as EtcdConfig['logLevel'],
+    watchProgressNotifyIntervalMs: goDurationMs('experimental-watch-progress-notify-interval', get('experimental-watch-progress-notify-interval', '10m')),
   };
+}
+
+const DURATION_UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses a Go duration ("1h2m", "10m", "500ms"); a positive result is required, as etcd requires. */
+export function goDurationMs(flag: string, value: string): number {
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  const consumed = parts.map((p) => p[0]).join('');
+  if (parts.length === 0 || consumed !== value) throw new EtcdFlagError(`invalid value "${value}" for flag -${flag}: parse error`);
+  const ms = parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNIT_MS[p[2]], 0);
+  if (!(ms > 0)) throw new EtcdFlagError(`invalid value "${value}" for flag -${flag}: must be positive`);
+  return ms;
 }
 
 function checkValue(name: string, spec: FlagSpec, value: string, source: string): string {
