@@ -48,7 +48,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/raft/**/*.ts', 'src/store/mvcc/**/*.ts', 'src/store/lease/**/*.ts', 'src/store/watch/**/*.ts'],
+    files: ['src/raft/**/*.ts', 'src/store/mvcc/**/*.ts', 'src/store/lease/**/*.ts', 'src/store/watch/**/*.ts', 'src/verify/**/*.ts'],
     ignores: ['src/raft/node/**', 'src/raft/storage/durable/**', '**/*.test.ts'],
     rules: ambientNondeterminism,
   },
