@@ -3,6 +3,10 @@
 // lazily: only the fields a workload needs.
 import { loadEtcdProtos } from '../../src/store/proto/index.ts';
 import { findBytesField, findVarintField, grpcFrame, ProtoWriter, scanFields } from '../lib/index.ts';
+import { prefixEnd } from '../../src/common/key-prefix.ts';
+
+/** [prefix, prefixRangeEnd(prefix)) is every key with the prefix. */
+export const prefixRangeEnd = prefixEnd;
 
 export const KV_PUT = '/etcdserverpb.KV/Put';
 export const KV_RANGE = '/etcdserverpb.KV/Range';
@@ -18,18 +22,6 @@ export function paddedKey(prefix: string, index: number, sizeBytes: number): Buf
   const head = `${prefix}${index.toString(36).padStart(6, '0')}`;
   if (head.length > sizeBytes) throw new Error(`key size ${sizeBytes} B is too small for "${head}"`);
   return Buffer.from(head.padEnd(sizeBytes, '_'));
-}
-
-/** The byte after the prefix's last byte: [prefix, rangeEnd) is every key with the prefix. */
-export function prefixRangeEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] < 0xff) {
-      end[i]++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
 }
 
 export function putFrame(key: Buffer, value: Buffer): Buffer {

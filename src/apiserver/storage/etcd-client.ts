@@ -6,6 +6,8 @@
 // and reports the current object instead of applying twice.
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdProtos, toSafeNumber } from '../../store/proto/index.ts';
+export { prefixEnd } from '../../common/key-prefix.ts';
+import { prefixEnd } from '../../common/key-prefix.ts';
 
 type Msg = Record<string, unknown>;
 type UnaryMethod = (req: Msg, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Msg) => void) => void;
@@ -258,18 +260,6 @@ export function isUnavailable(err: unknown): boolean {
 
 export function isCompacted(err: unknown): boolean {
   return err instanceof Error && err.message.includes('required revision has been compacted');
-}
-
-/** The first key after every key with this prefix (etcd's "prefix" range end). */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] < 0xff) {
-      end[i]++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
 }
 
 function headerRevision(res: Msg): number {

@@ -1,6 +1,7 @@
 // etcd's range_end conventions turned into one internal shape, and the interval tests built on it.
 
 import type { KeyRange } from './types.ts';
+export { prefixEnd } from '../../common/key-prefix.ts';
 
 /** Empty range_end: the one key. "\0": every key >= key. Otherwise [key, rangeEnd). */
 export function toKeyRange(key: Buffer, rangeEnd: Buffer | undefined): KeyRange {
@@ -15,14 +16,3 @@ export function rangeContains(range: KeyRange, key: Buffer): boolean {
   return range.end === null || Buffer.compare(key, range.end) < 0;
 }
 
-/** The smallest key greater than every key with this prefix, or "\0" (unbounded) when there is none. */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] < 0xff) {
-      end[i]++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
-}
