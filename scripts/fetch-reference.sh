@@ -59,9 +59,9 @@ download() {
   fi
   say "downloading $pkg"
   # apt-get download writes into the current directory and needs no root.
-  if ! (cd "$debs_dir" && apt-get download -q "$pkg" 2> >(grep -v 'unsandboxed as root' >&2)); then
+  if ! (cd "$debs_dir" && apt-get download -q "$pkg" 2> >(grep -v 'unsandboxed as root' >&2 || true)); then
     apt_update_once
-    (cd "$debs_dir" && apt-get download -q "$pkg" 2> >(grep -v 'unsandboxed as root' >&2)) \
+    (cd "$debs_dir" && apt-get download -q "$pkg" 2> >(grep -v 'unsandboxed as root' >&2 || true)) \
       || die "apt-get download $pkg failed even after apt-get update (is deb.debian.org bookworm in sources.list?)"
   fi
   [ -n "$(deb_of "$pkg")" ] || die "apt-get download $pkg reported success but left no .deb in $debs_dir"
