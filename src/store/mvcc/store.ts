@@ -71,6 +71,11 @@ export interface MvccOptions {
   leaseExists?: (lease: bigint) => boolean;
   /** Deletions per classic-level batch during physical compaction. */
   compactionBatchSize?: number;
+  /**
+   * Whether each committed batch is fsynced (LevelDB's sync write) before commitBatch resolves, so an
+   * acknowledged write survives kill -9 and power loss. Default true; tests of pure semantics may turn it off.
+   */
+  syncWrites?: boolean;
 }
 
 export type DbOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
@@ -292,7 +297,7 @@ export class MvccStore {
   }
 
   private enqueueWrite(ops: DbOp[]): Promise<void> {
-    const write = this.writeChain.then(() => this.db.batch(ops));
+    const write = this.writeChain.then(() => this.db.batch(ops, { sync: this.options.syncWrites ?? true }));
     this.writeChain = write.catch(() => undefined);
     return write;
   }
@@ -767,11 +772,11 @@ export class MvccStore {
     for await (const [key, value] of entries) {
       chunk.push({ type: 'put', key, value });
       if (chunk.length >= RESTORE_CHUNK) {
-        await this.db.batch(chunk);
+        await this.db.batch(chunk, { sync: true });
         chunk = [];
       }
     }
-    if (chunk.length > 0) await this.db.batch(chunk);
+    if (chunk.length > 0) await this.db.batch(chunk, { sync: true });
     await this.load();
   }
 
