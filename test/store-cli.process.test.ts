@@ -1,4 +1,4 @@
-// `bin/barque etcd` as a process: command-line errors, the single-member limit, ETCD_* variables, clean shutdown.
+// `bin/barque etcd` as a process: command-line errors, joining an existing cluster refused, ETCD_* variables, clean shutdown.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,10 +29,16 @@ describe('store: barque etcd command line (process)', () => {
     expect(p.output()).toContain('flag provided but not defined: -no-such-flag');
   });
 
-  it('refuses a multi-member initial cluster until replication lands', async () => {
+  it('refuses to join an existing cluster (membership changes are not built yet)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'barque-cli-'));
     dirs.push(dir);
-    const p = barque([`--data-dir=${dir}`, '--name=a', '--initial-advertise-peer-urls=http://127.0.0.1:1', '--initial-cluster=a=http://127.0.0.1:1,b=http://127.0.0.1:2']);
+    const p = barque([
+      `--data-dir=${dir}`,
+      '--name=a',
+      '--initial-advertise-peer-urls=http://127.0.0.1:1',
+      '--initial-cluster=a=http://127.0.0.1:1,b=http://127.0.0.1:2',
+      '--initial-cluster-state=existing',
+    ]);
     expect(await p.exited).toBe(1);
     expect(p.output()).toContain('not yet supported');
   });

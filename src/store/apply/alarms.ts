@@ -30,11 +30,18 @@ export class AlarmStore {
 
   static async open(db: MvccDb): Promise<AlarmStore> {
     const store = new AlarmStore();
+    await store.reload(db);
+    return store;
+  }
+
+  /** Replaces the alarms with the database's records (start, or after a snapshot restore). */
+  async reload(db: MvccDb): Promise<void> {
+    this.raised.clear();
+    this.pendingOps = [];
     for await (const key of db.keys(ALARM_KEY_RANGE)) {
       const a = { memberId: key.readBigUInt64BE(1), alarm: key[9] as AlarmType };
-      store.raised.set(alarmKey(a).toString('hex'), a);
+      this.raised.set(alarmKey(a).toString('hex'), a);
     }
-    return store;
   }
 
   /** Raises an alarm; returns it when newly raised, undefined when it was already up. */

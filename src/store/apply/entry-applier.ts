@@ -32,6 +32,8 @@ export interface EntryApplierDeps {
   alarms: AlarmStore;
   applier: Applier;
   codecs: CodecRegistry;
+  /** A member published its name and client URLs (etcdserverpb.Member fields); applied on every member. */
+  onMemberAttributes?: (member: Wire) => void;
 }
 
 export class EntryApplier {
@@ -107,6 +109,9 @@ export class EntryApplier {
         const alarm = { memberId: w.memberID as bigint, alarm: w.alarm as AlarmType };
         return { ok: true, response: a.alarm(w.action as AlarmAction, alarm) };
       }
+      case 'member_attributes':
+        this.deps.onMemberAttributes?.(this.decode('Member', body));
+        return { ok: true, response: {} };
     }
   }
 }

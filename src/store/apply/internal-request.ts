@@ -11,7 +11,8 @@ export type InternalRequestKind =
   | 'lease_grant'
   | 'lease_revoke'
   | 'lease_checkpoint'
-  | 'alarm';
+  | 'alarm'
+  | 'member_attributes';
 
 /** A request ready for the log: its kind and the etcd request message's bytes. */
 export interface InternalRequest {

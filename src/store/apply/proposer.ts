@@ -19,7 +19,9 @@ export interface Proposer {
   propose(proposal: Proposal): Promise<ApplyResult>;
   /** Resolves once everything acknowledged so far is applied (a linearizable read may then read local state). */
   readBarrier(): Promise<void>;
-  /** The last index in the log and its term, for Status and response headers. */
+  /** Resolves once a serializable read may read local state (nothing half-applied); no round to the leader. */
+  localReadBarrier(): Promise<void>;
+  /** The log's committed index and the term, for Status and response headers. */
   readonly lastIndex: number;
   readonly term: bigint;
   readonly leaderId: bigint;
@@ -94,6 +96,10 @@ export class LocalProposer implements Proposer {
 
   async readBarrier(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
+  }
+
+  localReadBarrier(): Promise<void> {
+    return this.readBarrier();
   }
 
   async close(): Promise<void> {

@@ -49,6 +49,8 @@ export function startAutoCompactor(ctx: ServerContext, mode: 'periodic' | 'revis
 }
 
 function compactTo(ctx: ServerContext, revision: number): void {
+  // As etcd: only the leader compacts (every member applies the compaction it proposes).
+  if (ctx.proposer.leaderId !== ctx.memberId) return;
   if (revision <= ctx.store.compactRevision || revision <= 1) return;
   const body = ctx.codecs.type('etcdserverpb.CompactionRequest').encode({ revision: BigInt(revision) });
   ctx.proposer.propose({ kind: 'compaction', body }).then(

@@ -6,6 +6,7 @@ import type { Lessor, LeaseIdGenerator } from '../lease/index.ts';
 import type { MemberInfo } from '../member/index.ts';
 import type { MvccStore } from '../mvcc/index.ts';
 import type { CodecRegistry } from '../proto/index.ts';
+import type { LeaseClient } from '../replication/leader-forwarder.ts';
 import type { WatchHub } from '../watch/index.ts';
 import type { Logger } from '../../common/logger.ts';
 
@@ -35,6 +36,10 @@ export interface ServerContext {
   readonly snapshot?: () => Promise<SnapshotSource>;
   /** The member knows a leader (single member: always). */
   readonly hasLeader: () => boolean;
+  /** A Lease client on the leader when another member leads (replicated members only): leader-only calls go there. */
+  readonly leaderLease?: () => LeaseClient | undefined;
+  /** Replicated members: hands leadership to `to` (a member), resolving once it leads. */
+  readonly transferLeader?: (to: bigint) => Promise<void>;
 }
 
 /** etcd's ResponseHeader for this member at a revision (default: the store's current one). */

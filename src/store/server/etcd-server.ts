@@ -1,6 +1,7 @@
 // One store member serving etcd's v3 gRPC API: opens the backend (MVCC, leases, alarms share one classic-level
 // database), builds the applier chain and the proposer, serves the eight services, and runs the leader's lease
-// expiry loop. Single member for now: its own leader; every request is applied locally through LocalProposer.
+// expiry loop. A single member is its own leader and applies every request locally through LocalProposer; a
+// member of several replicates through Raft (src/store/replication): WAL, peer gRPC server, RaftProposer.
 import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -9,11 +10,13 @@ import type { Logger } from '../../common/logger.ts';
 import { AlarmStore } from '../apply/alarms.ts';
 import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
 import { EntryApplier } from '../apply/entry-applier.ts';
-import { LocalProposer } from '../apply/proposer.ts';
+import { LocalProposer, type Proposer } from '../apply/proposer.ts';
 import { LeaseIdGenerator, Lessor, minLeaseTtlSeconds } from '../lease/index.ts';
 import { checkUrl, parseInitialCluster, type MemberInfo } from '../member/index.ts';
 import { MvccStore, type MvccDb } from '../mvcc/index.ts';
 import { loadEtcdProtos } from '../proto/index.ts';
+import { LeaderForwarder } from '../replication/leader-forwarder.ts';
+import { startRaftMember, type InitialMember, type RaftMember } from '../replication/raft-member.ts';
 import { WatchHub } from '../watch/index.ts';
 import { authService } from './auth-service.ts';
 import { startAutoCompactor, type AutoCompactor } from './auto-compactor.ts';
@@ -44,6 +47,11 @@ export interface EtcdServerOptions {
   maxRequestBytes?: number;
   maxTxnOps?: number;
   electionTimeoutMs?: number;
+  /** etcd's --listen-peer-urls: the Raft peer server of a multi-member cluster (the first URL). */
+  listenPeerUrls?: string[];
+  heartbeatIntervalMs?: number;
+  /** Applied entries between two Raft snapshots (etcd's --snapshot-count). */
+  snapshotCount?: number;
   autoCompactionMode?: 'periodic' | 'revision';
   autoCompactionRetention?: string;
   logger: Logger;
@@ -63,6 +71,8 @@ interface MemberIdentity {
   memberId: string;
   name: string;
   peerUrls: string[];
+  /** Every initial member (ids in hex); absent in data dirs of single members made before replication. */
+  members?: Array<{ id: string; name: string; peerUrls: string[] }>;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +93,7 @@ export class EtcdServer {
     private readonly compactor: AutoCompactor | undefined,
     /** The store does not own a database it was handed: the member closes it. */
     private readonly db: MvccDb,
+    private readonly closeForwarder: () => void = () => undefined,
   ) {}
 
   static async start(options: EtcdServerOptions): Promise<EtcdServer> {
@@ -92,8 +103,17 @@ export class EtcdServer {
     const db = openDurableDb(backendDir);
     await db.open();
     let ctx: ServerContext;
+    let closeForwarder: () => void;
     try {
-      ctx = await openMember(options, identity, db, backendDir);
+      let ready: Promise<void>;
+      ({ ctx, ready, closeForwarder } = await openMember(options, identity, db, backendDir));
+      // As etcd: clients are served once the member has published its attributes through the log.
+      await ready.catch(async (err: unknown) => {
+        await ctx.proposer.close();
+        ctx.hub.close();
+        await ctx.store.close();
+        throw err;
+      });
     } catch (err) {
       await db.close();
       throw err;
@@ -105,13 +125,14 @@ export class EtcdServer {
     } catch (err) {
       await Promise.all(listeners.map((l) => l.close()));
       server.forceShutdown();
+      await ctx.proposer.close();
       ctx.hub.close();
       await ctx.store.close();
       await db.close();
       throw err;
     }
     const compactor = startAutoCompactor(ctx, options.autoCompactionMode ?? 'periodic', options.autoCompactionRetention ?? '0');
-    const member = new EtcdServer(ctx, server, listeners, compactor, db);
+    const member = new EtcdServer(ctx, server, listeners, compactor, db, closeForwarder);
     member.startLeaseExpiry(options.leaseExpiryIntervalMs ?? 500);
     options.logger.info(
       {
@@ -165,6 +186,7 @@ export class EtcdServer {
       });
     });
     await listenersClosed;
+    this.closeForwarder();
     await this.context.proposer.close();
     this.context.hub.close();
     await this.context.store.close();
@@ -173,7 +195,12 @@ export class EtcdServer {
 }
 
 /** Leases, MVCC and alarms over the one database; the applier chain, the proposer and the watch hub above them. */
-async function openMember(options: EtcdServerOptions, identity: MemberIdentity, db: MvccDb, backendDir: string): Promise<ServerContext> {
+async function openMember(
+  options: EtcdServerOptions,
+  identity: MemberIdentity,
+  db: MvccDb,
+  backendDir: string,
+): Promise<{ ctx: ServerContext; ready: Promise<void>; closeForwarder: () => void }> {
   const log = options.logger;
   const memberId = BigInt(`0x${identity.memberId}`);
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
@@ -185,11 +212,52 @@ async function openMember(options: EtcdServerOptions, identity: MemberIdentity, 
   const { codecs } = loadEtcdProtos();
   const size = new BackendSize(backendDir);
   const applier = buildApplierChain(new BaseApplier(store, lessor, alarms), backendQuota(size, options.quotaBackendBytes ?? 0), alarms);
-  const proposer = new LocalProposer({ applier: new EntryApplier({ store, lessor, alarms, applier, codecs }), memberId, maxRequestBytes });
   const hub = new WatchHub(store, { maxResponseBytes: maxRequestBytes + GRPC_OVERHEAD_BYTES, logger: log });
-  // The single member is the leader from the start: leases get fresh deadlines (etcd extends by an election timeout).
-  lessor.promote(electionTimeoutMs);
   const self: MemberInfo = { id: memberId, name: identity.name, peerUrls: identity.peerUrls, clientUrls: options.advertiseClientUrls };
+  const initial: InitialMember[] = (identity.members ?? []).map((m) => ({ id: BigInt(`0x${m.id}`), name: m.name, peerUrls: m.peerUrls }));
+  let proposer: Proposer;
+  let raft: RaftMember | undefined;
+  if (initial.length <= 1) {
+    proposer = new LocalProposer({ applier: new EntryApplier({ store, lessor, alarms, applier, codecs }), memberId, maxRequestBytes });
+    // The single member is the leader from the start: leases get fresh deadlines (etcd extends by an election timeout).
+    lessor.promote(electionTimeoutMs);
+  } else {
+    raft = await startRaftMember({
+      dataDir: options.dataDir,
+      memberId,
+      clusterId: BigInt(`0x${identity.clusterId}`),
+      name: identity.name,
+      members: initial,
+      listenPeerUrls: options.listenPeerUrls ?? options.initialAdvertisePeerUrls,
+      advertiseClientUrls: options.advertiseClientUrls,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 100,
+      electionTimeoutMs,
+      snapshotCount: options.snapshotCount ?? 100_000,
+      maxRequestBytes,
+      applier: (onMemberAttributes) => new EntryApplier({ store, lessor, alarms, applier, codecs, onMemberAttributes }),
+      appliedIndex: () => store.consistentIndex,
+      snapshot: () => store.snapshotData(),
+      restore: async (data) => {
+        await store.restoreFrom(data);
+        await lessor.reload(db);
+        await alarms.reload(db);
+        hub.resync();
+      },
+      lessor,
+      codecs,
+      logger: log,
+    });
+    proposer = raft.proposer;
+  }
+  const replicated = raft;
+  const forwarder =
+    replicated === undefined
+      ? undefined
+      : new LeaderForwarder(() => {
+          const lead = replicated.proposer.leaderId;
+          if (lead === 0n || lead === memberId) return undefined;
+          return replicated.directory.list().find((m) => m.id === lead)?.clientUrls[0];
+        });
   const ctx: ServerContext = {
     store,
     lessor,
@@ -200,15 +268,17 @@ async function openMember(options: EtcdServerOptions, identity: MemberIdentity, 
     codecs,
     clusterId: BigInt(`0x${identity.clusterId}`),
     memberId,
-    members: () => [self],
+    members: () => (replicated === undefined ? [self] : replicated.directory.list()),
     maxTxnOps,
     maxRequestBytes,
     logger: log,
     dbSizeBytes: () => size.bytes(),
-    hasLeader: () => true,
+    hasLeader: () => replicated === undefined || replicated.proposer.hasLeader,
+    leaderLease: forwarder === undefined ? undefined : () => forwarder.leaseClient(),
+    transferLeader: replicated === undefined ? undefined : (to) => replicated.proposer.transferLeader(to),
     snapshot: () => (options.snapshot ?? etcdSnapshot)(ctx),
   };
-  return ctx;
+  return { ctx, ready: replicated?.published ?? Promise.resolve(), closeForwarder: () => forwarder?.close() };
 }
 
 function grpcServer(ctx: ServerContext, options: EtcdServerOptions): grpc.Server {
@@ -247,12 +317,9 @@ function bootstrapIdentity(options: EtcdServerOptions): MemberIdentity {
   const file = join(options.dataDir, 'member', 'identity.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as MemberIdentity;
   if (options.initialClusterState === 'existing') {
-    throw new ConfigError('--initial-cluster-state=existing on an empty data dir: joining an existing cluster is not yet supported (replication has not landed)');
+    throw new ConfigError('--initial-cluster-state=existing on an empty data dir: joining an existing cluster is not yet supported (membership changes are not built yet)');
   }
   const cluster = parseInitialCluster(options.initialCluster, options.initialClusterToken);
-  if (cluster.members.length > 1) {
-    throw new ConfigError(`--initial-cluster names ${cluster.members.length} members: multi-member clusters are not yet supported (replication has not landed)`);
-  }
   const me = cluster.members.find((m) => m.name === options.name);
   if (me === undefined) throw new ConfigError(`couldn't find local name "${options.name}" in the initial cluster configuration`);
   const advertised = [...options.initialAdvertisePeerUrls].sort();
@@ -264,6 +331,7 @@ function bootstrapIdentity(options: EtcdServerOptions): MemberIdentity {
     memberId: me.id.toString(16),
     name: options.name,
     peerUrls: me.peerUrls,
+    members: cluster.members.map((m) => ({ id: m.id.toString(16), name: m.name, peerUrls: m.peerUrls })),
   };
   mkdirSync(join(options.dataDir, 'member'), { recursive: true });
   writeFileSync(`${file}.tmp`, JSON.stringify(identity));

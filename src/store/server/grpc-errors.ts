@@ -34,6 +34,10 @@ const SERVER_CODES: Readonly<Record<ServerErrorCode, Status>> = {
   [ServerErrorCode.NoLeader]: Status.UNAVAILABLE,
   [ServerErrorCode.Stopped]: Status.UNAVAILABLE,
   [ServerErrorCode.Timeout]: Status.UNAVAILABLE,
+  [ServerErrorCode.TimeoutDueToLeaderFail]: Status.UNAVAILABLE,
+  [ServerErrorCode.LeaderChanged]: Status.UNAVAILABLE,
+  [ServerErrorCode.NotLeader]: Status.FAILED_PRECONDITION,
+  [ServerErrorCode.TimeoutLeaderTransfer]: Status.UNAVAILABLE,
   [ServerErrorCode.NotCapable]: Status.UNAVAILABLE,
   [ServerErrorCode.AuthNotEnabled]: Status.FAILED_PRECONDITION,
   [ServerErrorCode.RootUserNotExist]: Status.FAILED_PRECONDITION,
@@ -51,11 +55,23 @@ export interface GrpcStatusError {
   expected?: boolean;
 }
 
+/** A status the leader answered to a call this member forwarded to it: passed on unchanged. */
+export class ForwardedStatusError extends Error {
+  constructor(
+    readonly code: Status,
+    details: string,
+  ) {
+    super(details);
+    this.name = 'ForwardedStatusError';
+  }
+}
+
 /** etcd's status for an error; anything not an operating error is UNKNOWN with its message (etcd does the same). */
 export function grpcStatusOf(err: unknown): GrpcStatusError {
   if (isMvccError(err)) return { code: MVCC_CODES[err.code], details: err.message };
   if (isLeaseError(err)) return { code: LEASE_CODES[err.code], details: err.message };
   if (isServerError(err)) return { code: SERVER_CODES[err.code], details: err.message };
+  if (err instanceof ForwardedStatusError) return { code: err.code, details: err.message, expected: true };
   if (err instanceof EmptyRequestOpError) return { code: Status.INVALID_ARGUMENT, details: err.message };
   if (err instanceof ElectionError || err instanceof SessionExpiredError || err instanceof ThroughClientError) return { code: Status.UNKNOWN, details: err.message, expected: true };
   if (err instanceof CanceledError) return { code: Status.CANCELLED, details: err.message };

@@ -1,5 +1,5 @@
-// etcd's KV service. Writes go through the proposer as the client's own bytes; reads are served locally: a single
-// member is its own leader. Both linearizable and serializable reads wait for a batch being written to disk, because
+// etcd's KV service. Writes go through the proposer as the client's own bytes; reads are served locally, after a
+// ReadIndex round unless serializable. Both linearizable and serializable reads wait for a batch being written to disk, because
 // the store applies a batch in memory before its write completes, and no read may show a write that a crash could
 // still lose (etcd's reads only ever see committed entries).
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
@@ -31,7 +31,9 @@ export function kvService(ctx: ServerContext): UntypedServiceImplementation {
     Range: unary(ctx, async (req) => {
       const domain = rangeFromWire(req);
       checkRangeRequest(domain);
-      await ctx.proposer.readBarrier();
+      // Linearizable: a ReadIndex round with the leader (batched); serializable: local state as applied.
+      if (req.serializable === true) await ctx.proposer.localReadBarrier();
+      else await ctx.proposer.readBarrier();
       return withHeader(ctx, rangeResponseToWire(ctx.store.range(domain)));
     }),
     Put: unary(ctx, async (req) => {

@@ -1,11 +1,13 @@
 // etcd's Lease service. Grants and revokes go through the log (the ID is picked before, so applying stays
-// deterministic); keep-alives, time-to-live and the lease list are the leader's local business.
-import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+// deterministic); keep-alives and time-to-live are the leader's local business: a follower forwards them to the
+// leader (as etcd does over its peer link) and answers with its own header.
+import { Metadata, type ClientDuplexStream, type ServerDuplexStream, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import { isLeaseError, LeaseErrorCode } from '../lease/index.ts';
 import type { Wire } from '../apply/wire-convert.ts';
 import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
-import { toServiceError } from './grpc-errors.ts';
+import { ForwardedStatusError, toServiceError } from './grpc-errors.ts';
 import { checkRequireLeader, proposeAndWait, unary } from './handlers.ts';
 import { rawBytesOf } from './raw-requests.ts';
 
@@ -25,6 +27,15 @@ export function leaseService(ctx: ServerContext): UntypedServiceImplementation {
       return (await proposeAndWait(ctx, { kind: 'lease_revoke', body })).response;
     }),
     LeaseTimeToLive: unary(ctx, async (req) => {
+      const leader = ctx.lessor.isPrimary ? undefined : ctx.leaderLease?.();
+      if (leader !== undefined) {
+        const resp = await new Promise<Wire>((resolve, reject) => {
+          leader.LeaseTimeToLive(req, new Metadata(), { deadline: Date.now() + FORWARD_DEADLINE_MS }, (err: ServiceError | null, r: Wire) =>
+            err ? reject(forwardedError(err)) : resolve(r),
+          );
+        });
+        return { ...resp, header: responseHeader(ctx) };
+      }
       await ctx.proposer.readBarrier();
       const id = req.ID as bigint;
       const ttl = ctx.lessor.timeToLive(id, req.keys === true ? ctx.store : undefined);
@@ -42,15 +53,41 @@ export function leaseService(ctx: ServerContext): UntypedServiceImplementation {
         call.emit('error', toServiceError(err));
         return;
       }
+      let upstream: ClientDuplexStream<Wire, Wire> | undefined;
+      const forward = (req: Wire): boolean => {
+        if (ctx.lessor.isPrimary) return false;
+        if (upstream === undefined) {
+          const leader = ctx.leaderLease?.();
+          if (leader === undefined) return false;
+          const up = leader.LeaseKeepAlive() as ClientDuplexStream<Wire, Wire>;
+          up.on('data', (r: Wire) => {
+            if (!call.cancelled && !call.destroyed) call.write({ ...r, header: responseHeader(ctx) });
+          });
+          up.on('error', (err: ServiceError) => {
+            if (upstream === up) upstream = undefined;
+            if (!call.cancelled && !call.destroyed) call.emit('error', toServiceError(forwardedError(err)));
+          });
+          up.on('end', () => {
+            if (upstream === up) upstream = undefined;
+          });
+          upstream = up;
+        }
+        upstream.write(req);
+        return true;
+      };
       call.on('data', (req: Wire) => {
         if (call.cancelled || call.destroyed) return;
         try {
-          call.write(keepAlive(ctx, req.ID as bigint));
+          if (!forward(req)) call.write(keepAlive(ctx, req.ID as bigint));
         } catch (err) {
           call.emit('error', toServiceError(err));
         }
       });
-      call.on('end', () => call.end());
+      call.on('end', () => {
+        upstream?.end();
+        call.end();
+      });
+      call.on('cancelled', () => upstream?.cancel());
       call.on('error', () => undefined);
     },
   };
@@ -75,3 +112,11 @@ function proposeCheckpointClear(ctx: ServerContext, id: bigint): void {
   ctx.proposer.propose({ kind: 'lease_checkpoint', body }).catch((err: unknown) => ctx.logger.warn({ err }, 'lease checkpoint clear failed'));
 }
 
+
+const FORWARD_DEADLINE_MS = 5_000;
+
+/** The leader's answer to a forwarded call, as this member's error (etcd's text when the leader gave none). */
+function forwardedError(err: ServiceError): unknown {
+  if (typeof err.details === 'string' && err.details.startsWith('etcdserver: ')) return new ForwardedStatusError(err.code, err.details);
+  return new ServerError(ServerErrorCode.NoLeader);
+}

@@ -56,10 +56,19 @@ export function maintenanceService(ctx: ServerContext): UntypedServiceImplementa
       const h = await ctx.store.hashKV(toSafeNumber(req.revision as bigint));
       return { header: responseHeader(ctx, h.revision), hash: h.hash, compact_revision: BigInt(h.compactRevision) };
     }),
-    MoveLeader: unary(ctx, (req) => {
-      // The only member is the leader already; any other ID names no member (etcd's answer for unknown IDs).
-      if ((req.targetID as bigint) === ctx.memberId) return { header: responseHeader(ctx) };
-      throw new ServerError(ServerErrorCode.BadLeaderTransferee);
+    MoveLeader: unary(ctx, async (req) => {
+      const target = req.targetID as bigint;
+      if (ctx.transferLeader === undefined) {
+        // The only member is the leader already; any other ID names no member (etcd's answer for unknown IDs).
+        if (target === ctx.memberId) return { header: responseHeader(ctx) };
+        throw new ServerError(ServerErrorCode.BadLeaderTransferee);
+      }
+      // As etcd: only the leader moves leadership, and only to a member.
+      if (ctx.proposer.leaderId !== ctx.memberId) throw new ServerError(ServerErrorCode.NotLeader);
+      if (target === ctx.memberId) return { header: responseHeader(ctx) };
+      if (!ctx.members().some((m) => m.id === target)) throw new ServerError(ServerErrorCode.BadLeaderTransferee);
+      await ctx.transferLeader(target);
+      return { header: responseHeader(ctx) };
     }),
     Snapshot: (call: ServerWritableStream<Wire, Wire>) => {
       void streamSnapshot(ctx, call).catch((err: unknown) => call.emit('error', toServiceError(err)));

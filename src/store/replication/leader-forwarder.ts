@@ -1,0 +1,34 @@
+// Requests only the leader can answer (lease keep-alive and time-to-live: lease deadlines live on the leader)
+// are forwarded by a follower to the leader's advertised client URL, as etcd forwards them over its peer link.
+import * as grpc from '@grpc/grpc-js';
+import { loadEtcdProtos } from '../proto/index.ts';
+
+export type LeaseClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+
+export class LeaderForwarder {
+  private readonly clients = new Map<string, LeaseClient>();
+  private closed = false;
+
+  /** `leaderUrl`: the current leader's client URL when another member leads, else undefined. */
+  constructor(private readonly leaderUrl: () => string | undefined) {}
+
+  /** A Lease client on the leader, or undefined when this member leads or no leader (URL) is known. */
+  leaseClient(): LeaseClient | undefined {
+    if (this.closed) return undefined;
+    const url = this.leaderUrl();
+    if (url === undefined) return undefined;
+    let c = this.clients.get(url);
+    if (c === undefined) {
+      const target = url.replace(/^[a-z]+:\/\//, '');
+      c = new (loadEtcdProtos().services.Lease.Client)(target, grpc.credentials.createInsecure()) as LeaseClient;
+      this.clients.set(url, c);
+    }
+    return c;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
