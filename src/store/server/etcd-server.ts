@@ -207,7 +207,15 @@ async function openMember(
   const maxTxnOps = options.maxTxnOps ?? 128;
   const electionTimeoutMs = options.electionTimeoutMs ?? 1000;
   const lessor = await Lessor.open(db, { clock: { now: () => performance.now() }, minTtlSeconds: minLeaseTtlSeconds(electionTimeoutMs) });
-  const store = await MvccStore.open(db, { logger: log, maxTxnOps, leaseExists: (id) => lessor.has(id) });
+  // A replicated member's durability is its Raft WAL (fsynced every cycle): after a crash the store replays
+  // from its applied index, or restores the Raft snapshot, so its own batches need no second fsync (etcd commits
+  // bbolt in the background likewise). A single member has no WAL: every batch is synced.
+  const store = await MvccStore.open(db, {
+    logger: log,
+    maxTxnOps,
+    leaseExists: (id) => lessor.has(id),
+    syncWrites: (identity.members ?? []).length <= 1,
+  });
   const alarms = await AlarmStore.open(db);
   const { codecs } = loadEtcdProtos();
   const size = new BackendSize(backendDir);
