@@ -59,7 +59,8 @@ export async function runScript(cluster: EtcdCluster, script: readonly Invocatio
     if (inv.capture !== undefined) {
       const match = inv.capture.pattern.exec(stdout);
       if (match !== null) {
-        vars.set(inv.capture.name, match[1]);
+        // etcdctl takes lease and member IDs in hex, whichever spelling the capture read.
+        vars.set(inv.capture.name, inv.capture.idFormat === 'hex' ? match[1] : BigInt(match[1]).toString(16));
         normalizer.addId(BigInt(inv.capture.idFormat === 'hex' ? `0x${match[1]}` : match[1]), `<${inv.capture.name}>`);
       }
     }
