@@ -1,4 +1,4 @@
-// `bin/barque etcd` as a process: command-line errors, joining an existing cluster refused, ETCD_* variables, clean shutdown.
+// `bin/barque etcd` as a process: command-line errors, joining an unreachable existing cluster refused, ETCD_* variables, clean shutdown.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ describe('store: barque etcd command line (process)', () => {
     expect(p.output()).toContain('flag provided but not defined: -no-such-flag');
   });
 
-  it('refuses to join an existing cluster (membership changes are not built yet)', async () => {
+  it('refuses to join an existing cluster it cannot reach, as etcd', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'barque-cli-'));
     dirs.push(dir);
     const p = barque([
@@ -40,7 +40,7 @@ describe('store: barque etcd command line (process)', () => {
       '--initial-cluster-state=existing',
     ]);
     expect(await p.exited).toBe(1);
-    expect(p.output()).toContain('not yet supported');
+    expect(p.output()).toContain('cannot fetch cluster info from peer urls');
   });
 
   it('takes its configuration from ETCD_* variables and stops cleanly on SIGTERM', async () => {

@@ -29,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ name: 'etcd', level: PINO_LEVELS[config.logLevel] });
   let server: EtcdServer;
+  let requestStop: () => void = () => undefined;
   try {
     server = await EtcdServer.start({
       name: config.name,
@@ -50,6 +51,8 @@ export async function run(argv: string[]): Promise<number> {
       autoCompactionMode: config.autoCompactionMode,
       autoCompactionRetention: config.autoCompactionRetention,
       logger,
+      // As etcd: a member removed from the cluster stops.
+      onRemoved: () => setImmediate(() => requestStop()),
     });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof InitialClusterError || err instanceof AutoCompactionConfigError) {
@@ -72,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    requestStop = () => stop('SIGTERM');
   });
   logger.info('stopped');
   logger.flush();

@@ -51,6 +51,8 @@ export class PeerSender {
   /** Set after a refusal that redialing cannot fix (another cluster, removed). */
   private refused = false;
   private closed = false;
+  /** Wall time (ms) since the current stream has been acknowledged by the peer; undefined when not connected. */
+  activeSince: number | undefined;
 
   constructor(
     readonly peer: NodeId,
@@ -156,6 +158,7 @@ export class PeerSender {
       this.onRefused(ack);
       return;
     }
+    this.activeSince ??= Date.now();
     if (ack.seq > this.ackedSeq) {
       this.ackedSeq = ack.seq;
       this.ackProgressAt = this.cfg.clock.now();
@@ -198,6 +201,7 @@ export class PeerSender {
   private hangUp(): void {
     const call = this.call;
     this.call = undefined;
+    this.activeSince = undefined;
     if (call !== undefined) {
       call.removeAllListeners('data');
       call.on('error', () => {});

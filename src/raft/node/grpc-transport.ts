@@ -33,6 +33,8 @@ export interface GrpcTransportOptions {
   reconnectDelayMsMax?: number;
   /** A stream whose frames wait longer than this for acknowledgement is redialed (a stuck peer). */
   ackTimeoutMs?: number;
+  /** Further services served on the peer port (the application's peer-to-peer calls, as etcd's peer handlers). */
+  services?: Array<{ definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }>;
 }
 
 type ServerCall = grpc.ServerDuplexStream<WirePeerFrame, Partial<WirePeerAck>>;
@@ -43,7 +45,7 @@ export class GrpcTransport implements Transport {
   /** Streams peers dialed to us, by sender, so removing a peer cuts them. */
   private readonly incoming = new Map<NodeId, Set<ServerCall>>();
   private receiveHandler: (messages: Message[]) => void = () => {};
-  private reportHandler: (report: PeerReport) => void = () => {};
+  private reportHandlers: Array<(report: PeerReport) => void> = [];
   private readonly senderConfig: PeerSenderConfig;
   private readonly logger: RaftLogger;
   private readonly snapshotBytesMax: number;
@@ -71,7 +73,7 @@ export class GrpcTransport implements Transport {
       messageBytesMax: options.messageBytesMax ?? 128 * 1024 * 1024,
       ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
       report: (r) => {
-        if (!this.closed) this.reportHandler(r);
+        if (!this.closed) for (const h of this.reportHandlers) h(r);
       },
     };
   }
@@ -89,6 +91,7 @@ export class GrpcTransport implements Transport {
     server.addService(loadRaftProtos().services.RaftPeer.definition, {
       Stream: (call: ServerCall) => holder.transport!.accept(call),
     });
+    for (const svc of options.services ?? []) server.addService(svc.definition, svc.implementation);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(options.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
@@ -113,8 +116,9 @@ export class GrpcTransport implements Transport {
     this.receiveHandler = handler;
   }
 
+  /** Every handler registered gets every report (the node's, and an application's watching for refusals). */
   onReport(handler: (report: PeerReport) => void): void {
-    this.reportHandler = handler;
+    this.reportHandlers.push(handler);
   }
 
   addPeer(id: NodeId, url: string): void {
@@ -123,6 +127,11 @@ export class GrpcTransport implements Transport {
     const existing = this.senders.get(id);
     if (existing !== undefined) existing.setAddress(address);
     else this.senders.set(id, new PeerSender(id, address, this.senderConfig));
+  }
+
+  /** Since when (wall ms) the stream to `id` has been acknowledged, as etcd's transport ActiveSince; undefined if down. */
+  activeSince(id: NodeId): number | undefined {
+    return this.senders.get(id)?.activeSince;
   }
 
   removePeer(id: NodeId): void {

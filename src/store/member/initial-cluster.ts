@@ -6,6 +6,8 @@ export interface MemberInfo {
   name: string;
   peerUrls: string[];
   clientUrls: string[];
+  /** A non-voting member (etcd's learner); absent means voter. */
+  isLearner?: boolean;
 }
 
 export interface ClusterInfo {

@@ -7,6 +7,7 @@ export type LeaseClient = grpc.Client & Record<string, (...args: unknown[]) => u
 
 export class LeaderForwarder {
   private readonly clients = new Map<string, LeaseClient>();
+  private readonly clusters = new Map<string, LeaseClient>();
   private closed = false;
 
   /** `leaderUrl`: the current leader's client URL when another member leads, else undefined. */
@@ -26,7 +27,23 @@ export class LeaderForwarder {
     return c;
   }
 
+  /** A Cluster client on the leader (promote needs the leader's view of the learner), as leaseClient. */
+  clusterClient(): LeaseClient | undefined {
+    if (this.closed) return undefined;
+    const url = this.leaderUrl();
+    if (url === undefined) return undefined;
+    let c = this.clusters.get(url);
+    if (c === undefined) {
+      const target = url.replace(/^[a-z]+:\/\//, '');
+      c = new (loadEtcdProtos().services.Cluster.Client)(target, grpc.credentials.createInsecure()) as LeaseClient;
+      this.clusters.set(url, c);
+    }
+    return c;
+  }
+
   close(): void {
+    for (const c of this.clusters.values()) c.close();
+    this.clusters.clear();
     this.closed = true;
     for (const c of this.clients.values()) c.close();
     this.clients.clear();

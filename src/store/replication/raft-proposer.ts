@@ -11,7 +11,8 @@
 import type { RaftApplication, RaftNode } from '../../raft/node/index.ts';
 import { RaftNodeError, RaftNodeErrorCode } from '../../raft/node/index.ts';
 import { RaftError, RaftErrorCode } from '../../raft/errors.ts';
-import { EntryType, NONE, type Entry, type Snapshot } from '../../raft/types.ts';
+import { decodeConfChange } from '../../raft/confchange-codec.ts';
+import { EntryType, NONE, type ConfChangeV2, type Entry, type Snapshot } from '../../raft/types.ts';
 import type { ApplyResult, CommittedEntry, EntryApplier } from '../apply/entry-applier.ts';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import { encodeInternalRequest } from '../apply/internal-request.ts';
@@ -33,6 +34,11 @@ export interface RaftProposerOptions {
   startMillis?: number;
   /** Bound on waiters; beyond it proposals fail with "too many requests". */
   maxPendingProposals?: number;
+  /**
+   * A committed conf change entry, in log order with the other entries. Returns the waiter id its context names
+   * (the proposing member answers its client once applied), if any.
+   */
+  onConfChange?: (cc: ConfChangeV2, index: number) => bigint | undefined;
 }
 
 interface Waiter {
@@ -61,6 +67,7 @@ export class RaftProposer implements Proposer {
   private node: RaftNode | undefined;
   private readonly ids: RequestIdGenerator;
   private readonly waiters = new Map<bigint, Waiter>();
+  private readonly confWaiters = new Map<bigint, { resolve: () => void; reject: (err: unknown) => void; timer: NodeJS.Timeout }>();
   private readonly maxPending: number;
   private applying: Promise<unknown> | undefined;
   private closed = false;
@@ -143,6 +150,36 @@ export class RaftProposer implements Proposer {
   }
 
   /**
+   * Proposes a membership change; `build` gets the waiter id (to put in the context, see onConfChange). Resolves
+   * once the change is applied here.
+   */
+  async proposeConfChange(build: (id: bigint) => ConfChangeV2): Promise<void> {
+    const node = this.node;
+    if (this.closed || node === undefined || this.failure !== undefined) throw new ServerError(ServerErrorCode.Stopped);
+    const id = this.ids.next();
+    const cc = build(id);
+    const result = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.confWaiters.delete(id);
+        reject(new ServerError(ServerErrorCode.Timeout));
+      }, this.options.requestTimeoutMs);
+      this.confWaiters.set(id, { resolve, reject, timer });
+    });
+    try {
+      await node.proposeConfChange(cc);
+    } catch (err) {
+      const w = this.confWaiters.get(id);
+      if (w !== undefined) {
+        clearTimeout(w.timer);
+        this.confWaiters.delete(id);
+      }
+      result.catch(() => undefined);
+      throw serverErrorOfRaft(err);
+    }
+    return result;
+  }
+
+  /**
    * A linearizable read point: one ReadIndex round (batched with every read meanwhile), then local state. A
    * leader change before the round answers fails the read with "leader changed", as etcd does.
    */
@@ -195,6 +232,37 @@ export class RaftProposer implements Proposer {
   }
 
   private async apply(entries: readonly Entry[]): Promise<void> {
+    // Conf changes are handled in log order between runs of other entries (a member added, then its publish).
+    let run: Entry[] = [];
+    for (const e of entries) {
+      if (e.type !== EntryType.ConfChange) {
+        run.push(e);
+        continue;
+      }
+      await this.applyRun([...run, e]);
+      run = [];
+      this.applyConfChange(e);
+    }
+    if (run.length > 0) await this.applyRun(run);
+  }
+
+  private applyConfChange(e: Entry): void {
+    let cc: ConfChangeV2;
+    try {
+      cc = decodeConfChange(e.data);
+    } catch {
+      return;
+    }
+    const id = this.options.onConfChange?.(cc, e.index);
+    if (id === undefined) return;
+    const w = this.confWaiters.get(id);
+    if (w === undefined) return;
+    this.confWaiters.delete(id);
+    clearTimeout(w.timer);
+    w.resolve();
+  }
+
+  private async applyRun(entries: readonly Entry[]): Promise<void> {
     const committed: CommittedEntry[] = entries.map((e) => ({
       index: e.index,
       // Conf changes and a new leader's empty entry are no-ops for the store but advance its applied index.
@@ -222,6 +290,11 @@ export class RaftProposer implements Proposer {
       w.reject(err);
     }
     this.waiters.clear();
+    for (const w of this.confWaiters.values()) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.confWaiters.clear();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Membership } from '../replication/raft-member.ts';
 // What every service handler shares: the member's state, its identity for response headers, and the proposer.
 import type { AlarmStore } from '../apply/alarms.ts';
 import type { Proposer } from '../apply/proposer.ts';
@@ -38,6 +39,12 @@ export interface ServerContext {
   readonly hasLeader: () => boolean;
   /** A Lease client on the leader when another member leads (replicated members only): leader-only calls go there. */
   readonly leaderLease?: () => LeaseClient | undefined;
+  /** This member is a learner (etcd then serves only Status and serializable Range). */
+  readonly isLearner?: () => boolean;
+  /** Replicated members: membership changes through the log. */
+  readonly membership?: Membership;
+  /** A Cluster client on the leader when another member leads (replicated members only). */
+  readonly leaderCluster?: () => LeaseClient | undefined;
   /** Replicated members: hands leadership to `to` (a member), resolving once it leads. */
   readonly transferLeader?: (to: bigint) => Promise<void>;
 }

@@ -10,12 +10,15 @@ import type { Logger } from '../../common/logger.ts';
 import { AlarmStore } from '../apply/alarms.ts';
 import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
 import { EntryApplier } from '../apply/entry-applier.ts';
+import { ServerError, ServerErrorCode } from '../apply/errors.ts';
+import type { Wire } from '../apply/wire-convert.ts';
 import { LocalProposer, type Proposer } from '../apply/proposer.ts';
 import { LeaseIdGenerator, Lessor, minLeaseTtlSeconds } from '../lease/index.ts';
 import { checkUrl, parseInitialCluster, type MemberInfo } from '../member/index.ts';
 import { MvccStore, type MvccDb } from '../mvcc/index.ts';
 import { loadEtcdProtos } from '../proto/index.ts';
 import { LeaderForwarder } from '../replication/leader-forwarder.ts';
+import { fetchPeerMembers, type PeerMemberList } from '../replication/peer-members.ts';
 import { startRaftMember, type InitialMember, type RaftMember } from '../replication/raft-member.ts';
 import { WatchHub } from '../watch/index.ts';
 import { authService } from './auth-service.ts';
@@ -30,6 +33,7 @@ import { kvService } from './kv-service.ts';
 import { leaseService } from './lease-service.ts';
 import { lockService } from './lock-service.ts';
 import { maintenanceService } from './maintenance-service.ts';
+import { toServiceError } from './grpc-errors.ts';
 import { withRawRequests } from './raw-requests.ts';
 import { DEFAULT_PROGRESS_NOTIFY_MS, watchService } from './watch-service.ts';
 
@@ -41,7 +45,7 @@ export interface EtcdServerOptions {
   initialAdvertisePeerUrls: string[];
   initialCluster: string;
   initialClusterToken: string;
-  /** 'existing' needs peers to join (replication): refused on a fresh data dir for now. */
+  /** 'existing' on a fresh data dir: the member list comes from the peers in --initial-cluster (etcd member add first). */
   initialClusterState?: 'new' | 'existing';
   quotaBackendBytes?: number;
   maxRequestBytes?: number;
@@ -58,6 +62,8 @@ export interface EtcdServerOptions {
   /** How often the leader looks for expired leases (etcd: 500 ms). */
   leaseExpiryIntervalMs?: number;
   progressNotifyMs?: number;
+  /** Called once this member learns it was removed from the cluster (etcd then stops). */
+  onRemoved?: () => void;
   /** Produces the backend file for Maintenance.Snapshot; etcd's bbolt layout by default. */
   snapshot?: (ctx: ServerContext) => Promise<SnapshotSource>;
 }
@@ -72,7 +78,9 @@ interface MemberIdentity {
   name: string;
   peerUrls: string[];
   /** Every initial member (ids in hex); absent in data dirs of single members made before replication. */
-  members?: Array<{ id: string; name: string; peerUrls: string[] }>;
+  members?: Array<{ id: string; name: string; peerUrls: string[]; isLearner?: boolean }>;
+  /** Joined an existing cluster (--initial-cluster-state existing): no bootstrap, the leader's snapshot brings the state. */
+  join?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -97,7 +105,7 @@ export class EtcdServer {
   ) {}
 
   static async start(options: EtcdServerOptions): Promise<EtcdServer> {
-    const identity = bootstrapIdentity(options);
+    const identity = await bootstrapIdentity(options);
     const backendDir = join(options.dataDir, 'member', 'store');
     mkdirSync(backendDir, { recursive: true });
     const db = openDurableDb(backendDir);
@@ -222,7 +230,7 @@ async function openMember(
   const applier = buildApplierChain(new BaseApplier(store, lessor, alarms), backendQuota(size, options.quotaBackendBytes ?? 0), alarms);
   const hub = new WatchHub(store, { maxResponseBytes: maxRequestBytes + GRPC_OVERHEAD_BYTES, logger: log });
   const self: MemberInfo = { id: memberId, name: identity.name, peerUrls: identity.peerUrls, clientUrls: options.advertiseClientUrls };
-  const initial: InitialMember[] = (identity.members ?? []).map((m) => ({ id: BigInt(`0x${m.id}`), name: m.name, peerUrls: m.peerUrls }));
+  const initial: InitialMember[] = (identity.members ?? []).map((m) => ({ id: BigInt(`0x${m.id}`), name: m.name, peerUrls: m.peerUrls, isLearner: m.isLearner }));
   let proposer: Proposer;
   let raft: RaftMember | undefined;
   if (initial.length <= 1) {
@@ -236,6 +244,8 @@ async function openMember(
       clusterId: BigInt(`0x${identity.clusterId}`),
       name: identity.name,
       members: initial,
+      join: identity.join,
+      onRemoved: options.onRemoved,
       listenPeerUrls: options.listenPeerUrls ?? options.initialAdvertisePeerUrls,
       advertiseClientUrls: options.advertiseClientUrls,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 100,
@@ -283,6 +293,9 @@ async function openMember(
     dbSizeBytes: () => size.bytes(),
     hasLeader: () => replicated === undefined || replicated.proposer.hasLeader,
     leaderLease: forwarder === undefined ? undefined : () => forwarder.leaseClient(),
+    leaderCluster: forwarder === undefined ? undefined : () => forwarder.clusterClient(),
+    membership: replicated?.membership,
+    isLearner: replicated === undefined ? undefined : () => replicated.directory.get(memberId)?.isLearner === true,
     transferLeader: replicated === undefined ? undefined : (to) => replicated.proposer.transferLeader(to),
     snapshot: () => (options.snapshot ?? etcdSnapshot)(ctx),
   };
@@ -298,15 +311,50 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions): grpc.Server
     'grpc.keepalive_permit_without_calls': 1,
   });
   const s = loadEtcdProtos().services;
-  server.addService(withRawRequests(s.KV.definition), kvService(ctx));
-  server.addService(withRawRequests(s.Watch.definition), watchService(ctx, options.progressNotifyMs ?? DEFAULT_PROGRESS_NOTIFY_MS));
-  server.addService(withRawRequests(s.Lease.definition), leaseService(ctx));
-  server.addService(s.Cluster.definition, clusterService(ctx));
-  server.addService(withRawRequests(s.Maintenance.definition), maintenanceService(ctx));
-  server.addService(s.Auth.definition, authService(ctx));
-  server.addService(s.Lock.definition, lockService(ctx));
-  server.addService(s.Election.definition, electionService(ctx));
+  const add = (definition: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation): void =>
+    server.addService(definition, learnerGuard(ctx, definition, impl));
+  add(withRawRequests(s.KV.definition), kvService(ctx));
+  add(withRawRequests(s.Watch.definition), watchService(ctx, options.progressNotifyMs ?? DEFAULT_PROGRESS_NOTIFY_MS));
+  add(withRawRequests(s.Lease.definition), leaseService(ctx));
+  add(s.Cluster.definition, clusterService(ctx));
+  add(withRawRequests(s.Maintenance.definition), maintenanceService(ctx));
+  add(s.Auth.definition, authService(ctx));
+  add(s.Lock.definition, lockService(ctx));
+  add(s.Election.definition, electionService(ctx));
   return server;
+}
+
+/** As etcd's interceptors: a learner answers only Status and serializable Range ("rpc not supported for learner"). */
+function learnerGuard(ctx: ServerContext, definition: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation {
+  const isLearner = ctx.isLearner;
+  if (isLearner === undefined) return impl;
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(impl)) {
+    const method = definition[name];
+    if (method === undefined) {
+      out[name] = handler;
+      continue;
+    }
+    const refusal = (): Partial<grpc.ServiceError> => toServiceError(new ServerError(ServerErrorCode.NotSupportedForLearner));
+    if (!method.requestStream && !method.responseStream) {
+      const h = handler as grpc.handleUnaryCall<Wire, Wire>;
+      out[name] = ((call: grpc.ServerUnaryCall<Wire, Wire>, callback: grpc.sendUnaryData<Wire>) => {
+        const allowed = method.path.endsWith('/Status') || (method.path.endsWith('KV/Range') && call.request.serializable === true);
+        if (isLearner() && !allowed) return callback(refusal() as grpc.ServiceError);
+        return h(call, callback);
+      }) as grpc.UntypedHandleCall;
+    } else {
+      const h = handler as (call: grpc.ServerWritableStream<Wire, Wire>) => void;
+      out[name] = ((call: grpc.ServerWritableStream<Wire, Wire>) => {
+        if (isLearner()) {
+          call.emit('error', refusal());
+          return;
+        }
+        h(call);
+      }) as grpc.UntypedHandleCall;
+    }
+  }
+  return out;
 }
 
 /**
@@ -321,11 +369,15 @@ async function bind(server: grpc.Server, url: string): Promise<GrpcListener> {
 }
 
 /** First start: IDs from the initial cluster and token, kept in the data dir; later starts read them back (as etcd). */
-function bootstrapIdentity(options: EtcdServerOptions): MemberIdentity {
+async function bootstrapIdentity(options: EtcdServerOptions): Promise<MemberIdentity> {
   const file = join(options.dataDir, 'member', 'identity.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as MemberIdentity;
   if (options.initialClusterState === 'existing') {
-    throw new ConfigError('--initial-cluster-state=existing on an empty data dir: joining an existing cluster is not yet supported (membership changes are not built yet)');
+    const identity = await joinIdentity(options);
+    mkdirSync(join(options.dataDir, 'member'), { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify(identity));
+    renameSync(`${file}.tmp`, file);
+    return identity;
   }
   const cluster = parseInitialCluster(options.initialCluster, options.initialClusterToken);
   const me = cluster.members.find((m) => m.name === options.name);
@@ -345,4 +397,38 @@ function bootstrapIdentity(options: EtcdServerOptions): MemberIdentity {
   writeFileSync(`${file}.tmp`, JSON.stringify(identity));
   renameSync(`${file}.tmp`, file);
   return identity;
+}
+
+/**
+ * --initial-cluster-state existing on a fresh data dir: as etcd, the member list comes from the other members
+ * named in --initial-cluster (over the peer port); this member is the one with our advertised peer URLs.
+ */
+async function joinIdentity(options: EtcdServerOptions): Promise<MemberIdentity> {
+  const cluster = parseInitialCluster(options.initialCluster, options.initialClusterToken);
+  const advertised = [...options.initialAdvertisePeerUrls].sort().join(',');
+  const others = cluster.members.filter((m) => m.name !== options.name).flatMap((m) => m.peerUrls);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    for (const url of others) {
+      let list: PeerMemberList;
+      try {
+        list = await fetchPeerMembers(url, 2_000);
+      } catch (err) {
+        lastError = err;
+        continue;
+      }
+      const me = list.members.find((m) => [...m.peerUrls].sort().join(',') === advertised);
+      if (me === undefined) throw new ConfigError(`member with peer URLs ${advertised} has not been added to the cluster (etcdctl member add first)`);
+      return {
+        clusterId: list.clusterId,
+        memberId: me.id,
+        name: options.name,
+        peerUrls: me.peerUrls,
+        members: list.members.map((m) => ({ id: m.id, name: m.name, peerUrls: m.peerUrls, isLearner: m.isLearner })),
+        join: true,
+      };
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  throw new ConfigError(`cannot fetch cluster info from peer urls: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
 }

@@ -45,6 +45,17 @@ const SERVER_CODES: Readonly<Record<ServerErrorCode, Status>> = {
   [ServerErrorCode.RoleNotFound]: Status.FAILED_PRECONDITION,
   [ServerErrorCode.BadLeaderTransferee]: Status.FAILED_PRECONDITION,
   [ServerErrorCode.MemberNotSupported]: Status.UNIMPLEMENTED,
+  [ServerErrorCode.MemberExist]: Status.FAILED_PRECONDITION,
+  [ServerErrorCode.PeerUrlExist]: Status.FAILED_PRECONDITION,
+  [ServerErrorCode.MemberNotEnoughStarted]: Status.FAILED_PRECONDITION,
+  [ServerErrorCode.MemberBadUrls]: Status.INVALID_ARGUMENT,
+  [ServerErrorCode.MemberNotFound]: Status.NOT_FOUND,
+  [ServerErrorCode.MemberNotLearner]: Status.FAILED_PRECONDITION,
+  [ServerErrorCode.LearnerNotReady]: Status.FAILED_PRECONDITION,
+  [ServerErrorCode.TooManyLearners]: Status.FAILED_PRECONDITION,
+  [ServerErrorCode.MemberRemoved]: Status.FAILED_PRECONDITION,
+  [ServerErrorCode.NotSupportedForLearner]: Status.UNAVAILABLE,
+  [ServerErrorCode.Unhealthy]: Status.UNAVAILABLE,
   [ServerErrorCode.SnapshotUnavailable]: Status.UNIMPLEMENTED,
 };
 

@@ -116,7 +116,7 @@ function proposeCheckpointClear(ctx: ServerContext, id: bigint): void {
 const FORWARD_DEADLINE_MS = 5_000;
 
 /** The leader's answer to a forwarded call, as this member's error (etcd's text when the leader gave none). */
-function forwardedError(err: ServiceError): unknown {
+export function forwardedError(err: ServiceError): unknown {
   if (typeof err.details === 'string' && err.details.startsWith('etcdserver: ')) return new ForwardedStatusError(err.code, err.details);
   return new ServerError(ServerErrorCode.NoLeader);
 }

@@ -42,7 +42,7 @@ export function maintenanceService(ctx: ServerContext): UntypedServiceImplementa
       raftTerm: ctx.proposer.term,
       raftAppliedIndex: BigInt(ctx.store.consistentIndex),
       errors: ctx.alarms.list().map((a) => `memberID:${a.memberId} alarm:${ALARM_NAMES[a.alarm] ?? a.alarm} `),
-      isLearner: false,
+      isLearner: ctx.isLearner?.() === true,
     })),
     Defragment: unary(ctx, async () => {
       await ctx.store.database.compactRange(Buffer.alloc(0), Buffer.alloc(64, 0xff));

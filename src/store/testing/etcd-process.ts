@@ -143,6 +143,8 @@ export interface EtcdMemberConfig {
   initialClusterToken: string;
   /** Appended after the standard flags, identically for both implementations. */
   extraArgs: readonly string[];
+  /** 'existing' for a member added to a running cluster (etcdctl member add first); 'new' by default. */
+  initialClusterState?: 'new' | 'existing';
 }
 
 export class MemberStartError extends Error {
@@ -190,7 +192,7 @@ export class EtcdMember {
       `--listen-peer-urls=${this.peerUrl}`,
       `--initial-advertise-peer-urls=${this.peerUrl}`,
       `--initial-cluster=${this.config.initialCluster}`,
-      '--initial-cluster-state=new',
+      `--initial-cluster-state=${this.config.initialClusterState ?? 'new'}`,
       `--initial-cluster-token=${this.config.initialClusterToken}`,
       ...this.config.extraArgs,
     ];
@@ -354,6 +356,27 @@ export class EtcdCluster {
       throw err;
     }
     return cluster;
+  }
+
+  /**
+   * A further member on fresh ports, to join this running cluster with --initial-cluster-state existing (its
+   * --initial-cluster names every current member and itself). Not launched: `etcdctl member add` it first.
+   */
+  async prepareMember(name: string, extraArgs: readonly string[] = []): Promise<EtcdMember> {
+    const [clientPort, peerPort] = await allocateLoopbackPorts(2);
+    const first = this.members[0].config;
+    const initialCluster = [...this.members.map((m) => `${m.name}=${m.peerUrl}`), `${name}=http://127.0.0.1:${peerPort}`].join(',');
+    const member = new EtcdMember({
+      impl: this.impl,
+      spec: { name, clientPort, peerPort },
+      dataDir: join(this.rootDir, `${name}.etcd`),
+      initialCluster,
+      initialClusterToken: first.initialClusterToken,
+      extraArgs: [...first.extraArgs, ...extraArgs],
+      initialClusterState: 'existing',
+    });
+    this.members.push(member);
+    return member;
   }
 
   clientUrls(): string[] {
