@@ -1,5 +1,5 @@
 // Runs an etcdctl script against a fresh cluster and records a normalized transcript; compares two transcripts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdCluster, type EtcdImpl } from '../../src/store/testing/etcd-process.ts';
@@ -139,3 +139,21 @@ function sameLines(a: readonly string[], b: readonly string[]): boolean {
 export function formatTranscript(t: Transcript): string {
   return t.entries.map((e) => `=== ${e.id}\n${e.lines.join('\n')}`).join('\n\n');
 }
+
+const TRANSCRIPT_DIR = join(tmpdir(), 'barque-differential');
+
+/** Writes a transcript to $TMPDIR/barque-differential/<name>.txt, for reading when a comparison fails. */
+export function keepTranscript(name: string, t: Transcript): string {
+  mkdirSync(TRANSCRIPT_DIR, { recursive: true });
+  const path = join(TRANSCRIPT_DIR, `${name}.txt`);
+  writeFileSync(path, `${formatTranscript(t)}\n`);
+  return path;
+}
+
+/** Keeps `t` under `name` and returns the ids of the invocations that differ from the oracle, with the report. */
+export function differencesFrom(oracle: Transcript, t: Transcript, name: string): { differing: string[]; message: string } {
+  const path = keepTranscript(name, t);
+  const comparison = compareTranscripts(oracle, t);
+  return { differing: comparison.differing, message: `${comparison.report}\n(transcript: ${path})` };
+}
+
