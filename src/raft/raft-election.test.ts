@@ -66,14 +66,7 @@ describe('elections', () => {
   it('votes are not granted to candidates with stale logs (unless unsafe)', () => {
     for (const unsafe of [false, true]) {
       const c = new TestCluster([1n, 2n, 3n], { preVote: false, checkQuorum: false, unsafe: { grantVotesToStaleLogs: unsafe } });
-      c.elect(1n);
-      c.isolate(3n);
-      c.propose(1n, 'x');
-      c.stabilize();
-      c.heal();
-      c.isolate(1n);
-      c.get(3n).node.campaign();
-      c.stabilize();
+      campaignWithStaleLog(c);
       expect(state(c, 3n) === StateType.Leader).toBe(unsafe);
     }
   });
@@ -154,14 +147,7 @@ describe('pre-vote', () => {
   it('a pre-vote is refused by a node whose log is ahead', () => {
     // Without check-quorum there is no lease, so only the log decides.
     const c = new TestCluster([1n, 2n, 3n], { checkQuorum: false });
-    c.elect(1n);
-    c.isolate(3n);
-    c.propose(1n, 'x');
-    c.stabilize();
-    c.heal();
-    c.isolate(1n);
-    c.get(3n).node.campaign();
-    c.stabilize();
+    campaignWithStaleLog(c);
     // One grant (its own) and one refusal out of three: the pre-election cannot be won, and no term moved.
     expect(state(c, 3n)).toBe(StateType.PreCandidate);
     expect(term(c, 3n)).toBe(1);
@@ -206,3 +192,15 @@ describe('check-quorum', () => {
     expect(c.sent.filter((m) => m.type === MessageType.VoteResp && m.to === 3n && m.from === 2n)).toEqual([]);
   });
 });
+
+/** Node 3 misses an entry committed by leader 1, then campaigns while 1 is cut off: only 2 can vote for it. */
+function campaignWithStaleLog(c: TestCluster): void {
+  c.elect(1n);
+  c.isolate(3n);
+  c.propose(1n, 'x');
+  c.stabilize();
+  c.heal();
+  c.isolate(1n);
+  c.get(3n).node.campaign();
+  c.stabilize();
+}
