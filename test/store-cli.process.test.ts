@@ -46,9 +46,11 @@ describe('store: barque etcd command line (process)', () => {
   it('takes its configuration from ETCD_* variables and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'barque-cli-'));
     dirs.push(dir);
-    const [port] = await allocateLoopbackPorts(1);
+    const [port, peerPort] = await allocateLoopbackPorts(2);
     const url = `http://127.0.0.1:${port}`;
-    const p = barque([], { ETCD_NAME: 'envname', ETCD_DATA_DIR: dir, ETCD_LISTEN_CLIENT_URLS: url, ETCD_ADVERTISE_CLIENT_URLS: url });
+    // The peer port is etcd's default otherwise (2380): a free one lets tests run side by side.
+    const env = { ETCD_NAME: 'envname', ETCD_DATA_DIR: dir, ETCD_LISTEN_CLIENT_URLS: url, ETCD_ADVERTISE_CLIENT_URLS: url, ETCD_LISTEN_PEER_URLS: `http://127.0.0.1:${peerPort}` };
+    const p = barque([], env);
     try {
       let listed = '';
       for (let i = 0; i < 120 && !listed.includes('envname'); i++) {

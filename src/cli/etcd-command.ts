@@ -50,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
       progressNotifyMs: config.watchProgressNotifyIntervalMs,
       autoCompactionMode: config.autoCompactionMode,
       autoCompactionRetention: config.autoCompactionRetention,
+      unsafeLocalReads: config.experimentalUnsafeLocalReads,
       logger,
       // As etcd: a member removed from the cluster stops.
       onRemoved: () => setImmediate(() => requestStop()),

@@ -17,8 +17,8 @@ import { DEFAULT_PEER_QUEUE_LIMITS, groupByPeer, type PeerQueueLimits, type Peer
 export interface GrpcTransportOptions {
   id: NodeId;
   clusterId: bigint;
-  /** host:port to listen on; port 0 picks a free port (see `address`). */
-  listen: string;
+  /** host:port to listen on, or several (etcd serves every --listen-peer-urls); port 0 picks a free port. */
+  listen: string | readonly string[];
   clock?: Clock;
   logger?: RaftLogger;
   queueLimits?: PeerQueueLimits;
@@ -54,8 +54,8 @@ export class GrpcTransport implements Transport {
   private constructor(
     private readonly options: GrpcTransportOptions,
     private readonly server: grpc.Server,
-    /** The address this node listens on, with the port chosen. */
-    readonly address: string,
+    /** The addresses this node listens on, with the ports chosen, in `listen` order. */
+    readonly addresses: readonly string[],
   ) {
     this.id = options.id;
     this.logger = options.logger ?? silentLogger;
@@ -92,12 +92,25 @@ export class GrpcTransport implements Transport {
       Stream: (call: ServerCall) => holder.transport!.accept(call),
     });
     for (const svc of options.services ?? []) server.addService(svc.definition, svc.implementation);
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(options.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
-    holder.transport = new GrpcTransport(options, server, `${host}:${port}`);
+    const addresses: string[] = [];
+    try {
+      for (const listen of typeof options.listen === 'string' ? [options.listen] : options.listen) {
+        const port = await new Promise<number>((resolve, reject) =>
+          server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+        );
+        addresses.push(`${listen.slice(0, listen.lastIndexOf(':'))}:${port}`);
+      }
+    } catch (err) {
+      server.forceShutdown();
+      throw err;
+    }
+    holder.transport = new GrpcTransport(options, server, addresses);
     return holder.transport;
+  }
+
+  /** The first address this node listens on, with the port chosen. */
+  get address(): string {
+    return this.addresses[0];
   }
 
   send(messages: readonly Message[]): void {

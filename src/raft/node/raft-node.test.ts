@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RaftError, RaftErrorCode } from '../errors.ts';
-import { ConfChangeTransition, ConfChangeType, type NodeId } from '../types.ts';
+import { ConfChangeTransition, ConfChangeType, NONE, type NodeId } from '../types.ts';
 import { RaftNodeError, RaftNodeErrorCode } from './node-errors.ts';
 import { MemCluster } from './testing.ts';
 
@@ -82,6 +82,49 @@ describe('RaftNode on the in-memory transport', () => {
     expect(follower.app.values.length).toBe(30);
     const rounds = follower.node.status().readIndexRounds + leader.node.status().readIndexRounds - roundsBefore;
     expect(rounds).toBeLessThanOrEqual(4);
+  });
+
+  it('serves concurrent reads on every node in shared rounds, none waiting for a retry timer', async () => {
+    c = new MemCluster([1n, 2n, 3n]);
+    await c.startAll();
+    const leader = await c.electLeader();
+    await proposeAll(c, leader.id, ['a', 'b', 'c']);
+    await c.until('applied everywhere', allHave(c, 3));
+    const before = new Map(c.ids.map((id) => [id, c!.member(id).node.status()]));
+    // Three waves per node, each issued while the previous wave's round is in flight; every node's sequence
+    // numbers run in step, as under a read-heavy benchmark.
+    const waves = 3;
+    const reads: Array<Promise<number>> = [];
+    for (let w = 0; w < waves; w++) {
+      for (const id of c.ids) for (let k = 0; k < 40; k++) reads.push(c.member(id).node.readIndex());
+      await new Promise((r) => setImmediate(r));
+    }
+    // The clock stands still: a read answered only after a retry timer would never settle.
+    const indexes = await c.driveWithoutTime(Promise.all(reads), 'concurrent reads');
+    expect(indexes).toHaveLength(waves * 40 * c.ids.length);
+    for (const id of c.ids) {
+      const s = c.member(id).node.status();
+      const b = before.get(id)!;
+      expect(s.readIndexRetries - b.readIndexRetries).toBe(0);
+      // Reads arriving while a round is in flight share the next one: at most one round per wave.
+      expect(s.readIndexRounds - b.readIndexRounds).toBeGreaterThanOrEqual(1);
+      expect(s.readIndexRounds - b.readIndexRounds).toBeLessThanOrEqual(waves);
+    }
+  });
+
+  it('asks again at once when the leader changes under a read round', async () => {
+    c = new MemCluster([1n, 2n, 3n]);
+    await c.startAll();
+    const leader = await c.electLeader();
+    await proposeAll(c, leader.id, ['a']);
+    const follower = c.member(c.ids.find((id) => id !== leader.id)!);
+    await c.stop(leader.id);
+    // Forwarded to the dead leader: no answer will come.
+    const read = follower.node.readIndex();
+    await c.until('the follower sees a new leader', () => ![NONE, leader.id].includes(follower.node.leader));
+    // The clock stands still from here: the round must be asked again on the leader change, not at its timer.
+    const index = await c.driveWithoutTime(read, 'the read after the leader change');
+    expect(index).toBeGreaterThanOrEqual(2);
   });
 
   it('lets a restarted follower catch up from the log', async () => {

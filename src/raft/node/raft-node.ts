@@ -102,6 +102,8 @@ export interface RaftNodeStatus extends Status {
   /** Index of the last application snapshot in storage. */
   snapshotIndex: number;
   readIndexRounds: number;
+  /** ReadIndex rounds asked again because no answer came (retry timer, leader change). */
+  readIndexRetries: number;
   cycles: number;
 }
 
@@ -178,7 +180,7 @@ export class RaftNode {
       logger: this.logger,
     });
     this.term = this.storage.initialState().hardState.term;
-    this.reads = new ReadBatcher(this.clock, this.electionTimeoutMs, options.readIndexTimeoutMs ?? 5_000, () => this.schedule());
+    this.reads = new ReadBatcher(options.id, this.clock, this.electionTimeoutMs, options.readIndexTimeoutMs ?? 5_000, () => this.schedule());
     this.transport.onReceive((messages) => this.receive(messages));
     this.transport.onReport((r) => this.onPeerReport(r));
     this.cancelTick = this.clock.setInterval(() => this.tick(), tickMs);
@@ -283,6 +285,7 @@ export class RaftNode {
       lastIndex: this.storage.lastIndex(),
       snapshotIndex: this.snapshotIndex,
       readIndexRounds: this.reads.rounds,
+      readIndexRetries: this.reads.retries,
       cycles: this.cycles,
     };
   }
@@ -381,9 +384,11 @@ export class RaftNode {
     this.cycles++;
     const rd = this.raw.ready();
     if (rd.hardState !== undefined) this.term = rd.hardState.term;
+    // Read states first: an answer confirmed by a quorum stays valid across a leader change in the same Ready,
+    // which would otherwise send its round out again.
+    if (rd.readStates.length > 0) this.reads.onReadStates(rd.readStates, this.applied);
     if (rd.softState !== undefined) this.onSoftState(rd.softState);
     if (rd.messages.length > 0) this.transport.send(rd.messages);
-    if (rd.readStates.length > 0) this.reads.onReadStates(rd.readStates, this.applied);
 
     const writes = rd.snapshot !== undefined || rd.entries.length > 0 || rd.hardState !== undefined;
     const saved = writes
@@ -479,6 +484,7 @@ export class RaftNode {
     this.soft = s;
     if (!leaderChanged) return;
     this.logger.info(`raft node ${this.id}: leader is ${s.lead} in term ${this.term}`);
+    this.reads.onLeaderChange();
     for (const w of this.transfers.filter((t) => t.to === s.lead)) {
       w.cancel();
       w.resolve();

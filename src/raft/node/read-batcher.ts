@@ -1,8 +1,12 @@
 // Linearizable reads by ReadIndex, batched: at most one round is in flight; every read that arrives meanwhile
 // joins the next round. A round's answer (the leader's commit index) is handed to its readers once the
 // application has applied up to it. A round that gets no answer (no leader, a lost message) is retried until
-// each reader's deadline.
-import type { ReadState } from '../types.ts';
+// each reader's deadline; a leader change retries it at once, since the old leader's answer will not come.
+//
+// A round's context is this node's id and a sequence number: the leader keeps pending requests by context and
+// drops a duplicate, so contexts must be unique across every node that forwards reads to it (with a bare
+// sequence, followers and the leader counting from 1 collided, and the dropped round waited for its retry).
+import type { NodeId, ReadState } from '../types.ts';
 import type { Cancel, Clock } from './clock.ts';
 import { errTimeout } from './node-errors.ts';
 
@@ -13,10 +17,12 @@ interface Reader {
 }
 
 interface Round {
-  ctx: bigint;
+  ctx: Buffer;
   readers: Reader[];
   cancelRetry: Cancel;
 }
+
+const CTX_BYTES = 16;
 
 export class ReadBatcher {
   private waiting: Reader[] = [];
@@ -24,9 +30,12 @@ export class ReadBatcher {
   /** Answered rounds waiting for the application to catch up, in index order. */
   private answered: Array<{ index: number; readers: Reader[] }> = [];
   private seq = 0n;
+  /** Rounds started, and rounds restarted because no answer came (retry timer or leader change). */
   rounds = 0;
+  retries = 0;
 
   constructor(
+    private readonly nodeId: NodeId,
     private readonly clock: Clock,
     private readonly retryMs: number,
     private readonly timeoutMs: number,
@@ -48,7 +57,9 @@ export class ReadBatcher {
 
   /** Starts a round for every waiting reader; returns the context to pass to RawNode.readIndex. */
   startRound(): Uint8Array {
-    const ctx = ++this.seq;
+    const ctx = Buffer.alloc(CTX_BYTES);
+    ctx.writeBigUInt64BE(this.nodeId, 0);
+    ctx.writeBigUInt64BE(++this.seq, 8);
     const round: Round = {
       ctx,
       readers: this.waiting,
@@ -57,16 +68,14 @@ export class ReadBatcher {
     this.waiting = [];
     this.round = round;
     this.rounds++;
-    const bytes = Buffer.alloc(8);
-    bytes.writeBigUInt64BE(ctx);
-    return bytes;
+    return ctx;
   }
 
   onReadStates(states: readonly ReadState[], appliedIndex: number): void {
     const round = this.round;
     if (round === undefined) return;
     for (const s of states) {
-      if (s.requestCtx.length !== 8 || Buffer.from(s.requestCtx.buffer, s.requestCtx.byteOffset, 8).readBigUInt64BE() !== round.ctx) continue;
+      if (!round.ctx.equals(s.requestCtx)) continue;
       round.cancelRetry();
       this.round = undefined;
       this.answered.push({ index: s.index, readers: round.readers });
@@ -84,6 +93,11 @@ export class ReadBatcher {
     }
   }
 
+  /** A new leader (or none) knows nothing of the round in flight: ask again now rather than at the retry timer. */
+  onLeaderChange(): void {
+    if (this.round !== undefined) this.retry(this.round);
+  }
+
   failAll(e: unknown): void {
     this.round?.cancelRetry();
     const all = [...this.waiting, ...(this.round?.readers ?? []), ...this.answered.flatMap((a) => a.readers)];
@@ -95,7 +109,9 @@ export class ReadBatcher {
 
   private retry(round: Round): void {
     if (this.round !== round) return;
+    round.cancelRetry();
     this.round = undefined;
+    this.retries++;
     const now = this.clock.now();
     const alive = round.readers.filter((r) => r.deadline > now);
     for (const r of round.readers) if (r.deadline <= now) r.reject(errTimeout('read index'));

@@ -130,6 +130,21 @@ export class MemCluster {
     return watched;
   }
 
+  /**
+   * Runs the event loop without moving the clock until `p` settles: nothing that waits for a timer (an election,
+   * a retry) can happen meanwhile.
+   */
+  async driveWithoutTime<T>(p: Promise<T>, what = 'a promise', turnsMax = 20_000): Promise<T> {
+    let settled = false;
+    const watched = p.finally(() => {
+      settled = true;
+    });
+    watched.catch(() => {});
+    for (let i = 0; i < turnsMax && !settled; i++) await new Promise((r) => setImmediate(r));
+    if (!settled) throw new Error(`cluster: ${what} did not settle without the clock moving`);
+    return watched;
+  }
+
   /** The leader every running member agrees on. */
   leader(): Member | undefined {
     const live = [...this.members.values()].filter((m) => !this.isStopped(m));

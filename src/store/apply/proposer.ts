@@ -1,7 +1,7 @@
-// Proposers put requests into the log and answer with the applied result. LocalProposer is the single-member log:
-// everything proposed in one event-loop turn becomes one run of entries, applied in one MVCC batch and committed
-// with one durable write, after which every waiter is answered. A Raft proposer will feed the same EntryApplier
-// with committed entries instead.
+// Proposers put requests into the log and answer with the applied result. Every member runs RaftProposer
+// (src/store/replication), a single one too. LocalProposer, a log of its own with no Raft, remains for unit tests
+// of the applier: everything proposed in one event-loop turn becomes one run of entries, applied in one MVCC batch
+// and committed with one write, after which every waiter is answered.
 import { assert } from '../../raft/assert.ts';
 import type { ApplyResult, CommittedEntry, EntryApplier } from './entry-applier.ts';
 import { encodeInternalRequest, type InternalRequestKind } from './internal-request.ts';

@@ -24,6 +24,8 @@ export interface EtcdConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'panic' | 'fatal';
   /** Interval of progress notifications to watchers that asked for them. */
   watchProgressNotifyIntervalMs: number;
+  /** Test-only, hidden: linearizable reads skip ReadIndex (so the Jepsen runner can show it catches stale reads). */
+  experimentalUnsafeLocalReads: boolean;
 }
 
 export class EtcdFlagError extends Error {
@@ -44,6 +46,8 @@ interface FlagSpec {
   usage: string;
   /** Accepted for compatibility with etcd command lines; has no effect in barque. */
   ignored?: boolean;
+  /** Left out of the usage text (test-only flags). */
+  hidden?: boolean;
 }
 
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -68,6 +72,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     kind: 'string',
     usage: 'Duration of periodic watch progress notifications (a Go duration, e.g. 10m, 5s, 500ms).',
   },
+  'experimental-unsafe-local-reads': { kind: 'bool', usage: 'Test only: serve linearizable reads locally, without ReadIndex (unsafe).', hidden: true },
   'log-level': { kind: 'string', usage: "Configures log level. Only supports debug, info, warn, error, panic, or fatal." },
   logger: { kind: 'string', usage: "Specify 'zap' or 'capnslog' (ignored: barque logs with pino).", ignored: true },
   'log-outputs': { kind: 'list', usage: 'Ignored: barque logs to stderr.', ignored: true },
@@ -77,7 +82,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
 };
 
 export function etcdUsage(): string {
-  const lines = Object.entries(FLAGS).map(([name, spec]) => `  --${name}\n\t${spec.usage}`);
+  const lines = Object.entries(FLAGS).filter(([, spec]) => spec.hidden !== true).map(([name, spec]) => `  --${name}\n\t${spec.usage}`);
   return `Usage:\n\n  barque etcd [flags]\n    Start an etcd-compatible store member.\n\nMember and clustering flags:\n${lines.join('\n')}\n`;
 }
 
@@ -145,6 +150,7 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     electionTimeoutMs,
     logLevel: logLevel as EtcdConfig['logLevel'],
     watchProgressNotifyIntervalMs: goDurationMs('experimental-watch-progress-notify-interval', get('experimental-watch-progress-notify-interval', '10m')),
+    experimentalUnsafeLocalReads: /^(1|t|true|TRUE|True)$/.test(get('experimental-unsafe-local-reads', 'false')),
   };
 }
 

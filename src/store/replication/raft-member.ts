@@ -211,6 +211,8 @@ export interface RaftMemberOptions {
   join?: boolean;
   /** This member was removed from the cluster (applied here, or a peer refused it as removed). */
   onRemoved?: () => void;
+  /** Test-only: linearizable reads without ReadIndex (see RaftProposerOptions). */
+  unsafeLocalReads?: boolean;
 }
 
 export interface RaftMember {
@@ -219,8 +221,8 @@ export interface RaftMember {
   directory: MemberDirectory;
   /** Settles once this member's attributes are applied here (etcd serves clients only then); rejects if stopped. */
   published: Promise<void>;
-  /** The peer port bound (for logs). */
-  peerAddress: string;
+  /** The peer addresses bound, one per --listen-peer-urls URL (for logs). */
+  peerAddresses: readonly string[];
   membership: Membership;
 }
 
@@ -284,11 +286,17 @@ function membership(
   const startedVoters = (except?: bigint): number =>
     directory.list().filter((m) => m.isLearner !== true && m.id !== except && directory.isPublished(m.id)).length;
   const voters = (): number => directory.list().filter((m) => m.isLearner !== true).length;
+  /** etcd's IsReadyToAddVotingMember: a quorum of the grown cluster has started, or a single member grows to two. */
+  const readyToAddVoter = (): boolean => {
+    const started = startedVoters();
+    const grown = voters() + 1;
+    return (started === 1 && grown === 2) || started >= quorum(grown);
+  };
   return {
     async add(peerUrls, isLearner) {
       if (!node().isLeader) return undefined;
       // As etcd: the reconfiguration checks before proposing (mayAddMember), then those etcd makes on apply.
-      if (!isLearner && startedVoters() < quorum(voters() + 1)) throw new ServerError(ServerErrorCode.MemberNotEnoughStarted);
+      if (!isLearner && !readyToAddVoter()) throw new ServerError(ServerErrorCode.MemberNotEnoughStarted);
       const c = connectedVoters();
       if (c.active < c.total) throw new ServerError(ServerErrorCode.Unhealthy);
       const urls = checkUrls(peerUrls);
@@ -376,6 +384,7 @@ export async function startRaftMember(o: RaftMemberOptions): Promise<RaftMember>
     },
     memberId: o.memberId,
     maxRequestBytes: o.maxRequestBytes,
+    unsafeLocalReads: o.unsafeLocalReads,
     requestTimeoutMs: requestTimeoutMs(o.electionTimeoutMs),
     snapshot: async () => packSnapshot(directory.exportState(), await o.snapshot()),
     restore: async (data) => {
@@ -395,14 +404,14 @@ export async function startRaftMember(o: RaftMemberOptions): Promise<RaftMember>
     if (storage.snapshot().metadata.index === 0 && storage.lastIndex() === 0 && o.join !== true) {
       // Term 1 is the bootstrap's (as etcd's bootstrap entries): the first election ends in term 2, as etcd's does.
       const boot = bootstrapSnapshot(o.members.map((m) => m.id));
+      // A single member's store written before single members had a Raft log: its log starts after that state.
+      if (o.members.length === 1) boot.metadata.index = Math.max(boot.metadata.index, o.appliedIndex());
       await storage.save({ snapshot: boot, hardState: { term: boot.metadata.term, vote: NONE, commit: boot.metadata.index }, entries: [] });
     }
-    const peerUrl = checkUrl(o.listenPeerUrls[0] ?? 'http://localhost:2380');
-    const host = peerUrl.hostname.replace(/^\[(.*)\]$/, '$1');
     transport = await GrpcTransport.start({
       id: o.memberId,
       clusterId: o.clusterId,
-      listen: `${host.includes(':') ? `[${host}]` : host}:${peerUrl.port === '' ? 2380 : Number(peerUrl.port)}`,
+      listen: (o.listenPeerUrls.length > 0 ? o.listenPeerUrls : ['http://localhost:2380']).map(peerListenAddress),
       logger: raftLog,
       services: [{ definition: PEER_MEMBERS_SERVICE, implementation: peerMembersService(o.clusterId, () => directory.list()) }],
     });
@@ -429,16 +438,31 @@ export async function startRaftMember(o: RaftMemberOptions): Promise<RaftMember>
       else if (o.lessor.isPrimary) o.lessor.demote();
     });
     node.onFatal((err) => o.logger.error({ err }, 'raft node failed'));
+    // The only voter needs nobody's vote: campaign now rather than after an election timeout (etcd's single
+    // member likewise leads at once).
+    if (isSoleVoter(node, o.memberId)) node.campaign();
     transport.onReport((r) => {
       if (r.type === 'refused' && /removed/i.test(`${r.reason} ${r.detail}`)) removed();
     });
     const published = publishAttributes(o, proposer, directory);
-    return { proposer, node, directory, published, peerAddress: transport.address, membership: membership(o.memberId, directory, proposer, () => node, (id) => transport?.activeSince(id)) };
+    return { proposer, node, directory, published, peerAddresses: transport.addresses, membership: membership(o.memberId, directory, proposer, () => node, (id) => transport?.activeSince(id)) };
   } catch (err) {
     await transport?.close();
     await storage.close();
     throw err;
   }
+}
+
+/** host:port of a --listen-peer-urls URL (port 2380 when none is given, as etcd). */
+function peerListenAddress(url: string): string {
+  const u = checkUrl(url);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return `${host.includes(':') ? `[${host}]` : host}:${u.port === '' ? 2380 : Number(u.port)}`;
+}
+
+function isSoleVoter(node: RaftNode, id: bigint): boolean {
+  const c = node.status().config;
+  return c.voters.length === 1 && c.voters[0] === id && c.votersOutgoing.length === 0;
 }
 
 /** As etcd's publish: the member's name and client URLs go through the log, retried until applied. */

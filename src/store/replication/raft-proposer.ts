@@ -39,6 +39,11 @@ export interface RaftProposerOptions {
    * (the proposing member answers its client once applied), if any.
    */
   onConfChange?: (cc: ConfChangeV2, index: number) => bigint | undefined;
+  /**
+   * Test-only (--experimental-unsafe-local-reads): linearizable reads serve local state without a ReadIndex
+   * round, so a deposed or partitioned member answers stale reads. Exists to prove the Jepsen runner catches it.
+   */
+  unsafeLocalReads?: boolean;
 }
 
 interface Waiter {
@@ -186,6 +191,7 @@ export class RaftProposer implements Proposer {
   async readBarrier(): Promise<void> {
     const node = this.node;
     if (this.closed || node === undefined || this.failure !== undefined) throw new ServerError(ServerErrorCode.Stopped);
+    if (this.options.unsafeLocalReads === true) return this.localReadBarrier();
     let onChange: () => void = () => undefined;
     const changed = new Promise<never>((_, reject) => {
       onChange = () => reject(new ServerError(ServerErrorCode.LeaderChanged));

@@ -1,7 +1,7 @@
 // One store member serving etcd's v3 gRPC API: opens the backend (MVCC, leases, alarms share one classic-level
 // database), builds the applier chain and the proposer, serves the eight services, and runs the leader's lease
-// expiry loop. A single member is its own leader and applies every request locally through LocalProposer; a
-// member of several replicates through Raft (src/store/replication): WAL, peer gRPC server, RaftProposer.
+// expiry loop. Every member, a single one too, replicates through Raft (src/store/replication): WAL, peer gRPC
+// server, RaftProposer; so a single member can grow into a cluster with etcdctl member add.
 import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -12,9 +12,8 @@ import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
 import { EntryApplier } from '../apply/entry-applier.ts';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import type { Wire } from '../apply/wire-convert.ts';
-import { LocalProposer, type Proposer } from '../apply/proposer.ts';
 import { LeaseIdGenerator, Lessor, minLeaseTtlSeconds } from '../lease/index.ts';
-import { checkUrl, parseInitialCluster, type MemberInfo } from '../member/index.ts';
+import { checkUrl, parseInitialCluster } from '../member/index.ts';
 import { MvccStore, type MvccDb } from '../mvcc/index.ts';
 import { loadEtcdProtos } from '../proto/index.ts';
 import { LeaderForwarder } from '../replication/leader-forwarder.ts';
@@ -64,6 +63,8 @@ export interface EtcdServerOptions {
   progressNotifyMs?: number;
   /** Called once this member learns it was removed from the cluster (etcd then stops). */
   onRemoved?: () => void;
+  /** Test-only (--experimental-unsafe-local-reads): linearizable reads without ReadIndex. */
+  unsafeLocalReads?: boolean;
   /** Produces the backend file for Maintenance.Snapshot; etcd's bbolt layout by default. */
   snapshot?: (ctx: ServerContext) => Promise<SnapshotSource>;
 }
@@ -215,91 +216,81 @@ async function openMember(
   const maxTxnOps = options.maxTxnOps ?? 128;
   const electionTimeoutMs = options.electionTimeoutMs ?? 1000;
   const lessor = await Lessor.open(db, { clock: { now: () => performance.now() }, minTtlSeconds: minLeaseTtlSeconds(electionTimeoutMs) });
-  // A replicated member's durability is its Raft WAL (fsynced every cycle): after a crash the store replays
-  // from its applied index, or restores the Raft snapshot, so its own batches need no second fsync (etcd commits
-  // bbolt in the background likewise). A single member has no WAL: every batch is synced.
+  // Durability is the Raft WAL's (fsynced every cycle, also for a single member): after a crash the store
+  // replays from its applied index, or restores the Raft snapshot, so its own batches need no second fsync (etcd
+  // commits bbolt in the background likewise).
   const store = await MvccStore.open(db, {
     logger: log,
     maxTxnOps,
     leaseExists: (id) => lessor.has(id),
-    syncWrites: (identity.members ?? []).length <= 1,
+    syncWrites: false,
   });
   const alarms = await AlarmStore.open(db);
   const { codecs } = loadEtcdProtos();
   const size = new BackendSize(backendDir);
   const applier = buildApplierChain(new BaseApplier(store, lessor, alarms), backendQuota(size, options.quotaBackendBytes ?? 0), alarms);
   const hub = new WatchHub(store, { maxResponseBytes: maxRequestBytes + GRPC_OVERHEAD_BYTES, logger: log });
-  const self: MemberInfo = { id: memberId, name: identity.name, peerUrls: identity.peerUrls, clientUrls: options.advertiseClientUrls };
-  const initial: InitialMember[] = (identity.members ?? []).map((m) => ({ id: BigInt(`0x${m.id}`), name: m.name, peerUrls: m.peerUrls, isLearner: m.isLearner }));
-  let proposer: Proposer;
-  let raft: RaftMember | undefined;
-  if (initial.length <= 1) {
-    proposer = new LocalProposer({ applier: new EntryApplier({ store, lessor, alarms, applier, codecs }), memberId, maxRequestBytes });
-    // The single member is the leader from the start: leases get fresh deadlines (etcd extends by an election timeout).
-    lessor.promote(electionTimeoutMs);
-  } else {
-    raft = await startRaftMember({
-      dataDir: options.dataDir,
-      memberId,
-      clusterId: BigInt(`0x${identity.clusterId}`),
-      name: identity.name,
-      members: initial,
-      join: identity.join,
-      onRemoved: options.onRemoved,
-      listenPeerUrls: options.listenPeerUrls ?? options.initialAdvertisePeerUrls,
-      advertiseClientUrls: options.advertiseClientUrls,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 100,
-      electionTimeoutMs,
-      snapshotCount: options.snapshotCount ?? 100_000,
-      maxRequestBytes,
-      applier: (onMemberAttributes) => new EntryApplier({ store, lessor, alarms, applier, codecs, onMemberAttributes }),
-      appliedIndex: () => store.consistentIndex,
-      snapshot: () => store.snapshotData(),
-      restore: async (data) => {
-        await store.restoreFrom(data);
-        await lessor.reload(db);
-        await alarms.reload(db);
-        hub.resync();
-      },
-      lessor,
-      codecs,
-      logger: log,
-    });
-    proposer = raft.proposer;
-  }
-  const replicated = raft;
-  const forwarder =
-    replicated === undefined
-      ? undefined
-      : new LeaderForwarder(() => {
-          const lead = replicated.proposer.leaderId;
-          if (lead === 0n || lead === memberId) return undefined;
-          return replicated.directory.list().find((m) => m.id === lead)?.clientUrls[0];
-        });
+  const initial: InitialMember[] =
+    identity.members === undefined
+      ? [{ id: memberId, name: identity.name, peerUrls: identity.peerUrls }]
+      : identity.members.map((m) => ({ id: BigInt(`0x${m.id}`), name: m.name, peerUrls: m.peerUrls, isLearner: m.isLearner }));
+  const replicated: RaftMember = await startRaftMember({
+    dataDir: options.dataDir,
+    memberId,
+    clusterId: BigInt(`0x${identity.clusterId}`),
+    name: identity.name,
+    members: initial,
+    join: identity.join,
+    onRemoved: options.onRemoved,
+    unsafeLocalReads: options.unsafeLocalReads,
+    listenPeerUrls: options.listenPeerUrls ?? options.initialAdvertisePeerUrls,
+    advertiseClientUrls: options.advertiseClientUrls,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 100,
+    electionTimeoutMs,
+    snapshotCount: options.snapshotCount ?? 100_000,
+    maxRequestBytes,
+    applier: (onMemberAttributes) => new EntryApplier({ store, lessor, alarms, applier, codecs, onMemberAttributes }),
+    appliedIndex: () => store.consistentIndex,
+    snapshot: () => store.snapshotData(),
+    restore: async (data) => {
+      await store.restoreFrom(data);
+      await lessor.reload(db);
+      await alarms.reload(db);
+      hub.resync();
+    },
+    lessor,
+    codecs,
+    logger: log,
+  });
+  const forwarder = new LeaderForwarder(() => {
+    const lead = replicated.proposer.leaderId;
+    if (lead === 0n || lead === memberId) return undefined;
+    return replicated.directory.list().find((m) => m.id === lead)?.clientUrls[0];
+  });
   const ctx: ServerContext = {
     store,
     lessor,
     leaseIds: new LeaseIdGenerator(memberId, { now: () => Date.now() }),
     alarms,
-    proposer,
+    proposer: replicated.proposer,
     hub,
     codecs,
     clusterId: BigInt(`0x${identity.clusterId}`),
     memberId,
-    members: () => (replicated === undefined ? [self] : replicated.directory.list()),
+    members: () => replicated.directory.list(),
     maxTxnOps,
     maxRequestBytes,
     logger: log,
     dbSizeBytes: () => size.bytes(),
-    hasLeader: () => replicated === undefined || replicated.proposer.hasLeader,
-    leaderLease: forwarder === undefined ? undefined : () => forwarder.leaseClient(),
-    leaderCluster: forwarder === undefined ? undefined : () => forwarder.clusterClient(),
-    membership: replicated?.membership,
-    isLearner: replicated === undefined ? undefined : () => replicated.directory.get(memberId)?.isLearner === true,
-    transferLeader: replicated === undefined ? undefined : (to) => replicated.proposer.transferLeader(to),
+    hasLeader: () => replicated.proposer.hasLeader,
+    leaderLease: () => forwarder.leaseClient(),
+    leaderCluster: () => forwarder.clusterClient(),
+    membership: replicated.membership,
+    isLearner: () => replicated.directory.get(memberId)?.isLearner === true,
+    transferLeader: (to) => replicated.proposer.transferLeader(to),
     snapshot: () => (options.snapshot ?? etcdSnapshot)(ctx),
   };
-  return { ctx, ready: replicated?.published ?? Promise.resolve(), closeForwarder: () => forwarder?.close() };
+  return { ctx, ready: replicated.published, closeForwarder: () => forwarder.close() };
 }
 
 function grpcServer(ctx: ServerContext, options: EtcdServerOptions): grpc.Server {

@@ -27,6 +27,8 @@ export async function startTestMember(overrides: Partial<EtcdServerOptions> = {}
     listenClientUrls: ['http://127.0.0.1:0'],
     advertiseClientUrls: ['http://127.0.0.1:2379'],
     initialAdvertisePeerUrls: ['http://localhost:2380'],
+    // Every member serves a Raft peer port; a free one, so that tests run side by side.
+    listenPeerUrls: ['http://127.0.0.1:0'],
     initialCluster: 'default=http://localhost:2380',
     initialClusterToken: 'etcd-cluster',
     logger: silentLogger(),

@@ -145,6 +145,8 @@ export interface EtcdMemberConfig {
   extraArgs: readonly string[];
   /** 'existing' for a member added to a running cluster (etcdctl member add first); 'new' by default. */
   initialClusterState?: 'new' | 'existing';
+  /** Added to the inherited environment (e.g. a per-member grpc_proxy for the Jepsen runner's partitions). */
+  env?: Record<string, string>;
 }
 
 export class MemberStartError extends Error {
@@ -208,7 +210,7 @@ export class EtcdMember {
     if (this.running) throw new Error(`member ${this.name} is already running (pid ${this.pid})`);
     const { file, args } = this.command();
     this.exitNote = null;
-    const child = spawn(file, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(file, args, { cwd: REPO_ROOT, env: { ...process.env, ...this.config.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     liveChildren.add(child);
     const append = (chunk: Buffer): void => {
