@@ -205,7 +205,7 @@ describe('kubectl against barque apiserver on real etcd', () => {
       const immutable = await api(url, `${base}/st`, { method: 'PATCH', body: { spec: { restartPolicy: 'Never' } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
       expect(immutable.json).toMatchObject({ code: 422, reason: 'Invalid' });
       const applyPatch = await api(url, `${base}/st`, { method: 'PATCH', body: {}, headers: { 'Content-Type': 'application/apply-patch+yaml' } });
-      expect(applyPatch.json).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
+      expect(applyPatch.json).toMatchObject({ code: 422, reason: 'Invalid', details: { kind: 'PatchOptions', causes: [{ field: 'fieldManager' }] } });
       const deleted = await api(url, `${base}/st`, { method: 'DELETE', body: { propagationPolicy: 'Background' } });
       expect(deleted.json).toMatchObject({ kind: 'Pod', metadata: { name: 'st' } });
       const cm = await api(url, '/api/v1/namespaces/default/configmaps/cc', { method: 'DELETE', body: { propagationPolicy: 'Background' } });
@@ -262,7 +262,7 @@ describe('kubectl against barque apiserver on real etcd', () => {
       expect(v1.resources.find((r) => r.name === 'pods')?.categories).toEqual(['all']);
       expect(v1.resources.find((r) => r.name === 'pods/status')?.verbs).toEqual(['get', 'patch', 'update']);
       for (const path of ['/healthz', '/livez', '/readyz']) expect(await (await fetch(`${url}${path}`)).text()).toBe('ok');
-      expect((await api(url, '/openapi/v3')).json).toEqual({ paths: {} });
+      expect(Object.keys((await api(url, '/openapi/v3')).json.paths as object)).toContain('api/v1');
       const proto = await fetch(`${url}/openapi/v2`, { headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
       expect(proto.headers.get('content-type')).toBe('application/octet-stream');
       expect(Buffer.from(await proto.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('\n\x032.0');

@@ -3,10 +3,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../common/logger.ts';
-import { createRequestHandler, CORE_RESOURCES, ResourceRegistry, storagePrefix, SYSTEM_NAMESPACES, type HealthCheck, type ResourceDef } from './rest/index.ts';
+import { createRequestHandler, BUILTIN_RESOURCES, ResourceRegistry, storagePrefix, SYSTEM_NAMESPACES, type HealthCheck, type ResourceDef } from './rest/index.ts';
 import { Compactor, DEFAULT_COMPACTION_INTERVAL_MS, EtcdClient, ObjectStore } from './storage/index.ts';
 import { WatchCache } from './watch-cache/index.ts';
+import { EtcdAllocationStore, ServiceAllocator } from './allocation/index.ts';
 import { ApiError } from './rest/status.ts';
+import { NamespaceFinalizer } from './deletion/index.ts';
+import { RequestMetrics } from './metrics/index.ts';
+import { startGrpcFrontEnd, type GrpcFrontEnd } from './grpc/index.ts';
 
 export interface ApiServerOptions {
   etcdServers: readonly string[];
@@ -19,12 +23,21 @@ export interface ApiServerOptions {
   watchCacheCapacity?: number;
   bookmarkIntervalMs?: number;
   resources?: readonly ResourceDef[];
+  /** Where services' cluster IPs come from (default 127.10.0.0/16). */
+  serviceClusterIpRange?: string;
+  /** Where NodePort and LoadBalancer services' node ports come from (default 30000-32767). */
+  serviceNodePortRange?: string;
+  /** The gRPC front end's port (proto/apiserver.proto); 0 picks a free port, null serves no gRPC. */
+  grpcPort?: number | null;
 }
 
 const START_ATTEMPTS_MAX = 60;
 const START_RETRY_MS = 500;
 
 export class ApiServer {
+  /** Stops background work started after construction (namespace cleanup). */
+  private readonly stopHooks: (() => void)[] = [];
+
   private constructor(
     private readonly http: Server,
     private readonly client: EtcdClient,
@@ -32,13 +45,17 @@ export class ApiServer {
     private readonly compactor: Compactor,
     readonly registries: readonly ResourceRegistry[],
     readonly url: string,
+    private readonly grpc: GrpcFrontEnd | null,
+    /** host:port of the gRPC front end, or null when it is off. */
+    readonly grpcAddress: string | null,
   ) {}
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
     const logger = options.logger ?? silentLogger();
     const client = new EtcdClient({ endpoints: options.etcdServers });
     const store = new ObjectStore(client);
-    const defs = options.resources ?? CORE_RESOURCES;
+    const defs = options.resources ?? BUILTIN_RESOURCES;
+    const allocator = new ServiceAllocator(new EtcdAllocationStore(client), { clusterIpRange: options.serviceClusterIpRange, nodePortRange: options.serviceNodePortRange });
     const registries: ResourceRegistry[] = [];
     const caches: WatchCache[] = [];
     const byResource = new Map<string, ResourceRegistry>();
@@ -54,10 +71,12 @@ export class ApiServer {
       caches.push(cache);
       registries.push(registry);
       if (def.group === '') byResource.set(def.resource, registry);
+      if (def.group === '' && def.resource === 'services') registry.hooks = allocator.hooks();
     }
     await waitForStore(store, logger);
     await ensureSystemNamespaces(byResource.get('namespaces'));
     await Promise.all(caches.map((c) => c.start()));
+    const namespaceFinalizer = await startNamespaceFinalizer(byResource.get('namespaces'), registries, logger);
     const compactor = new Compactor(client, logger, options.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS);
     compactor.start();
 
@@ -70,15 +89,16 @@ export class ApiServer {
       },
     };
     let address = '';
+    const metrics = new RequestMetrics(() => performance.now());
     const http = createServer(
       { keepAliveTimeout: 65_000 },
-      createRequestHandler({
+      metrics.wrapHandler(createRequestHandler({
         registries,
         logger,
         serverAddress: () => address,
         livez: [pingCheck, etcdCheck],
         readyz: [pingCheck, etcdCheck, cacheCheck],
-      }),
+      })),
     );
     const host = options.bindAddress ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
@@ -87,12 +107,18 @@ export class ApiServer {
     });
     const port = (http.address() as AddressInfo).port;
     address = `${host}:${port}`;
-    logger.info({ address, etcd: client.endpoints }, 'apiserver listening');
-    return new ApiServer(http, client, caches, compactor, registries, `http://${address}`);
+    const grpc = options.grpcPort === null ? null : await startGrpcFrontEnd(registries, host, options.grpcPort ?? 0, logger);
+    const grpcAddress = grpc === null ? null : `${host}:${grpc.port}`;
+    logger.info({ address, grpcAddress, etcd: client.endpoints }, 'apiserver listening');
+    const server = new ApiServer(http, client, caches, compactor, registries, `http://${address}`, grpc, grpcAddress);
+    if (namespaceFinalizer !== null) server.stopHooks.push(() => namespaceFinalizer.stop());
+    return server;
   }
 
   async close(): Promise<void> {
+    for (const stop of this.stopHooks) stop();
     this.compactor.stop();
+    await this.grpc?.close();
     for (const c of this.caches) c.stop();
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
@@ -122,4 +148,27 @@ async function ensureSystemNamespaces(namespaces: ResourceRegistry | undefined):
       if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
     }
   }
+}
+
+/** Empties and finalizes Terminating namespaces (no namespace controller yet), including those left from a restart. */
+async function startNamespaceFinalizer(namespaces: ResourceRegistry | undefined, registries: readonly ResourceRegistry[], logger: Logger): Promise<NamespaceFinalizer | null> {
+  if (namespaces === undefined) return null;
+  const finalizer = new NamespaceFinalizer(() => registries, {
+    get: async (name) => {
+      try {
+        return await namespaces.get('', name);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 404) return null;
+        throw err;
+      }
+    },
+    finalize: async (name, finalizers) => {
+      await namespaces.update('', name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers } }, 'finalize');
+    },
+  }, logger);
+  namespaces.namespaceTerminating = (name) => finalizer.enqueue(name);
+  for (const ns of (await namespaces.list('', {})).items) {
+    if (ns.metadata?.deletionTimestamp !== undefined) finalizer.enqueue(ns.metadata.name ?? '');
+  }
+  return finalizer;
 }

@@ -1,13 +1,17 @@
 // `barque apiserver`: the Kubernetes API over plain HTTP, backed by etcd (real etcd or `barque etcd`).
 //   --etcd-servers=URL[,URL...]   required; failover between them
 //   --bind-address=127.0.0.1      --port=8080 (0 = any free port)
+//   --grpc-port=N                 the gRPC front end (proto/apiserver.proto); default --port + 1, 0 = any free port
 //   --write-kubeconfig=PATH       write a kubeconfig pointing at this server
 //   --compaction-interval=5m      0 disables
+//   --service-cluster-ip-range=127.10.0.0/16   --service-node-port-range=30000-32767
 import { createLogger } from '../common/logger.ts';
 import { ApiServer, writeKubeconfig } from '../apiserver/index.ts';
+import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE, parseCidr, parsePortRange, RangeError } from '../apiserver/allocation/index.ts';
 
 const USAGE = `Usage: barque apiserver --etcd-servers=URL[,URL...] [--bind-address=127.0.0.1] [--port=8080]
-                        [--write-kubeconfig=PATH] [--compaction-interval=5m]
+                        [--grpc-port=8081] [--write-kubeconfig=PATH] [--compaction-interval=5m]
+                        [--service-cluster-ip-range=127.10.0.0/16] [--service-node-port-range=30000-32767]
 `;
 
 interface Flags {
@@ -16,6 +20,10 @@ interface Flags {
   port: number;
   kubeconfig: string | null;
   compactionIntervalMs: number;
+  serviceClusterIpRange: string;
+  serviceNodePortRange: string;
+  /** Unset: --port + 1 (a free port when --port=0). */
+  grpcPort?: number;
 }
 
 class FlagError extends Error {}
@@ -27,8 +35,29 @@ function parseDuration(text: string): number {
   return Number(m[1]) * unit;
 }
 
+function parsePort(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new FlagError(`invalid port "${v}"`);
+  return Number(v);
+}
+
+/** The gRPC port the flags ask for: --grpc-port, else the REST port + 1, else (REST on a free port) a free port. */
+export function grpcPortOf(flags: Pick<Flags, 'port' | 'grpcPort'>): number {
+  if (flags.grpcPort !== undefined) return flags.grpcPort;
+  return flags.port === 0 || flags.port === 65535 ? 0 : flags.port + 1;
+}
+
+function checkedRange(text: string, parse: (t: string) => unknown): string {
+  try {
+    parse(text);
+    return text;
+  } catch (err) {
+    if (err instanceof RangeError) throw new FlagError(err.message);
+    throw err;
+  }
+}
+
 export function parseApiserverFlags(argv: string[]): Flags {
-  const flags: Flags = { etcdServers: [], bindAddress: '127.0.0.1', port: 8080, kubeconfig: null, compactionIntervalMs: 5 * 60_000 };
+  const flags: Flags = { etcdServers: [], bindAddress: '127.0.0.1', port: 8080, kubeconfig: null, compactionIntervalMs: 5 * 60_000, serviceClusterIpRange: DEFAULT_SERVICE_CLUSTER_IP_RANGE, serviceNodePortRange: DEFAULT_SERVICE_NODE_PORT_RANGE };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.indexOf('=');
@@ -47,17 +76,23 @@ export function parseApiserverFlags(argv: string[]): Flags {
         flags.bindAddress = value();
         break;
       case 'port':
-      case 'insecure-port': {
-        const v = value();
-        if (!/^\d+$/.test(v) || Number(v) > 65535) throw new FlagError(`invalid port "${v}"`);
-        flags.port = Number(v);
+      case 'insecure-port':
+        flags.port = parsePort(value());
         break;
-      }
+      case 'grpc-port':
+        flags.grpcPort = parsePort(value());
+        break;
       case 'write-kubeconfig':
         flags.kubeconfig = value();
         break;
       case 'compaction-interval':
         flags.compactionIntervalMs = parseDuration(value());
+        break;
+      case 'service-cluster-ip-range':
+        flags.serviceClusterIpRange = checkedRange(value(), parseCidr);
+        break;
+      case 'service-node-port-range':
+        flags.serviceNodePortRange = checkedRange(value(), parsePortRange);
         break;
       default:
         throw new FlagError(`unknown flag: ${arg}`);
@@ -87,7 +122,10 @@ export async function run(argv: string[]): Promise<number> {
       etcdServers: flags.etcdServers,
       bindAddress: flags.bindAddress,
       port: flags.port,
+      grpcPort: grpcPortOf(flags),
       compactionIntervalMs: flags.compactionIntervalMs,
+      serviceClusterIpRange: flags.serviceClusterIpRange,
+      serviceNodePortRange: flags.serviceNodePortRange,
       logger,
     });
   } catch (err) {
@@ -97,6 +135,8 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if (flags.kubeconfig !== null) writeKubeconfig(flags.kubeconfig, server.url);
+  // The gRPC line first: readers that wait for the REST line then have both.
+  process.stdout.write(`apiserver grpc listening on ${server.grpcAddress ?? ''}\n`);
   process.stdout.write(`apiserver listening on ${server.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {

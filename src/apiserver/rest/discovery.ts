@@ -1,7 +1,7 @@
 // Discovery documents: /version, /api, /apis, /api/v1, /apis/<group>/<version>. Always the plain (unaggregated)
 // forms with Content-Type application/json: kubectl 1.30+ asks for aggregated discovery first and falls back to these
 // when the reply's content type is not the aggregated one.
-import { apiVersionOf, STATUS_VERBS, VERBS, type ResourceDef } from './resources.ts';
+import { apiVersionOf, STATUS_VERBS, VERBS, type ResourceDef } from '../resources/index.ts';
 
 export const SERVER_VERSION = { major: '1', minor: '31', gitVersion: 'v1.31.0-barque' };
 
@@ -57,6 +57,13 @@ export function resourceList(resources: readonly ResourceDef[], groupName: strin
     if (r.categories.length > 0) entry.categories = [...r.categories];
     entries.push(entry);
     if (r.hasStatus) entries.push({ name: `${r.resource}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: [...STATUS_VERBS] });
+    for (const sub of r.subresources ?? []) {
+      const entry: Record<string, unknown> = { name: `${r.resource}/${sub.name}`, singularName: '', namespaced: r.namespaced };
+      if (sub.group !== undefined) Object.assign(entry, { group: sub.group, version: sub.version });
+      entries.push(Object.assign(entry, { kind: sub.kind, verbs: [...sub.verbs] }));
+    }
   }
+  // kube-apiserver lists a group-version's resources and subresources sorted by name.
+  entries.sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: inVersion.length > 0 ? apiVersionOf(inVersion[0]) : version, resources: entries };
 }

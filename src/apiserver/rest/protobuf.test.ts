@@ -21,6 +21,30 @@ describe('Kubernetes protobuf request bodies', () => {
     expect(decodeKubernetesProtobuf(Buffer.from(NAMESPACE, 'hex'))).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'p33' } });
   });
 
+  // Captured from kubectl 1.33: `create deployment d33 --image=nginx:1.25 --replicas=0 --port=8080`,
+  // `create job j33 --image=busybox:1.36 -- echo hi`, `create cronjob c33 --image=busybox:1.36 --schedule='*/5 * * * *'`.
+  it('decodes workloads, keeping a zero in a pointer field (replicas: 0)', () => {
+    const [deployment, job, cronjob] = [
+      '6b3873000a150a07617070732f7631120a4465706c6f796d656e7412be010a1f0a0364333312001a0022002a003200380042005a0a0a036170701203643333128c010800120c0a0a0a0361707012036433331a720a1c0a0012001a0022002a003200380042005a0a0a036170701203643333125212340a056e67696e78120a6e67696e783a312e32352a00320b0a00100018903f22002a0042006a007200800100880100900100a201001a00320042004a0052005800600068008201008a01009a0100c2010022020a00280038001a0c0800100018002000280038001a002200',
+      '6b3873000a0f0a0862617463682f763112034a6f62128b010a130a036a333312001a0022002a00320038004200126a32680a100a0012001a0022002a00320038004200125412310a036a3333120c62757379626f783a312e33361a046563686f1a0268692a0042006a007200800100880100900100a201001a054e65766572320042004a0052005800600068008201008a01009a0100c201001a082000280030003a001a002200',
+      '6b3873000a130a0862617463682f7631120743726f6e4a6f6212a6010a130a0363333312001a0022002a00320038004200128c010a0b2a2f35202a202a202a202a1a002a7b0a130a0363333312001a0022002a00320038004200126432620a100a0012001a0022002a00320038004200124e12270a03633333120c62757379626f783a312e33362a0042006a007200800100880100900100a201001a094f6e4661696c757265320042004a0052005800600068008201008a01009a0100c201001a001a002200',
+    ].map((hex) => decodeKubernetesProtobuf(Buffer.from(hex, 'hex')));
+    const template = (name: string, image: string, extra: Record<string, unknown>) => ({ spec: { containers: [{ name, image, ...extra }] } });
+    expect(deployment).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd33', labels: { app: 'd33' } },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'd33' } }, template: { metadata: { labels: { app: 'd33' } }, ...template('nginx', 'nginx:1.25', { ports: [{ containerPort: 8080 }] }) } },
+    });
+    expect(job).toEqual({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j33' }, spec: { template: { spec: { ...template('j33', 'busybox:1.36', { command: ['echo', 'hi'] }).spec, restartPolicy: 'Never' } } } });
+    expect(cronjob).toEqual({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'c33' },
+      spec: { schedule: '*/5 * * * *', jobTemplate: { metadata: { name: 'c33' }, spec: { template: { spec: { ...template('c33', 'busybox:1.36', {}).spec, restartPolicy: 'OnFailure' } } } } },
+    });
+  });
+
   it('refuses kinds it has no schema for with 415, and bodies without the magic with 400', () => {
     const pod = Buffer.from(NAMESPACE.replace('0a0f0a02763112094e616d657370616365', '0a090a0276311203506f64'), 'hex');
     expect(() => decodeKubernetesProtobuf(pod)).toThrow(expect.objectContaining({ code: 415 }) as ApiError);

@@ -16,6 +16,8 @@ interface FieldSpec {
   name: string;
   type: FieldType;
   repeated?: boolean;
+  /** A pointer field in Go (`*int32`): sent only when set, so a zero is kept (replicas: 0). */
+  pointer?: boolean;
 }
 type Schema = { [fieldNumber: number]: FieldSpec };
 
@@ -68,7 +70,93 @@ const SERVICE_SPEC: Schema = {
   22: { name: 'internalTrafficPolicy', type: 'string' },
 };
 
+// Workloads (kubectl 1.33's typed `create deployment|job|cronjob`): the pod template and the specs around it,
+// field numbers from k8s.io/api apps/v1, batch/v1 and core/v1 (checked against kubectl 1.33's own bodies).
+const LABEL_SELECTOR: Schema = {
+  1: { name: 'matchLabels', type: 'stringMap' },
+  2: { name: 'matchExpressions', type: { 1: { name: 'key', type: 'string' }, 2: { name: 'operator', type: 'string' }, 3: { name: 'values', type: 'string', repeated: true } }, repeated: true },
+};
+
+const CONTAINER: Schema = {
+  1: { name: 'name', type: 'string' },
+  2: { name: 'image', type: 'string' },
+  3: { name: 'command', type: 'string', repeated: true },
+  4: { name: 'args', type: 'string', repeated: true },
+  5: { name: 'workingDir', type: 'string' },
+  6: {
+    name: 'ports',
+    type: { 1: { name: 'name', type: 'string' }, 2: { name: 'hostPort', type: 'int' }, 3: { name: 'containerPort', type: 'int' }, 4: { name: 'protocol', type: 'string' }, 5: { name: 'hostIP', type: 'string' } },
+    repeated: true,
+  },
+  7: { name: 'env', type: { 1: { name: 'name', type: 'string' }, 2: { name: 'value', type: 'string' } }, repeated: true },
+  8: { name: 'resources', type: {} },
+  13: { name: 'terminationMessagePath', type: 'string' },
+  14: { name: 'imagePullPolicy', type: 'string' },
+  16: { name: 'stdin', type: 'bool' },
+  18: { name: 'tty', type: 'bool' },
+  20: { name: 'terminationMessagePolicy', type: 'string' },
+};
+
+const POD_SPEC: Schema = {
+  2: { name: 'containers', type: CONTAINER, repeated: true },
+  3: { name: 'restartPolicy', type: 'string' },
+  4: { name: 'terminationGracePeriodSeconds', type: 'int', pointer: true },
+  5: { name: 'activeDeadlineSeconds', type: 'int', pointer: true },
+  6: { name: 'dnsPolicy', type: 'string' },
+  7: { name: 'nodeSelector', type: 'stringMap' },
+  8: { name: 'serviceAccountName', type: 'string' },
+  10: { name: 'nodeName', type: 'string' },
+  11: { name: 'hostNetwork', type: 'bool' },
+  19: { name: 'schedulerName', type: 'string' },
+  20: { name: 'initContainers', type: CONTAINER, repeated: true },
+};
+
+const POD_TEMPLATE_SPEC: Schema = { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: POD_SPEC } };
+
+const INT_OR_STRING_POINTER = { type: 'intOrString', pointer: true } as const;
+
+const DEPLOYMENT_SPEC: Schema = {
+  1: { name: 'replicas', type: 'int', pointer: true },
+  2: { name: 'selector', type: LABEL_SELECTOR },
+  3: { name: 'template', type: POD_TEMPLATE_SPEC },
+  4: {
+    name: 'strategy',
+    type: { 1: { name: 'type', type: 'string' }, 2: { name: 'rollingUpdate', type: { 1: { name: 'maxUnavailable', ...INT_OR_STRING_POINTER }, 2: { name: 'maxSurge', ...INT_OR_STRING_POINTER } } } },
+  },
+  5: { name: 'minReadySeconds', type: 'int' },
+  6: { name: 'revisionHistoryLimit', type: 'int', pointer: true },
+  7: { name: 'paused', type: 'bool' },
+  9: { name: 'progressDeadlineSeconds', type: 'int', pointer: true },
+};
+
+const JOB_SPEC: Schema = {
+  1: { name: 'parallelism', type: 'int', pointer: true },
+  2: { name: 'completions', type: 'int', pointer: true },
+  3: { name: 'activeDeadlineSeconds', type: 'int', pointer: true },
+  4: { name: 'selector', type: LABEL_SELECTOR },
+  5: { name: 'manualSelector', type: 'bool', pointer: true },
+  6: { name: 'template', type: POD_TEMPLATE_SPEC },
+  7: { name: 'backoffLimit', type: 'int', pointer: true },
+  8: { name: 'ttlSecondsAfterFinished', type: 'int', pointer: true },
+  9: { name: 'completionMode', type: 'string', pointer: true },
+  10: { name: 'suspend', type: 'bool', pointer: true },
+};
+
+const CRON_JOB_SPEC: Schema = {
+  1: { name: 'schedule', type: 'string' },
+  2: { name: 'startingDeadlineSeconds', type: 'int', pointer: true },
+  3: { name: 'concurrencyPolicy', type: 'string' },
+  4: { name: 'suspend', type: 'bool', pointer: true },
+  5: { name: 'jobTemplate', type: { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: JOB_SPEC } } },
+  6: { name: 'successfulJobsHistoryLimit', type: 'int', pointer: true },
+  7: { name: 'failedJobsHistoryLimit', type: 'int', pointer: true },
+  8: { name: 'timeZone', type: 'string', pointer: true },
+};
+
 const KINDS: Record<string, Schema> = {
+  'apps/v1/Deployment': { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: DEPLOYMENT_SPEC } },
+  'batch/v1/Job': { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: JOB_SPEC } },
+  'batch/v1/CronJob': { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: CRON_JOB_SPEC } },
   'v1/ConfigMap': {
     1: { name: 'metadata', type: OBJECT_META },
     2: { name: 'data', type: 'stringMap' },
@@ -159,7 +247,7 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
       out[spec.name] = { ...((out[spec.name] as Record<string, string> | undefined) ?? {}), [k]: v };
     } else if (spec.repeated === true) {
       out[spec.name] = [...((out[spec.name] as unknown[] | undefined) ?? []), value];
-    } else if (!isZero(value)) {
+    } else if (spec.pointer === true || !isZero(value)) {
       out[spec.name] = value;
     }
   }

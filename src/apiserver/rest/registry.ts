@@ -5,8 +5,21 @@ import { randomUUID, randomInt } from 'node:crypto';
 import { isStorageError, type ObjectStore } from '../storage/index.ts';
 import { deepClone, isPlainObject, type KubeObject } from '../types.ts';
 import { TooOldResourceVersionError, type CacheWatch, type WatchCache, type WatchSink } from '../watch-cache/index.ts';
-import { applyPatch, PatchError, type PatchType } from './patch.ts';
-import { apiVersionOf, fieldSet, nameRuleOf, selectableFieldNames, validateName, type ResourceDef } from './resources.ts';
+import { admitCreateInNamespace } from '../admission/index.ts';
+import {
+  applyFinalize,
+  NAMESPACE_ALREADY_TERMINATING,
+  newFinalizersWhileDeleting,
+  planDeletion,
+  planNamespaceDeletion,
+  shouldDeleteAfterUpdate,
+  specFinalizers,
+  UNDELETABLE_NAMESPACES,
+  type DeletionPlan,
+} from '../deletion/index.ts';
+import { applyConfiguration, ApplyConflictError, applyPatch, PatchError, recordUpdate, schemaForKind, type FieldManagerContext, type PatchType } from '../patch/index.ts';
+import { noUndo, type RegistryHooks, type Undo } from './registry-hooks.ts';
+import { apiVersionOf, fieldSet, nameRuleOf, selectableFieldNames, validateName, type ResourceDef } from '../resources/index.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorParseError } from './selectors.ts';
 import {
   alreadyExists,
@@ -21,6 +34,9 @@ import {
   successStatus,
   type StatusCause,
 } from './status.ts';
+import type { WriteOptions } from './write-options.ts';
+
+export type { WriteOptions };
 
 export interface ListQuery {
   labelSelector?: string;
@@ -46,8 +62,9 @@ export interface ListResult {
 
 /** Namespaces that always exist and may not be deleted. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
-const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 const GENERATE_NAME_ATTEMPTS = 8;
+/** Who managedFields credit when a caller names no field manager (internal writes). */
+const DEFAULT_FIELD_MANAGER = 'barque-apiserver';
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** Where a resource's objects live in etcd: kube-apiserver's own prefixes, so etcdctl finds them where expected. */
@@ -62,6 +79,10 @@ export function nowTimestamp(): string {
 
 export class ResourceRegistry {
   readonly prefix: string;
+  /** Told when a namespace turns Terminating (only on the namespaces registry), to empty and finalize it. */
+  namespaceTerminating?: (name: string) => void;
+  /** Side effects around writes (service IP and port allocation); set when the apiserver is wired. */
+  hooks: RegistryHooks = {};
 
   constructor(
     readonly def: ResourceDef,
@@ -114,7 +135,7 @@ export class ResourceRegistry {
     }
   }
 
-  async create(namespace: string, body: unknown, dryRun = false): Promise<KubeObject> {
+  async create(namespace: string, body: unknown, dryRun = false, options: WriteOptions = {}): Promise<KubeObject> {
     const obj = this.checkBody(body);
     const meta = obj.metadata ?? {};
     obj.metadata = meta;
@@ -123,7 +144,7 @@ export class ResourceRegistry {
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
       meta.namespace = namespace;
-      await this.requireNamespace(namespace);
+      await this.requireNamespace(namespace, meta.name ?? '');
     } else {
       delete meta.namespace;
     }
@@ -132,11 +153,15 @@ export class ResourceRegistry {
       if (generated) meta.name = `${meta.generateName}${randomSuffix()}`;
       this.initializeMetadata(obj);
       this.def.defaults(obj);
+      this.def.admit?.(obj);
       this.validate(obj);
+      if (options.managedFieldsSet !== true) recordUpdate(undefined, obj, options.fieldManager ?? DEFAULT_FIELD_MANAGER, this.fieldContext(''));
+      const undo = (await this.hooks.beforeCreate?.(obj, dryRun)) ?? noUndo;
       if (dryRun) return this.withTypeMeta(obj);
       try {
         return this.withTypeMeta(await this.store.create(this.key(namespace, meta.name ?? ''), obj));
       } catch (err) {
+        await undo();
         if (!isStorageError(err, 'KeyExists')) throw err;
         if (!generated || attempt + 1 >= GENERATE_NAME_ATTEMPTS) throw alreadyExists(this.def, meta.name ?? '');
       }
@@ -144,38 +169,82 @@ export class ResourceRegistry {
   }
 
   /** PUT: replace the object (or only its status with `subresource` = "status"). */
-  async update(namespace: string, name: string, body: unknown, subresource = '', dryRun = false): Promise<KubeObject> {
+  async update(namespace: string, name: string, body: unknown, subresource = '', dryRun = false, options: WriteOptions = {}): Promise<KubeObject> {
     const incoming = this.checkBody(body);
     this.checkIdentity(incoming, namespace, name);
     const expectedRv = incoming.metadata?.resourceVersion ?? '';
     return this.guaranteedUpdate(namespace, name, dryRun, (current) => {
       if (expectedRv !== '' && expectedRv !== current.metadata?.resourceVersion) throw conflict(this.def, name);
-      return this.merge(current, incoming, subresource);
+      return this.recorded(current, this.merge(current, incoming, subresource), subresource, options);
     });
   }
 
-  async patch(namespace: string, name: string, type: PatchType, patch: unknown, subresource = '', dryRun = false): Promise<KubeObject> {
+  async patch(namespace: string, name: string, type: PatchType, patch: unknown, subresource = '', dryRun = false, options: WriteOptions = {}): Promise<KubeObject> {
     return this.guaranteedUpdate(namespace, name, dryRun, (current) => {
       let patched: unknown;
       try {
-        patched = applyPatch(type, deepClone(current), patch);
+        patched = applyPatch(type, deepClone(current), patch, schemaForKind(this.def.group, this.def.kind));
       } catch (err) {
-        if (err instanceof PatchError) throw badRequest(err.message);
-        throw err;
+        throw patchFailure(err);
       }
       const next = this.checkBody(patched);
       this.checkIdentity(next, namespace, name);
       const rv = next.metadata?.resourceVersion ?? '';
       if (rv !== '' && rv !== current.metadata?.resourceVersion) throw conflict(this.def, name);
-      return this.merge(current, next, subresource);
+      return this.recorded(current, this.merge(current, next, subresource), subresource, options);
     });
   }
 
-  async delete(namespace: string, name: string, options: DeleteOptions): Promise<KubeObject | Record<string, unknown>> {
-    if (this.def.resource === 'namespaces' && this.def.group === '' && UNDELETABLE_NAMESPACES.has(name)) {
-      throw forbidden(this.def, name, 'this namespace may not be deleted');
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml) by `options.fieldManager`; creates the object when it
+   * does not exist (not through a subresource). `created` tells the caller to answer 201.
+   */
+  async apply(
+    namespace: string,
+    name: string,
+    body: unknown,
+    options: { fieldManager: string; force: boolean },
+    subresource = '',
+    dryRun = false,
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const config = this.checkBody(body);
+    const expectedVersion = apiVersionOf(this.def);
+    if (config.apiVersion !== expectedVersion) {
+      throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${String(config.apiVersion ?? '')}, expected: ${expectedVersion}`);
     }
-    const key = this.key(namespace, name);
+    this.checkIdentity(config, namespace, name);
+    const applyTo = (current: KubeObject | undefined): KubeObject => {
+      try {
+        return applyConfiguration(current, config, { manager: options.fieldManager, force: options.force }, this.fieldContext(subresource));
+      } catch (err) {
+        throw patchFailure(err);
+      }
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const object = await this.guaranteedUpdate(namespace, name, dryRun, (current) => {
+          const rv = config.metadata?.resourceVersion ?? '';
+          if (rv !== '' && rv !== current.metadata?.resourceVersion) throw conflict(this.def, name);
+          return this.merge(current, applyTo(current), subresource);
+        });
+        return { object, created: false };
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 404 && err.details?.name === name) || subresource !== '') throw err;
+      }
+      const fresh = applyTo(undefined);
+      fresh.metadata = { ...(fresh.metadata ?? {}), name };
+      try {
+        return { object: await this.create(namespace, fresh, dryRun, { fieldManager: options.fieldManager, managedFieldsSet: true }), created: true };
+      } catch (err) {
+        // Created by someone else meanwhile: apply to theirs.
+        if (!(err instanceof ApiError && err.reason === 'AlreadyExists') || attempt > 0) throw err;
+      }
+    }
+  }
+
+  async delete(namespace: string, name: string, options: DeleteOptions): Promise<KubeObject | Record<string, unknown>> {
+    const isNamespace = this.def.resource === 'namespaces' && this.def.group === '';
+    if (isNamespace && UNDELETABLE_NAMESPACES.has(name)) throw forbidden(this.def, name, 'this namespace may not be deleted');
     const check = (current: KubeObject): void => {
       const pre = options.preconditions ?? {};
       const uid = current.metadata?.uid ?? '';
@@ -187,27 +256,44 @@ export class ResourceRegistry {
         throw conflict(this.def, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${rv}`);
       }
     };
-    let deleted: KubeObject;
+    // Graceful deletion, finalizers and namespace termination keep the object (deletion/); otherwise it goes.
+    const plan = (current: KubeObject): DeletionPlan => {
+      check(current);
+      if (!isNamespace) return planDeletion(this.def, current, options, Date.now());
+      const p = planNamespaceDeletion(current, options.propagationPolicy, Date.now());
+      if (p.action === 'already-terminating') throw conflict(this.def, name, NAMESPACE_ALREADY_TERMINATING);
+      return p;
+    };
+    let result: KubeObject;
+    let removed = false;
     try {
+      const current = await this.get(namespace, name);
+      const first = plan(current);
       if (options.dryRun === true) {
-        deleted = await this.get(namespace, name);
-        check(deleted);
+        result = first.action === 'update' ? first.next : current;
+        removed = first.action === 'delete';
+      } else if (first.action === 'delete') {
+        result = await this.store.delete(this.key(namespace, name), (c) => {
+          if (plan(c).action !== 'delete') throw conflict(this.def, name);
+        });
+        removed = true;
+        await this.hooks.afterDelete?.(result);
       } else {
-        if (this.def.resource === 'namespaces' && this.def.group === '') await this.deleteNamespaceContents(name);
-        deleted = await this.store.delete(key, check);
+        result = await this.store.guaranteedUpdate(this.key(namespace, name), (c) => {
+          const p = plan(c);
+          return p.action === 'update' ? p.next : c;
+        });
+        if (isNamespace) this.namespaceTerminating?.(name);
       }
     } catch (err) {
       if (isStorageError(err, 'KeyNotFound')) throw notFound(this.def, name);
+      if (isStorageError(err, 'Conflict')) throw conflict(this.def, name);
       throw err;
     }
-    if (this.def.deleteReturnsObject) {
-      const out = this.withTypeMeta(deleted);
-      if (this.def.resource === 'namespaces') out.status = { ...(isPlainObject(out.status) ? out.status : {}), phase: 'Terminating' };
-      return out;
-    }
+    if (this.def.deleteReturnsObject || !removed) return this.withTypeMeta(result);
     const details: Record<string, string> = { name, kind: this.def.resource };
     if (this.def.group !== '') details.group = this.def.group;
-    if (deleted.metadata?.uid !== undefined) details.uid = deleted.metadata.uid;
+    if (result.metadata?.uid !== undefined) details.uid = result.metadata.uid;
     return successStatus(details);
   }
 
@@ -246,15 +332,72 @@ export class ResourceRegistry {
     return { apiVersion: apiVersionOf(this.def), kind: this.def.kind, ...obj };
   }
 
+  /**
+   * Read-modify-write for subresources with their own rules (scale, binding): `change` gets a copy of the current
+   * object and returns the next one; no REST merge or update validation, but generation follows spec as always.
+   */
+  async updateDirect(namespace: string, name: string, change: (current: KubeObject) => KubeObject): Promise<KubeObject> {
+    return this.guaranteedUpdate(namespace, name, false, (current) => {
+      const next = change(deepClone(current));
+      const meta = { ...(next.metadata ?? {}) };
+      delete meta.resourceVersion;
+      if (this.def.tracksGeneration && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) {
+        meta.generation = (typeof current.metadata?.generation === 'number' ? current.metadata.generation : 1) + 1;
+      }
+      next.metadata = meta;
+      return next;
+    });
+  }
+
   private async guaranteedUpdate(namespace: string, name: string, dryRun: boolean, update: (current: KubeObject) => KubeObject): Promise<KubeObject> {
+    const hook = this.hooks.beforeUpdate;
+    let pending: { undo: Undo; commit: Undo } | null = null;
+    const withHook = async (current: KubeObject): Promise<KubeObject> => {
+      await pending?.undo();
+      pending = null;
+      const next = update(current);
+      if (hook !== undefined) pending = await hook(next, current, dryRun);
+      return next;
+    };
     try {
-      if (dryRun) return this.withTypeMeta(update(await this.get(namespace, name)));
-      return this.withTypeMeta(await this.store.guaranteedUpdate(this.key(namespace, name), update));
+      if (dryRun) return this.withTypeMeta(await withHook(await this.get(namespace, name)));
+      const written = this.withTypeMeta(await this.store.guaranteedUpdate(this.key(namespace, name), withHook));
+      await (pending as { commit: Undo } | null)?.commit();
+      return await this.deleteIfFinalized(namespace, name, written);
     } catch (err) {
+      await (pending as { undo: Undo } | null)?.undo();
       if (isStorageError(err, 'KeyNotFound')) throw notFound(this.def, name);
       if (isStorageError(err, 'Conflict')) throw conflict(this.def, name);
       throw err;
     }
+  }
+
+  /** An update that removed the last finalizer of an object being deleted removes it, unless it changed meanwhile. */
+  private async deleteIfFinalized(namespace: string, name: string, updated: KubeObject): Promise<KubeObject> {
+    const pendingSpecFinalizers = this.def.resource === 'namespaces' && this.def.group === '' ? specFinalizers(updated) : [];
+    if (!shouldDeleteAfterUpdate(updated, pendingSpecFinalizers)) return updated;
+    const rv = updated.metadata?.resourceVersion;
+    try {
+      const deleted = await this.store.delete(this.key(namespace, name), (c) => {
+        if (c.metadata?.resourceVersion !== rv) throw conflict(this.def, name);
+      });
+      await this.hooks.afterDelete?.(deleted);
+      return this.withTypeMeta(deleted);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 409) return updated;
+      if (isStorageError(err, 'KeyNotFound')) return updated;
+      throw err;
+    }
+  }
+
+  private fieldContext(subresource: string): FieldManagerContext {
+    return { schema: schemaForKind(this.def.group, this.def.kind), apiVersion: apiVersionOf(this.def), hasStatus: this.def.hasStatus, subresource, now: nowTimestamp() };
+  }
+
+  /** `next` with managedFields crediting the writer (an Update operation) for what it changed. */
+  private recorded(current: KubeObject, next: KubeObject, subresource: string, options: WriteOptions): KubeObject {
+    recordUpdate(current, next, options.fieldManager ?? DEFAULT_FIELD_MANAGER, this.fieldContext(subresource));
+    return next;
   }
 
   /** The next version of `current` given the client's object: system fields kept, status per subresource. */
@@ -262,6 +405,8 @@ export class ResourceRegistry {
     let next: KubeObject;
     if (subresource === 'status') {
       next = { ...deepClone(current), status: deepClone(incoming.status) };
+    } else if (subresource === 'finalize') {
+      next = applyFinalize(current, incoming);
     } else {
       next = deepClone(incoming);
       if (this.def.hasStatus) {
@@ -277,6 +422,8 @@ export class ResourceRegistry {
     meta.creationTimestamp = old.creationTimestamp;
     if (old.deletionTimestamp !== undefined) meta.deletionTimestamp = old.deletionTimestamp;
     else delete meta.deletionTimestamp;
+    if (old.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+    else delete meta.deletionGracePeriodSeconds;
     delete meta.resourceVersion;
     if (this.def.tracksGeneration) {
       const generation = typeof old.generation === 'number' ? old.generation : 1;
@@ -289,6 +436,10 @@ export class ResourceRegistry {
     next.kind = this.def.kind;
     this.def.defaults(next);
     const causes = [...this.metadataCauses(next), ...this.def.validate(next), ...this.def.validateUpdate(next, current)];
+    const added = newFinalizersWhileDeleting(next, current);
+    if (added.length > 0) {
+      causes.push(cause.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`));
+    }
     if (causes.length > 0) throw invalid(this.def.kind, this.def.group, meta.name ?? '', causes);
     return next;
   }
@@ -348,25 +499,12 @@ export class ResourceRegistry {
     }
   }
 
-  private async requireNamespace(namespace: string): Promise<void> {
+  private async requireNamespace(namespace: string, name: string): Promise<void> {
     const namespaces = this.lookup('namespaces');
     if (namespaces === undefined) return;
-    if ((await this.store.get(namespaces.key('', namespace))) === null) throw notFound(namespaces.def, namespace);
-  }
-
-  /** No namespace controller yet: the namespace's objects go first, synchronously, then the namespace itself. */
-  private async deleteNamespaceContents(namespace: string): Promise<void> {
-    for (const registry of this.all()) {
-      if (!registry.def.namespaced) continue;
-      const { items } = await registry.list(namespace, {});
-      for (const item of items) {
-        try {
-          await this.store.delete(registry.key(namespace, item.metadata?.name ?? ''));
-        } catch (err) {
-          if (!isStorageError(err, 'KeyNotFound')) throw err;
-        }
-      }
-    }
+    const ns = await this.store.get(namespaces.key('', namespace));
+    if (ns === null) throw notFound(namespaces.def, namespace);
+    admitCreateInNamespace(this.def, name, ns);
   }
 
   private filterFor(namespace: string, query: ListQuery): (obj: KubeObject) => boolean {
@@ -394,6 +532,13 @@ export function parseResourceVersion(rv: string | undefined): number {
   const n = Number(rv);
   if (!Number.isSafeInteger(n)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
   return n;
+}
+
+/** A patch the patch code refused: 400, or 409 with a cause per field for apply conflicts. */
+function patchFailure(err: unknown): unknown {
+  if (err instanceof ApplyConflictError) return new ApiError(409, 'Conflict', err.message, { causes: err.causes() });
+  if (err instanceof PatchError) return badRequest(err.message);
+  return err;
 }
 
 function randomSuffix(): string {

@@ -4,16 +4,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../common/logger.ts';
 import type { KubeObject } from '../types.ts';
-import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.ts';
+import { coreVersions, group, groupList, resourceList, SERVER_VERSION, versionInfo } from './discovery.ts';
 import { mediaType, negotiate, parseJsonBody, readBody, sendJson, sendText, type Representation } from './http-util.ts';
-import { openApiV2Json, openApiV2Protobuf, openApiV3Index } from './openapi.ts';
-import { PATCH_CONTENT_TYPES, type PatchType } from './patch.ts';
+import { buildOpenApiDocuments, fieldValidationMode, validateFields, warningHeaders, type OpenApiDocuments, type WriteVerb } from '../openapi/index.ts';
+import { APPLY_PATCH_CONTENT_TYPE, PATCH_CONTENT_TYPES, type PatchType } from './patch.ts';
 import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from './protobuf.ts';
 import type { DeleteOptions, ListQuery, ListResult, ResourceRegistry } from './registry.ts';
 import { apiVersionOf, type ResourceDef } from './resources.ts';
 import { ApiError, badRequest, internalError, methodNotAllowed, pathNotFound, unsupportedMediaType } from './status.ts';
 import { buildTable, partialObjectMetadata, type IncludeObject } from './table.ts';
+import { subresourceHandler } from './subresources/index.ts';
 import { watchOverHttp } from './watch-http.ts';
+import { parseApplyBody, writeOptions } from './write-options.ts';
 
 export interface HealthCheck {
   name: string;
@@ -29,6 +31,8 @@ export interface RestContext {
   readyz: readonly HealthCheck[];
   /** Watches without timeoutSeconds end after a random time in [min, 2*min), as kube-apiserver's do. */
   minRequestTimeoutMs?: number;
+  /** Built from the registries when not given. */
+  openapi?: OpenApiDocuments;
 }
 
 interface Target {
@@ -42,6 +46,7 @@ const DEFAULT_MIN_REQUEST_TIMEOUT_MS = 1_800_000;
 
 export function createRequestHandler(ctx: RestContext): (req: IncomingMessage, res: ServerResponse) => void {
   const defs = ctx.registries.map((r) => r.def);
+  ctx = { ...ctx, openapi: ctx.openapi ?? buildOpenApiDocuments(defs, 'Kubernetes', SERVER_VERSION.gitVersion) };
   const byResource = new Map<string, ResourceRegistry>(ctx.registries.map((r) => [`${r.def.group}/${r.def.version}/${r.def.resource}`, r]));
   return (req, res) => {
     handle(ctx, defs, byResource, req, res).catch((err: unknown) => {
@@ -98,23 +103,38 @@ async function handle(
     case 'healthz':
     case 'livez':
     case 'readyz':
-      return serveHealth(segments[0] === 'readyz' ? ctx.readyz : ctx.livez, url, res, segments.slice(1));
+      return serveHealth(segments[0] === 'readyz' ? ctx.readyz : ctx.livez, url, res, segments.slice(1), segments[0]);
     case 'openapi':
-      if (segments[1] === 'v2' && segments.length === 2) {
-        if ((req.headers.accept ?? '').includes('protobuf')) {
-          const doc = openApiV2Protobuf();
-          // kube-apiserver labels it application/octet-stream: Go's mime parser rejects the '@' in the requested type.
-          res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': doc.length });
-          res.end(doc);
-          return;
-        }
-        return sendJson(res, 200, openApiV2Json());
-      }
-      if (segments[1] === 'v3' && segments.length === 2) return sendJson(res, 200, openApiV3Index());
-      throw pathNotFound();
+      return serveOpenApi(ctx.openapi!, segments.slice(1), req, res);
     default:
       throw pathNotFound();
   }
+}
+
+function serveOpenApi(docs: OpenApiDocuments, rest: string[], req: IncomingMessage, res: ServerResponse): void {
+  if (rest[0] === 'v2' && rest.length === 1) {
+    if ((req.headers.accept ?? '').includes('protobuf')) {
+      const doc = docs.v2Protobuf();
+      // kube-apiserver labels it application/octet-stream: Go's mime parser rejects the '@' in the requested type.
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': doc.length });
+      res.end(doc);
+      return;
+    }
+    return sendJson(res, 200, docs.v2());
+  }
+  if (rest[0] === 'v3' && rest.length === 1) return sendJson(res, 200, docs.v3Index());
+  const gvDoc = rest[0] === 'v3' ? docs.v3(rest.slice(1).join('/')) : undefined;
+  if (gvDoc === undefined) throw pathNotFound();
+  return sendJson(res, 200, gvDoc);
+}
+
+/** Checks the body's fields against the OpenAPI schema (pruning unknown ones) and queues Warning headers. */
+function checkFields(c: Call, body: unknown, raw: { text: string }, verb: WriteVerb): void {
+  // Other subresources (scale, binding, eviction) carry other kinds, validated by their own handlers.
+  if (!['', 'status', 'finalize'].includes(c.t.subresource)) return;
+  const def = c.t.registry.def;
+  const warnings = validateFields(c.ctx.openapi!, def, body, raw.text, fieldValidationMode(c.q, verb), verb);
+  if (warnings.length > 0) c.res.setHeader('Warning', warningHeaders(warnings));
 }
 
 /** Maps the path after /api/v1 or /apis/<g>/<v> to a resource, namespace, name and subresource. */
@@ -148,7 +168,10 @@ interface Call {
 
 async function serveResource(ctx: RestContext, t: Target, method: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const q = url.searchParams;
-  if (t.subresource !== '' && !(t.subresource === 'status' && t.registry.def.hasStatus)) throw pathNotFound();
+  const isFinalize = t.subresource === 'finalize' && t.registry.def.resource === 'namespaces' && t.registry.def.group === '';
+  if (subresourceHandler(t.registry.def, t.subresource) !== undefined) return serveSubresource(t, method, q, req, res);
+  if (t.subresource !== '' && !(t.subresource === 'status' && t.registry.def.hasStatus) && !isFinalize) throw pathNotFound();
+  if (isFinalize && method !== 'PUT') throw methodNotAllowed();
   const call: Call = {
     ctx,
     t,
@@ -160,6 +183,22 @@ async function serveResource(ctx: RestContext, t: Target, method: string, url: U
     includeObject: (q.get('includeObject') ?? 'Metadata') as IncludeObject,
   };
   return t.name === '' ? serveCollection(call, method) : serveObject(call, method);
+}
+
+/** scale, binding, eviction: each handled by its own file under subresources/. */
+async function serveSubresource(t: Target, method: string, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const handler = t.name === '' ? undefined : subresourceHandler(t.registry.def, t.subresource);
+  if (handler === undefined) throw pathNotFound();
+  const reply = await handler({
+    registry: t.registry,
+    namespace: t.namespace,
+    name: t.name,
+    method,
+    body: async () => (method === 'PATCH' ? parseJsonBody(await readBody(req)) : jsonBody(req)),
+    patchType: mediaType(req.headers['content-type']),
+    dryRun: q.getAll('dryRun').includes('All'),
+  });
+  return sendJson(res, reply.code, reply.body);
 }
 
 async function serveCollection(c: Call, method: string): Promise<void> {
@@ -183,7 +222,10 @@ async function serveCollection(c: Call, method: string): Promise<void> {
       }
       return sendJson(res, 200, renderList(registry, await registry.list(t.namespace, query), c.representation, c.includeObject));
     case 'POST': {
-      const created = await registry.create(t.namespace, await jsonBody(req), c.dryRun);
+      const raw = { text: '' };
+      const body = await jsonBody(req, raw);
+      checkFields(c, body, raw, 'create');
+      const created = await registry.create(t.namespace, body, c.dryRun, writeOptions('Create', q, req.headers['user-agent']));
       return sendJson(res, c.dryRun ? 200 : 201, render(registry, created, c.representation, c.includeObject));
     }
     case 'DELETE': {
@@ -202,17 +244,29 @@ async function serveObject(c: Call, method: string): Promise<void> {
     case 'GET':
       return sendJson(res, 200, render(registry, await registry.get(t.namespace, t.name), c.representation, c.includeObject));
     case 'PUT': {
-      const updated = await registry.update(t.namespace, t.name, await jsonBody(req), t.subresource, c.dryRun);
+      const raw = { text: '' };
+      const body = await jsonBody(req, raw);
+      checkFields(c, body, raw, 'update');
+      const updated = await registry.update(t.namespace, t.name, body, t.subresource, c.dryRun, writeOptions('Update', q, req.headers['user-agent']));
       return sendJson(res, 200, render(registry, updated, c.representation, c.includeObject));
     }
     case 'PATCH': {
       const type = mediaType(req.headers['content-type']) as PatchType;
+      if ((type as string) === APPLY_PATCH_CONTENT_TYPE) {
+        const options = writeOptions('Patch', q, req.headers['user-agent'], true) as { fieldManager: string; force: boolean };
+        const config = parseApplyBody(await readBody(req));
+        if (config === undefined || config === null) throw badRequest('the body of the request was empty');
+        checkFields(c, config, { text: '' }, 'patch');
+        const applied = await registry.apply(t.namespace, t.name, config, options, t.subresource, c.dryRun);
+        return sendJson(res, applied.created && !c.dryRun ? 201 : 200, render(registry, applied.object, c.representation, c.includeObject));
+      }
       if (!(PATCH_CONTENT_TYPES as readonly string[]).includes(type)) {
         throw unsupportedMediaType([...PATCH_CONTENT_TYPES.slice(0, 2), 'application/apply-patch+yaml', PATCH_CONTENT_TYPES[2]]);
       }
       const patch = parseJsonBody(await readBody(req));
       if (patch === undefined) throw badRequest('the body of the request was empty');
-      const patched = await registry.patch(t.namespace, t.name, type, patch, t.subresource, c.dryRun);
+      if (type !== 'application/json-patch+json') checkFields(c, patch, { text: '' }, 'patch');
+      const patched = await registry.patch(t.namespace, t.name, type, patch, t.subresource, c.dryRun, writeOptions('Patch', q, req.headers['user-agent']));
       return sendJson(res, 200, render(registry, patched, c.representation, c.includeObject));
     }
     case 'DELETE':
@@ -223,9 +277,10 @@ async function serveObject(c: Call, method: string): Promise<void> {
   }
 }
 
-async function jsonBody(req: IncomingMessage): Promise<unknown> {
+async function jsonBody(req: IncomingMessage, raw?: { text: string }): Promise<unknown> {
   const type = mediaType(req.headers['content-type']);
   const body = await readBody(req);
+  if (raw !== undefined && type !== PROTOBUF_CONTENT_TYPE) raw.text = body.toString('utf8');
   if (body.length > 0 && type === PROTOBUF_CONTENT_TYPE) return decodeKubernetesProtobuf(body);
   if (body.length > 0 && type !== '' && type !== 'application/json' && type !== '*/*') throw unsupportedMediaType(['application/json', PROTOBUF_CONTENT_TYPE]);
   return parseJsonBody(body);
@@ -283,7 +338,7 @@ function renderList(registry: ResourceRegistry, list: ListResult, representation
   return { kind: `${registry.def.kind}List`, apiVersion: apiVersionOf(registry.def), metadata: meta, items: list.items };
 }
 
-async function serveHealth(checks: readonly HealthCheck[], url: URL, res: ServerResponse, sub: string[]): Promise<void> {
+async function serveHealth(checks: readonly HealthCheck[], url: URL, res: ServerResponse, sub: string[], endpoint: string): Promise<void> {
   const selected = sub.length === 0 ? checks : checks.filter((c) => c.name === sub[0]);
   if (sub.length > 0 && selected.length === 0) return sendText(res, 404, `404 page not found\n`);
   const results = await Promise.all(
@@ -300,6 +355,6 @@ async function serveHealth(checks: readonly HealthCheck[], url: URL, res: Server
   const verbose = url.searchParams.has('verbose');
   if (failed.length === 0 && !verbose) return sendText(res, 200, 'ok');
   const lines = results.map((r) => (r.ok ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`));
-  const summary = failed.length === 0 ? 'check passed' : 'check failed';
+  const summary = `${sub.length > 0 ? '' : `${endpoint} `}check ${failed.length === 0 ? 'passed' : 'failed'}`;
   return sendText(res, failed.length === 0 ? 200 : 500, `${lines.join('\n')}\n${summary}\n`);
 }

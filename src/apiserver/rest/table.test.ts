@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CORE_RESOURCES } from './resources.ts';
+import { BUILTIN_RESOURCES } from '../resources/index.ts';
 import { buildTable, humanDuration } from './table.ts';
 
-const def = (resource: string) => CORE_RESOURCES.find((r) => r.resource === resource)!;
+const def = (resource: string) => BUILTIN_RESOURCES.find((r) => r.resource === resource)!;
 const now = new Date('2026-01-01T12:00:00Z');
 
 describe('ages as kubectl prints them', () => {

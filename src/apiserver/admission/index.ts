@@ -1,0 +1,1 @@
+export { admitCreateInNamespace } from './namespace-lifecycle.ts';

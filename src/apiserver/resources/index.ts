@@ -1,0 +1,47 @@
+// The door to the resource table: every kind this apiserver serves, each declared in its own file.
+import { daemonsets } from './apps/daemonsets.ts';
+import { deployments } from './apps/deployments.ts';
+import { replicasets } from './apps/replicasets.ts';
+import { statefulsets } from './apps/statefulsets.ts';
+import { cronjobs } from './batch/cronjobs.ts';
+import { jobs } from './batch/jobs.ts';
+import { leases } from './coordination/leases.ts';
+import { configmaps, secrets } from './core/config.ts';
+import { endpoints, serviceaccounts } from './core/endpoints.ts';
+import { events } from './core/events.ts';
+import { namespaces } from './core/namespaces.ts';
+import { nodes } from './core/nodes.ts';
+import { pods } from './core/pods.ts';
+import { replicationcontrollers } from './core/replication-controllers.ts';
+import { services } from './core/services.ts';
+import { endpointslices } from './discovery/endpointslices.ts';
+import { ingresses } from './networking/ingresses.ts';
+import type { ResourceDef } from './resource-def.ts';
+
+export * from './resource-def.ts';
+export { nameRuleOf, validateName, type NameRule } from './names.ts';
+export { selectorText, selectorMatches } from './label-selector.ts';
+export { usesClusterIP, usesNodePorts } from './core/services.ts';
+
+/** Everything served, in discovery order (core first, then groups as kube-apiserver lists them). */
+export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
+  configmaps,
+  endpoints,
+  events,
+  namespaces,
+  nodes,
+  pods,
+  replicationcontrollers,
+  secrets,
+  serviceaccounts,
+  services,
+  daemonsets,
+  deployments,
+  replicasets,
+  statefulsets,
+  jobs,
+  cronjobs,
+  leases,
+  ingresses,
+  endpointslices,
+];

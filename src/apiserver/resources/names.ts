@@ -1,0 +1,41 @@
+// Name rules with Kubernetes' exact messages: most kinds take a DNS-1123 subdomain, namespaces a DNS-1123 label,
+// services a DNS-1035 label.
+import { cause, type StatusCause } from '../rest/status.ts';
+import type { ResourceDef } from './resource-def.ts';
+
+export type NameRule = 'subdomain' | 'label' | 'dns1035';
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+const RULES: Record<NameRule, { max: number; regex: RegExp; message: string }> = {
+  subdomain: {
+    max: 253,
+    regex: DNS1123_SUBDOMAIN,
+    message:
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+  },
+  label: {
+    max: 63,
+    regex: DNS1123_LABEL,
+    message:
+      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+  },
+  dns1035: {
+    max: 63,
+    regex: DNS1035_LABEL,
+    message:
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+  },
+};
+
+export function validateName(name: string, rule: NameRule, field = 'metadata.name'): StatusCause[] {
+  const { max, regex, message } = RULES[rule];
+  if (name.length > max) return [cause.invalid(field, name, `must be no more than ${max} characters`)];
+  return regex.test(name) ? [] : [cause.invalid(field, name, message)];
+}
+
+export function nameRuleOf(def: ResourceDef): NameRule {
+  return def.nameRule ?? 'subdomain';
+}

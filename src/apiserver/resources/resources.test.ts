@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../types.ts';
+import { buildTable } from '../rest/table.ts';
+import { BUILTIN_RESOURCES } from './index.ts';
+import { goLabelSelector, selectorMatches, selectorText } from './label-selector.ts';
+import { scheduleProblem } from './batch/cronjobs.ts';
+
+const def = (resource: string) => BUILTIN_RESOURCES.find((r) => r.resource === resource)!;
+const now = new Date('2026-01-01T12:00:00Z');
+const rows = (resource: string, obj: KubeObject) => {
+  const t = buildTable(def(resource).printer, [obj], { includeObject: 'None', now }) as { columnDefinitions: { name: string; priority: number }[]; rows: { cells: unknown[] }[] };
+  return { names: t.columnDefinitions.map((c) => (c.priority === 0 ? c.name : `(${c.name})`)), cells: t.rows[0].cells };
+};
+const created = { creationTimestamp: '2026-01-01T11:00:00Z' };
+
+describe('label selectors', () => {
+  const selector = { matchLabels: { b: '2', a: '1' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'api'] }, { key: 'old', operator: 'DoesNotExist' }] };
+  it('print as labels.Selector.String() does, sorted by key', () => {
+    expect(selectorText(selector)).toBe('a=1,b=2,!old,tier in (api,web)');
+  });
+  it('match label sets', () => {
+    expect(selectorMatches(selector, { a: '1', b: '2', tier: 'api' })).toBe(true);
+    expect(selectorMatches(selector, { a: '1', b: '2', tier: 'db' })).toBe(false);
+    expect(selectorMatches(selector, { a: '1', b: '2', tier: 'web', old: 'x' })).toBe(false);
+  });
+  it('render as Go does in validation messages', () => {
+    expect(goLabelSelector({ matchLabels: { app: 'x' } })).toBe('v1.LabelSelector{MatchLabels:map[string]string{"app":"x"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}');
+  });
+});
+
+describe('workload validation', () => {
+  const template = (labels: Record<string, string>) => ({ metadata: { labels }, spec: { containers: [{ name: 'c', image: 'i' }], restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' } });
+  it('finds an empty apps/v1 selector and a mismatched template', () => {
+    expect(def('replicasets').validate({ metadata: { name: 'r' }, spec: { selector: {}, template: template({ a: 'b' }) } })).toEqual([
+      { reason: 'FieldValueInvalid', message: 'Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for replicaset', field: 'spec.selector' },
+      { reason: 'FieldValueInvalid', message: 'Invalid value: map[string]string{"a":"b"}: `selector` does not match template `labels`', field: 'spec.template.metadata.labels' },
+    ]);
+  });
+  it('wants Always in workload templates and a valid strategy', () => {
+    const d: KubeObject = { metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { ...template({ a: 'b' }), spec: { ...template({}).spec, restartPolicy: 'Never' } } } };
+    def('deployments').defaults(d);
+    (d.spec as { strategy: unknown }).strategy = { type: 'Blue' };
+    expect(def('deployments').validate(d).map((c) => `${c.field}: ${c.message}`)).toEqual([
+      'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
+      'spec.strategy.type: Unsupported value: "Blue": supported values: "Recreate", "RollingUpdate"',
+    ]);
+  });
+  it('checks cron schedules', () => {
+    expect(scheduleProblem('*/5 * * * *')).toBeNull();
+    expect(scheduleProblem('@daily')).toBeNull();
+    expect(scheduleProblem('0 3 * *')).toBe('expected exactly 5 fields, found 4: [0 3 * *]');
+  });
+});
+
+describe('printers of the new kinds', () => {
+  it('deployments: READY UP-TO-DATE AVAILABLE, wide CONTAINERS IMAGES SELECTOR', () => {
+    const d = { metadata: { name: 'web', ...created }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'a', image: 'x:1' }, { name: 'b', image: 'y' }] } } }, status: { readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 } };
+    expect(rows('deployments', d)).toEqual({ names: ['Name', 'Ready', 'Up-to-date', 'Available', 'Age', '(Containers)', '(Images)', '(Selector)'], cells: ['web', '2/3', 3, 2, '60m', 'a,b', 'x:1,y', 'app=web'] });
+  });
+  it('jobs: STATUS from conditions, COMPLETIONS and DURATION', () => {
+    const job = { metadata: { name: 'j', ...created }, spec: { completions: 3, parallelism: 1 }, status: { succeeded: 3, startTime: '2026-01-01T11:00:00Z', completionTime: '2026-01-01T11:00:42Z', conditions: [{ type: 'Complete', status: 'True' }] } };
+    expect(rows('jobs', job).cells.slice(0, 5)).toEqual(['j', 'Complete', '3/3', '42s', '60m']);
+    expect(rows('jobs', { metadata: { name: 'p', ...created }, spec: { parallelism: 4 } }).cells.slice(0, 4)).toEqual(['p', 'Running', '0/1 of 4', '']);
+  });
+  it('nodes: STATUS from Ready and unschedulable, ROLES from labels', () => {
+    const node = { metadata: { name: 'n1', labels: { 'node-role.kubernetes.io/control-plane': '' }, ...created }, spec: { unschedulable: true }, status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kubeletVersion: 'v1.31.0' }, addresses: [{ type: 'InternalIP', address: '127.0.0.2' }] } };
+    expect(rows('nodes', node).cells.slice(0, 6)).toEqual(['n1', 'Ready,SchedulingDisabled', 'control-plane', '60m', 'v1.31.0', '127.0.0.2']);
+  });
+  it('endpoints: the first three ip:port, then how many more', () => {
+    const ep = { metadata: { name: 'e', ...created }, subsets: [{ addresses: ['1', '2', '3', '4'].map((i) => ({ ip: `10.0.0.${i}` })), ports: [{ port: 80 }] }] };
+    expect(rows('endpoints', ep).cells[1]).toBe('10.0.0.1:80,10.0.0.2:80,10.0.0.3:80 + 1 more...');
+    expect(rows('endpoints', { metadata: { name: 'e', ...created } }).cells[1]).toBe('<none>');
+  });
+  it('daemonsets, statefulsets, cronjobs, leases, ingresses', () => {
+    expect(rows('daemonsets', { metadata: { name: 'd', ...created }, spec: { template: { spec: { nodeSelector: { b: '2', a: '1' } } } }, status: { desiredNumberScheduled: 3, numberReady: 2 } }).cells.slice(0, 7)).toEqual(['d', 3, 0, 2, 0, 0, 'a=1,b=2']);
+    expect(rows('statefulsets', { metadata: { name: 's', ...created }, spec: { replicas: 2 }, status: { readyReplicas: 1 } }).cells.slice(0, 2)).toEqual(['s', '1/2']);
+    expect(rows('cronjobs', { metadata: { name: 'c', ...created }, spec: { schedule: '@hourly', suspend: true }, status: { active: [{}], lastScheduleTime: '2026-01-01T11:59:00Z' } }).cells.slice(0, 6)).toEqual(['c', '@hourly', '<none>', 'True', 1, '60s']);
+    expect(rows('leases', { metadata: { name: 'l', ...created }, spec: {} }).cells.slice(0, 2)).toEqual(['l', '<none>']);
+    expect(rows('ingresses', { metadata: { name: 'i', ...created }, spec: { rules: [{ host: 'a.test' }, {}], tls: [{}] }, status: { loadBalancer: { ingress: [{ ip: '127.0.0.5' }] } } }).cells.slice(0, 5)).toEqual(['i', '<none>', 'a.test,*', '127.0.0.5', '80, 443']);
+  });
+});
