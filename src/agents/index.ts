@@ -1,3 +1,3 @@
-// The agents room: everything that acts on the cluster through the API server. Controllers, the scheduler and
-// the node agents (kubelet, proxy, DNS) land here with their issues; until then this door exports nothing.
-export {};
+// The agents room: everything that acts on the cluster through the API server. The client library (client/) is
+// here; controllers, the scheduler and the node agents (kubelet, proxy, DNS) land beside it with their issues.
+export * from './client/index.ts';
