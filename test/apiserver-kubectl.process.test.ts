@@ -29,8 +29,8 @@ spec:
     - containerPort: 80
 `;
 
-describe('kubectl against barque apiserver on real etcd', () => {
-  const harness = setupOnce(() => startHarness());
+for (const store of ['etcd', 'barque'] as const) describe(`kubectl against barque apiserver on ${store === 'etcd' ? 'real etcd 3.4' : "barque's store"}`, () => {
+  const harness = setupOnce(() => startHarness([], store));
   afterAll(async () => {
     try {
       await harness().stop();
@@ -113,6 +113,22 @@ describe('kubectl against barque apiserver on real etcd', () => {
         expect(selected.stdout.trim()).toBe('pod/web');
         expect((await k(['-n', ns, 'get', 'pods', '-l', '!env', '-o', 'name'])).stdout.trim()).toBe('');
         expect((await k(['-n', ns, 'get', 'pods', '--field-selector', 'status.phase=Pending', '-o', 'name'])).stdout.trim()).toBe('pod/web');
+      });
+
+      it('describes the pod and the configmap', async () => {
+        const pod = await k(['-n', ns, 'describe', 'pod', 'web']);
+        expect(pod.stderr).toBe('');
+        expect(pod.stdout).toMatch(/^Name:\s+web$/m);
+        expect(pod.stdout).toMatch(new RegExp(`^Namespace:\\s+${ns}$`, 'm'));
+        expect(pod.stdout).toMatch(/^Labels:\s+app=web$/m);
+        expect(pod.stdout).toMatch(/^Status:\s+Pending$/m);
+        expect(pod.stdout).toMatch(/^\s+Image:\s+nginx:1\.26$/m);
+        expect(pod.stdout).toMatch(/^Tolerations:\s+node\.kubernetes\.io\/not-ready:NoExecute op=Exists for 300s$/m);
+        expect(pod.stdout).toMatch(/^Events:/m);
+        const cm = await k(['-n', ns, 'describe', 'configmap', 'cfg']);
+        expect(cm.stderr).toBe('');
+        expect(cm.stdout).toMatch(/^Name:\s+cfg$/m);
+        expect(cm.stdout).toMatch(/^Data\n====\na:\n----\n1/m);
       });
 
       it('watches with get -w while the pod changes and goes away, then reports NotFound', async () => {
