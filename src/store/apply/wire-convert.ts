@@ -20,7 +20,13 @@ import type {
 /** A decoded or to-be-encoded protobuf message. */
 export type Wire = Record<string, unknown>;
 
-const num = (v: unknown): number => (v === undefined || v === null ? 0 : toSafeNumber(v as bigint));
+// Saturating: revisions, limits and counts past 2^53 keep their meaning clamped there (no store reaches them), and
+// fuzzed requests must get etcd's answer, not a conversion error.
+const num = (v: unknown): number => {
+  if (v === undefined || v === null) return 0;
+  const n = BigInt(v as bigint);
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : n < BigInt(Number.MIN_SAFE_INTEGER) ? Number.MIN_SAFE_INTEGER : toSafeNumber(n);
+};
 const big = (v: unknown): bigint => (v === undefined || v === null ? 0n : BigInt(v as bigint));
 const buf = (v: unknown): Buffer => (v === undefined || v === null ? Buffer.alloc(0) : (v as Buffer));
 const optBuf = (v: unknown): Buffer | undefined => {

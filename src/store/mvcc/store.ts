@@ -728,7 +728,9 @@ export class MvccStore {
     const upTo = revision > 0 ? revision : this.currentRev;
     await this.waitDurable(upTo);
     const compactRevision = this.compactedRev;
-    if (compactRevision > 0 && upTo <= compactRevision) throw errCompacted({ requested: upTo, compacted: compactRevision });
+    // As etcd: revision 0 (latest) is served even when the latest revision is the compacted one.
+    const compactedAway = revision > 0 ? upTo <= compactRevision : upTo < compactRevision;
+    if (compactRevision > 0 && compactedAway) throw errCompacted({ requested: upTo, compacted: compactRevision });
     const crc = new Crc32c().update(ETCD_KEY_BUCKET);
     const it = this.db.iterator({
       gte: dbRevisionKey({ main: 0, sub: 0 }),

@@ -307,11 +307,11 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions): grpc.Server
   add(withRawRequests(s.KV.definition), kvService(ctx));
   add(withRawRequests(s.Watch.definition), watchService(ctx, options.progressNotifyMs ?? DEFAULT_PROGRESS_NOTIFY_MS));
   add(withRawRequests(s.Lease.definition), leaseService(ctx));
-  add(s.Cluster.definition, clusterService(ctx));
+  add(withRawRequests(s.Cluster.definition), clusterService(ctx));
   add(withRawRequests(s.Maintenance.definition), maintenanceService(ctx));
-  add(s.Auth.definition, authService(ctx));
-  add(s.Lock.definition, lockService(ctx));
-  add(s.Election.definition, electionService(ctx));
+  add(withRawRequests(s.Auth.definition), authService(ctx));
+  add(withRawRequests(s.Lock.definition), lockService(ctx));
+  add(withRawRequests(s.Election.definition), electionService(ctx));
   return server;
 }
 

@@ -12,6 +12,18 @@ import { withHeader } from './context.ts';
 import { grpcStatusOf, toServiceError } from './grpc-errors.ts';
 import { ThroughClientError } from './concurrency-errors.ts';
 
+/**
+ * A 64-bit request value clamped into the exactly representable range. For revisions, TTLs and limits this keeps
+ * etcd's meaning (no revision or TTL reaches 2^53, so "far beyond" stays far beyond) where an exact conversion
+ * would throw on fuzzed input.
+ */
+export function saturatingNumber(value: unknown): number {
+  const v = value === undefined || value === null ? 0n : BigInt(value as bigint);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
+  if (v < BigInt(Number.MIN_SAFE_INTEGER)) return Number.MIN_SAFE_INTEGER;
+  return Number(v);
+}
+
 /** clientv3's WithRequireLeader sets this metadata; without a leader such calls fail at once. */
 export function checkRequireLeader(ctx: ServerContext, metadata: Metadata): void {
   const v = metadata.get('hasleader');

@@ -9,7 +9,6 @@ import {
   checkRangeRequest,
   checkTxnRequest,
 } from '../mvcc/index.ts';
-import { toSafeNumber } from '../proto/index.ts';
 import {
   deleteRangeFromWire,
   isTxnWithWrites,
@@ -22,7 +21,7 @@ import {
 } from '../apply/wire-convert.ts';
 import type { ServerContext } from './context.ts';
 import { withHeader } from './context.ts';
-import { proposeAndWait, unary } from './handlers.ts';
+import { proposeAndWait, saturatingNumber, unary } from './handlers.ts';
 import { rawBytesOf } from './raw-requests.ts';
 
 export function kvService(ctx: ServerContext): UntypedServiceImplementation {
@@ -55,8 +54,11 @@ export function kvService(ctx: ServerContext): UntypedServiceImplementation {
       return (await proposeAndWait(ctx, { kind: 'txn', body: bytesOf('TxnRequest', req) })).response;
     }),
     Compact: unary(ctx, async (req) => {
-      toSafeNumber(req.revision as bigint); // refuse revisions the store cannot represent before they enter the log
-      const { response, result } = await proposeAndWait(ctx, { kind: 'compaction', body: bytesOf('CompactionRequest', req) });
+      // Revisions past what the store can represent are clamped before they enter the log: still a future (or
+      // compacted) revision, answered with etcd's error by the store.
+      const revision = saturatingNumber(req.revision);
+      const body = BigInt(revision) === BigInt(req.revision as bigint) ? bytesOf('CompactionRequest', req) : ctx.codecs.type('etcdserverpb.CompactionRequest').encode({ ...req, revision: BigInt(revision) });
+      const { response, result } = await proposeAndWait(ctx, { kind: 'compaction', body });
       if (req.physical === true && result.done !== undefined) await result.done;
       return response;
     }),

@@ -3,12 +3,12 @@
 // leader (as etcd does over its peer link) and answers with its own header.
 import { Metadata, type ClientDuplexStream, type ServerDuplexStream, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
-import { isLeaseError, LeaseErrorCode } from '../lease/index.ts';
+import { isLeaseError, LeaseErrorCode, MAX_LEASE_TTL_SECONDS } from '../lease/index.ts';
 import type { Wire } from '../apply/wire-convert.ts';
 import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
 import { ForwardedStatusError, toServiceError } from './grpc-errors.ts';
-import { checkRequireLeader, proposeAndWait, unary } from './handlers.ts';
+import { checkRequireLeader, proposeAndWait, saturatingNumber, unary } from './handlers.ts';
 import { rawBytesOf } from './raw-requests.ts';
 
 export function leaseService(ctx: ServerContext): UntypedServiceImplementation {
@@ -19,7 +19,10 @@ export function leaseService(ctx: ServerContext): UntypedServiceImplementation {
         do id = ctx.leaseIds.next();
         while (ctx.lessor.has(id));
       }
-      const body = ctx.codecs.type('etcdserverpb.LeaseGrantRequest').encode({ TTL: req.TTL as bigint, ID: id });
+      // Clamped so that the applier can represent it: beyond the maximum is still "too large", below −1 is still
+      // below the minimum TTL (which the lessor applies), as in etcd.
+      const ttl = BigInt(Math.max(-1, Math.min(saturatingNumber(req.TTL), MAX_LEASE_TTL_SECONDS + 1)));
+      const body = ctx.codecs.type('etcdserverpb.LeaseGrantRequest').encode({ TTL: ttl, ID: id });
       return (await proposeAndWait(ctx, { kind: 'lease_grant', body })).response;
     }),
     LeaseRevoke: unary(ctx, async (req) => {

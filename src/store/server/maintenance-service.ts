@@ -4,12 +4,11 @@ import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/g
 import { AlarmType } from '../apply/alarms.ts';
 import { AlarmAction } from '../apply/applier.ts';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
-import { toSafeNumber } from '../proto/index.ts';
 import type { Wire } from '../apply/wire-convert.ts';
 import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
 import { toServiceError } from './grpc-errors.ts';
-import { checkRequireLeader, proposeAndWait, unary } from './handlers.ts';
+import { checkRequireLeader, proposeAndWait, saturatingNumber, unary } from './handlers.ts';
 import { rawBytesOf } from './raw-requests.ts';
 
 /**
@@ -53,7 +52,7 @@ export function maintenanceService(ctx: ServerContext): UntypedServiceImplementa
       return { header: responseHeader(ctx, h.revision), hash: h.hash };
     }),
     HashKV: unary(ctx, async (req) => {
-      const h = await ctx.store.hashKV(toSafeNumber(req.revision as bigint));
+      const h = await ctx.store.hashKV(saturatingNumber(req.revision));
       return { header: responseHeader(ctx, h.revision), hash: h.hash, compact_revision: BigInt(h.compactRevision) };
     }),
     MoveLeader: unary(ctx, async (req) => {

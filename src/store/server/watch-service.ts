@@ -1,27 +1,36 @@
 // etcd's Watch service: one WatchStream of the hub per gRPC stream; this file only converts messages, honours
 // `hasleader`, stops pulling responses while the transport is full, and drives progress notification.
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { toSafeNumber } from '../proto/index.ts';
 import type { WatchCreateRequest, WatchRequest, WatchResponse, WatchStream } from '../watch/index.ts';
 import { eventToWire, type Wire } from '../apply/wire-convert.ts';
 import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
 import { toServiceError } from './grpc-errors.ts';
-import { checkRequireLeader } from './handlers.ts';
+import { checkRequireLeader, saturatingNumber } from './handlers.ts';
 
 /** etcd's default progress-notify interval. */
 export const DEFAULT_PROGRESS_NOTIFY_MS = 10 * 60 * 1000;
+
+/**
+ * Watch IDs are numbers in the hub; an ID past 2^53 cannot be one. etcd would take it, but no client picks such
+ * IDs (clientv3 lets the server choose), so the stream refuses it (NaN) rather than silently renumbering it.
+ */
+function watchIdFromWire(v: unknown): number {
+  const n = saturatingNumber(v);
+  return BigInt(n) === BigInt(v as bigint) ? n : Number.NaN;
+}
 
 function createFromWire(w: Wire): WatchCreateRequest {
   const rangeEnd = w.range_end as Buffer;
   return {
     key: w.key as Buffer,
     rangeEnd: rangeEnd.length === 0 ? undefined : rangeEnd,
-    startRevision: toSafeNumber(w.start_revision as bigint),
+    // A start past 2^53 is as far in the future as the exact one: no revision reaches either.
+    startRevision: saturatingNumber(w.start_revision),
     progressNotify: w.progress_notify as boolean,
     filters: w.filters as number[],
     prevKv: w.prev_kv as boolean,
-    watchId: toSafeNumber(w.watch_id as bigint),
+    watchId: watchIdFromWire(w.watch_id),
     fragment: w.fragment as boolean,
   };
 }
@@ -31,7 +40,7 @@ export function watchRequestFromWire(w: Wire): WatchRequest | undefined {
     case 'create_request':
       return { createRequest: createFromWire(w.create_request as Wire) };
     case 'cancel_request':
-      return { cancelRequest: { watchId: toSafeNumber((w.cancel_request as Wire).watch_id as bigint) } };
+      return { cancelRequest: { watchId: watchIdFromWire((w.cancel_request as Wire).watch_id) } };
     case 'progress_request':
       return { progressRequest: {} };
     default:

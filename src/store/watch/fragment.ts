@@ -10,14 +10,11 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 1.5 * 1024 * 1024 + 512 * 1024;
 /** Room for the header the server fills in (cluster_id, member_id, revision, raft_term: 4 varints of ≤ 10 bytes). */
 const HEADER_ALLOWANCE = 2 + 4 * 11;
 
+// No BigInt loop here: a `>>=` loop over BigInt.asUintN(64, …) is the shape that tripped a V8 optimizer fatal
+// error (RepresentationChangerError, UnsignedBigInt64) in Node 20 elsewhere in the server.
 function varintSize(n: number | bigint): number {
-  let v = BigInt.asUintN(64, BigInt(n));
-  let size = 1;
-  while (v >= 0x80n) {
-    v >>= 7n;
-    size++;
-  }
-  return size;
+  const bits = BigInt.asUintN(64, BigInt(n)).toString(2).length;
+  return Math.max(1, Math.ceil(bits / 7));
 }
 
 function smallVarintSize(n: number): number {

@@ -29,6 +29,11 @@ export interface WatchHubOptions {
   maxQueuedEvents?: number;
   /** Approximate wire bytes a watcher may have waiting before it becomes a victim. */
   maxQueuedBytes?: number;
+  /**
+   * Approximate wire bytes all watchers of one stream may have waiting (default 4 MiB): without it a stream
+   * that is never read holds up to maxQueuedBytes per watcher. etcd bounds a stream the same way (128 responses).
+   */
+  maxStreamQueuedBytes?: number;
   /** Events read from history per catch-up round (whole revisions, so a round may hold one revision more). */
   catchUpChunkEvents?: number;
   /** Unsynced watchers served by one history read (etcd: 512). */
@@ -38,6 +43,8 @@ export interface WatchHubOptions {
   logger?: MvccLogger;
 }
 
+const DEFAULT_MAX_STREAM_QUEUED_BYTES = 4 * 1024 * 1024;
+
 const noopLogger: MvccLogger = { info() {}, warn() {}, error() {} };
 
 export class WatchHub {
@@ -45,6 +52,7 @@ export class WatchHub {
   private readonly syncedSet = new Set<Watcher>();
   /** Insertion order is the catch-up order; a served watcher goes to the back. */
   private readonly unsynced = new Set<Watcher>();
+  private readonly streams = new Set<WatchStream>();
   private rev: number;
   private pumping: Promise<void> | undefined;
   private kicked = false;
@@ -60,9 +68,11 @@ export class WatchHub {
     options: WatchHubOptions = {},
   ) {
     const maxQueuedEvents = options.maxQueuedEvents ?? 1024;
+    const maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
     this.limits = {
       maxQueuedEvents,
-      maxQueuedBytes: options.maxQueuedBytes ?? 8 * 1024 * 1024,
+      maxQueuedBytes,
+      maxStreamQueuedBytes: options.maxStreamQueuedBytes ?? Math.min(maxQueuedBytes, DEFAULT_MAX_STREAM_QUEUED_BYTES),
       maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     };
     this.chunkEvents = options.catchUpChunkEvents ?? Math.max(1, maxQueuedEvents >> 1);
@@ -89,7 +99,16 @@ export class WatchHub {
   /** One per gRPC Watch stream. */
   newStream(): WatchStream {
     assert(!this.closed, 'watch hub is closed');
-    return new WatchStream(this, this.limits);
+    const stream = new WatchStream(this, this.limits);
+    this.streams.add(stream);
+    return stream;
+  }
+
+  /** Memory held for readers, for tests and metrics: what waits in stream queues, and the bound on it. */
+  queueStats(): { streams: number; queuedBytes: number; perStreamBytes: number[]; maxStreamQueuedBytes: number } {
+    const perStreamBytes = [...this.streams].map((s) => s.queuedBytes).sort((a, b) => b - a);
+    const queuedBytes = perStreamBytes.reduce((a, b) => a + b, 0);
+    return { streams: this.streams.size, queuedBytes, perStreamBytes, maxStreamQueuedBytes: this.limits.maxStreamQueuedBytes };
   }
 
   /** Resolves once the catch-up loop has nothing left it can do now (tests, shutdown). */
@@ -126,6 +145,10 @@ export class WatchHub {
       this.unsynced.add(w);
       this.kick();
     }
+  }
+
+  streamClosed(stream: WatchStream): void {
+    this.streams.delete(stream);
   }
 
   unregister(w: Watcher): void {

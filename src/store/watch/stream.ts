@@ -15,6 +15,7 @@ import { eventSize, fragmentResponse } from './fragment.ts';
 import type { WatchHub } from './hub.ts';
 import {
   ERR_EMPTY_WATCHER_RANGE,
+  ERR_WATCH_ID_OUT_OF_RANGE,
   ERR_WATCHER_DUPLICATE_ID,
   WatchFilter,
   type WatchCreateRequest,
@@ -26,6 +27,8 @@ import { Watcher } from './watcher.ts';
 export interface StreamLimits {
   maxQueuedEvents: number;
   maxQueuedBytes: number;
+  /** Event bytes all watchers of one stream may have waiting (etcd bounds a stream's channel the same way). */
+  maxStreamQueuedBytes: number;
   maxResponseBytes: number;
 }
 
@@ -60,6 +63,8 @@ export class WatchStream {
   private waiters: Array<() => void> = [];
   private deferredProgress = false;
   private isClosed = false;
+  /** Event bytes of all watchers waiting in the queue. */
+  private queuedEventBytes = 0;
 
   constructor(
     private readonly hub: WatchHub,
@@ -79,6 +84,11 @@ export class WatchStream {
     return this.queue.length - this.head;
   }
 
+  /** Approximate wire bytes of the events waiting to be read. */
+  get queuedBytes(): number {
+    return this.queuedEventBytes;
+  }
+
   // ---- requests --------------------------------------------------------------------------------------------------
 
   handle(req: WatchRequest): void {
@@ -94,6 +104,7 @@ export class WatchStream {
     const range = toKeyRange(key, req.rangeEnd === undefined ? undefined : Buffer.from(req.rangeEnd));
     if (range.end && Buffer.compare(range.key, range.end) >= 0) return this.refuse(rev, ERR_EMPTY_WATCHER_RANGE);
     let id = req.watchId ?? 0;
+    if (!Number.isSafeInteger(id)) return this.refuse(rev, ERR_WATCH_ID_OUT_OF_RANGE);
     if (id === 0) {
       while (this.watchers.has(this.nextId)) this.nextId++;
       id = this.nextId++;
@@ -150,7 +161,9 @@ export class WatchStream {
     this.watchers.clear();
     this.queue = [];
     this.head = 0;
+    this.queuedEventBytes = 0;
     this.isClosed = true;
+    this.hub.streamClosed(this);
     this.wake();
   }
 
@@ -165,11 +178,13 @@ export class WatchStream {
       this.head = 0;
     }
     const w = q.watcher;
+    this.queuedEventBytes -= q.bytes;
     if (w !== undefined) {
       w.queuedEvents -= q.events;
       w.queuedBytes -= q.bytes;
       assert(w.queuedEvents >= 0 && w.queuedBytes >= 0, 'watch queue accounting went negative');
-      if (w.state === 'unsynced' && this.hasRoomForCatchUp(w)) this.hub.kick();
+      // The stream's room is shared: any unsynced watcher of it may be able to take a chunk now.
+      if (q.bytes > 0 && this.queuedEventBytes <= this.limits.maxStreamQueuedBytes / 2) this.hub.kick();
     }
     return q.resp;
   }
@@ -197,11 +212,14 @@ export class WatchStream {
 
   /** Queues a synced delivery unless the watcher is over its bound (then the hub makes it a victim). */
   tryEnqueueEvents(w: Watcher, events: Event[], revision: number): boolean {
-    if (w.queuedEvents > 0) {
+    if (w.queuedEvents > 0 || this.queuedEventBytes > 0) {
+      // Something of this stream is still unread: the batch must fit under both bounds. (An empty queue always
+      // takes one batch, so a single large revision is never refused forever.)
       if (w.queuedEvents + events.length > this.limits.maxQueuedEvents) return false;
-      let bytes = w.queuedBytes;
+      let bytes = 0;
       for (const e of events) bytes += eventSize(e);
-      if (bytes > this.limits.maxQueuedBytes) return false;
+      if (w.queuedBytes + bytes > this.limits.maxQueuedBytes) return false;
+      if (this.queuedEventBytes + bytes > this.limits.maxStreamQueuedBytes) return false;
     }
     this.enqueueEvents(w, events, revision);
     return true;
@@ -222,9 +240,13 @@ export class WatchStream {
     }
   }
 
-  /** Whether an unsynced watcher has drained enough to take a catch-up chunk. */
+  /** Whether an unsynced watcher (and its stream) has drained enough to take a catch-up chunk. */
   hasRoomForCatchUp(w: Watcher): boolean {
-    return w.queuedEvents <= this.limits.maxQueuedEvents >> 1 && w.queuedBytes <= this.limits.maxQueuedBytes / 2;
+    return (
+      w.queuedEvents <= this.limits.maxQueuedEvents >> 1 &&
+      w.queuedBytes <= this.limits.maxQueuedBytes / 2 &&
+      this.queuedEventBytes <= this.limits.maxStreamQueuedBytes / 2
+    );
   }
 
   /** History the watcher needs is compacted: etcd answers compact_revision, canceled, header revision 0. */
@@ -253,6 +275,7 @@ export class WatchStream {
   private dropQueued(w: Watcher): void {
     const kept = this.queue.slice(this.head).filter((q) => q.watcher !== w);
     this.queue = kept;
+    this.queuedEventBytes -= w.queuedBytes;
     this.head = 0;
     w.queuedEvents = 0;
     w.queuedBytes = 0;
@@ -261,6 +284,7 @@ export class WatchStream {
   private push(resp: WatchResponse, watcher: Watcher | undefined, events: number, bytes: number): void {
     if (this.isClosed) return;
     this.queue.push({ resp, watcher, events, bytes });
+    this.queuedEventBytes += bytes;
     this.wake();
   }
 

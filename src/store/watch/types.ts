@@ -61,3 +61,5 @@ export interface WatchSource {
 /** etcd's texts for refused creates (cancel_reason). */
 export const ERR_WATCHER_DUPLICATE_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
 export const ERR_EMPTY_WATCHER_RANGE = 'mvcc: watcher range is empty';
+/** barque only: etcd takes any int64 ID, the hub's IDs are exact JS numbers. */
+export const ERR_WATCH_ID_OUT_OF_RANGE = 'mvcc: watch ID out of range';
