@@ -1,0 +1,127 @@
+// Containers as real child processes: one process group per container attempt, its argv from the image convention
+// (image-command.ts), its environment from container-env.ts plus the volume variables, its output in a log file
+// per attempt, and its memory limit enforced by watching the group's resident memory (no cgroups without root).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../../../../common/logger.ts';
+import { sampleProcessGroup, UsageMeter } from '../../stats/index.ts';
+import type { ContainerDriver, ContainerExit, ContainerHandle, ContainerLaunch, Sandbox } from '../container-driver.ts';
+import { containerEnv } from '../container-env.ts';
+import { parseMemoryQuantity } from '../quantity.ts';
+import type { ContainerStats, ExecResult, LogOptions, Probe } from '../types.ts';
+import { readLog, writeLog } from './file-log.ts';
+import { containerArgv } from './image-command.ts';
+import { httpProbe, resolvePort, tcpProbe } from './probe-checks.ts';
+import { POD_UID_ENV } from './leftovers.ts';
+import { killGroup, spawnGroup } from './process-group.ts';
+import { containerDir, createVolumes, podDir, prepareContainerFs } from './volumes.ts';
+
+export interface ProcessDriverOptions {
+  /** Pods live under <root>/pods/<uid>/. */
+  root: string;
+  logger: Logger;
+  /** How often a container with a memory limit has its resident memory checked. Default 1 s. */
+  memoryCheckIntervalMs?: number;
+}
+
+interface ProcessHandle extends ContainerHandle {
+  pid: number;
+  meter: UsageMeter;
+}
+
+export class ProcessDriver implements ContainerDriver {
+  private readonly execGroups = new Set<number>();
+
+  constructor(private readonly options: ProcessDriverOptions) {}
+
+  async createSandbox(sandbox: Sandbox): Promise<void> {
+    await fs.mkdir(podDir(this.options.root, sandbox.request.pod.uid), { recursive: true });
+    await createVolumes(this.options.root, sandbox);
+  }
+
+  async start(launch: ContainerLaunch): Promise<ContainerHandle> {
+    const { root } = this.options;
+    const { sandbox, container, attempt } = launch;
+    const uid = sandbox.request.pod.uid;
+    const argv = containerArgv(container);
+    const fsView = await prepareContainerFs(root, sandbox, container);
+    const env = containerEnv(sandbox, container, fsView.env);
+    const expanded = argv.map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env.get(name) ?? whole));
+    const logFile = path.join(containerDir(root, uid, container.name), `${attempt}.log`);
+    await fs.mkdir(path.dirname(logFile), { recursive: true });
+    env.set(POD_UID_ENV, uid);
+    const group = await spawnGroup(expanded, { cwd: fsView.cwd, env: processEnv(env, fsView.cwd) });
+    const pgidFile = path.join(containerDir(root, uid, container.name), `${attempt}.pgid`);
+    await fs.writeFile(pgidFile, String(group.pid));
+    const logged = writeLog(logFile, [group.child.stdout!, group.child.stderr!]);
+    let oomKilled = false;
+    const limit = parseMemoryQuantity(container.resources?.limits?.memory ?? '');
+    const watch =
+      limit === undefined
+        ? undefined
+        : setInterval(() => {
+            if (sampleProcessGroup(group.pid).rssBytes <= limit) return;
+            oomKilled = true;
+            killGroup(group.pid, 'SIGKILL');
+          }, this.options.memoryCheckIntervalMs ?? 1000);
+    const exited = group.closed.then(async (exit): Promise<ContainerExit> => {
+      clearInterval(watch);
+      await logged;
+      await fs.rm(pgidFile, { force: true });
+      return oomKilled ? { ...exit, reason: 'OOMKilled' } : exit;
+    });
+    this.options.logger.debug({ uid, container: container.name, attempt, pid: group.pid, argv: expanded }, 'container started');
+    const handle: ProcessHandle = { exited, pid: group.pid, meter: new UsageMeter(() => Date.now()), signal: (sig) => group.signal(sig) };
+    return handle;
+  }
+
+  async exec(launch: ContainerLaunch, command: string[], timeoutMs: number): Promise<ExecResult> {
+    const fsView = await prepareContainerFs(this.options.root, launch.sandbox, launch.container);
+    const env = containerEnv(launch.sandbox, launch.container, fsView.env);
+    const group = await spawnGroup(command, { cwd: fsView.cwd, env: processEnv(env, fsView.cwd) });
+    this.execGroups.add(group.pid);
+    let stdout = '';
+    let stderr = '';
+    group.child.stdout!.on('data', (d) => (stdout += String(d)));
+    group.child.stderr!.on('data', (d) => (stderr += String(d)));
+    const timer = setTimeout(() => group.signal('SIGKILL'), timeoutMs);
+    const exit = await group.closed;
+    clearTimeout(timer);
+    this.execGroups.delete(group.pid);
+    return { exitCode: exit.exitCode, stdout, stderr };
+  }
+
+  async probe(launch: ContainerLaunch, probe: Probe, timeoutMs: number): Promise<boolean> {
+    if (probe.exec !== undefined) return (await this.exec(launch, probe.exec.command, timeoutMs)).exitCode === 0;
+    const action = probe.httpGet ?? probe.tcpSocket;
+    if (action === undefined) return false;
+    const port = resolvePort(action.port, launch.container);
+    if (port === undefined) return false;
+    const host = action.host ?? launch.sandbox.podIP;
+    return probe.httpGet !== undefined ? httpProbe(host, port, probe.httpGet, timeoutMs) : tcpProbe(host, port, timeoutMs);
+  }
+
+  readLog(uid: string, container: string, attempt: number, options: LogOptions, ended: Promise<void>): AsyncIterable<string> {
+    return readLog(path.join(containerDir(this.options.root, uid, container), `${attempt}.log`), options, ended);
+  }
+
+  async stats(launch: ContainerLaunch, handle: ContainerHandle): Promise<ContainerStats> {
+    const h = handle as ProcessHandle;
+    const sample = sampleProcessGroup(h.pid);
+    return { name: launch.container.name, ...h.meter.record(sample.cpuNs), workingSetBytes: sample.rssBytes };
+  }
+
+  async removeSandbox(uid: string): Promise<void> {
+    await fs.rm(podDir(this.options.root, uid), { recursive: true, force: true });
+  }
+
+  /** Kills exec processes still running (on shutdown). */
+  close(): void {
+    for (const pgid of this.execGroups) killGroup(pgid, 'SIGKILL');
+  }
+}
+
+/** Only what the container is given, plus PATH (to find its programs) and HOME: never the kubelet's own env. */
+function processEnv(env: Map<string, string>, home: string): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, ...Object.fromEntries(env) };
+}
