@@ -1,6 +1,8 @@
 // Puts the layers together: etcd client -> object store (+ compactor) -> one watch cache per resource -> registries
-// -> HTTP. Creates the system namespaces at start, as kube-apiserver does.
+// -> HTTP (and gRPC), behind authentication and authorization when asked (auth/). Creates the system namespaces and
+// the bootstrap RBAC policy at start, as kube-apiserver does.
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../common/logger.ts';
 import { createRequestHandler, BUILTIN_RESOURCES, ResourceRegistry, storagePrefix, SYSTEM_NAMESPACES, type HealthCheck, type ResourceDef } from './rest/index.ts';
@@ -11,6 +13,7 @@ import { ApiError } from './rest/status.ts';
 import { NamespaceFinalizer } from './deletion/index.ts';
 import { RequestMetrics } from './metrics/index.ts';
 import { startGrpcFrontEnd, type GrpcFrontEnd } from './grpc/index.ts';
+import { buildAccessControl, ensureBootstrapPolicy, guardHttp, type AccessControl, type AuthOptions, type TlsFiles } from './auth/index.ts';
 
 export interface ApiServerOptions {
   etcdServers: readonly string[];
@@ -29,6 +32,10 @@ export interface ApiServerOptions {
   serviceNodePortRange?: string;
   /** The gRPC front end's port (proto/apiserver.proto); 0 picks a free port, null serves no gRPC. */
   grpcPort?: number | null;
+  /** HTTPS (and TLS on gRPC) with this serving certificate; the client CA enables client-certificate authentication. */
+  tls?: TlsFiles;
+  /** Authentication and authorization. Absent: none, every request allowed (the explicit plaintext --port mode). */
+  auth?: AuthOptions;
 }
 
 const START_ATTEMPTS_MAX = 60;
@@ -76,6 +83,11 @@ export class ApiServer {
     await waitForStore(store, logger);
     await ensureSystemNamespaces(byResource.get('namespaces'));
     await Promise.all(caches.map((c) => c.start()));
+    let access: AccessControl | undefined;
+    if (options.auth !== undefined) {
+      await ensureBootstrapPolicy(registries, logger);
+      access = buildAccessControl(options.auth, registries);
+    }
     const namespaceFinalizer = await startNamespaceFinalizer(byResource.get('namespaces'), registries, logger);
     const compactor = new Compactor(client, logger, options.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS);
     compactor.start();
@@ -90,16 +102,19 @@ export class ApiServer {
     };
     let address = '';
     const metrics = new RequestMetrics(() => performance.now());
-    const http = createServer(
-      { keepAliveTimeout: 65_000 },
-      metrics.wrapHandler(createRequestHandler({
-        registries,
-        logger,
-        serverAddress: () => address,
-        livez: [pingCheck, etcdCheck],
-        readyz: [pingCheck, etcdCheck, cacheCheck],
-      })),
-    );
+    const handler = metrics.wrapHandler(createRequestHandler({
+      registries,
+      logger,
+      serverAddress: () => address,
+      livez: [pingCheck, etcdCheck],
+      readyz: [pingCheck, etcdCheck, cacheCheck],
+    }));
+    const guarded = access === undefined ? handler : guardHttp(access, handler, logger);
+    const tls = options.tls;
+    // The client certificate is asked for, not required: token and anonymous requests come without one.
+    const http: Server = tls === undefined
+      ? createServer({ keepAliveTimeout: 65_000 }, guarded)
+      : createHttpsServer({ keepAliveTimeout: 65_000, cert: tls.certPem, key: tls.keyPem, ca: tls.clientCaPem, requestCert: tls.clientCaPem !== undefined, rejectUnauthorized: false }, guarded);
     const host = options.bindAddress ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -107,10 +122,10 @@ export class ApiServer {
     });
     const port = (http.address() as AddressInfo).port;
     address = `${host}:${port}`;
-    const grpc = options.grpcPort === null ? null : await startGrpcFrontEnd(registries, host, options.grpcPort ?? 0, logger);
+    const grpc = options.grpcPort === null ? null : await startGrpcFrontEnd(registries, host, options.grpcPort ?? 0, logger, { tls, access });
     const grpcAddress = grpc === null ? null : `${host}:${grpc.port}`;
     logger.info({ address, grpcAddress, etcd: client.endpoints }, 'apiserver listening');
-    const server = new ApiServer(http, client, caches, compactor, registries, `http://${address}`, grpc, grpcAddress);
+    const server = new ApiServer(http, client, caches, compactor, registries, `${tls === undefined ? 'http' : 'https'}://${address}`, grpc, grpcAddress);
     if (namespaceFinalizer !== null) server.stopHooks.push(() => namespaceFinalizer.stop());
     return server;
   }

@@ -1,23 +1,34 @@
-// `barque apiserver`: the Kubernetes API over plain HTTP, backed by etcd (real etcd or `barque etcd`).
+// `barque apiserver`: the Kubernetes API, backed by etcd (real etcd or `barque etcd`).
 //   --etcd-servers=URL[,URL...]   required; failover between them
-//   --bind-address=127.0.0.1      --port=8080 (0 = any free port)
-//   --grpc-port=N                 the gRPC front end (proto/apiserver.proto); default --port + 1, 0 = any free port
+//   --bind-address=127.0.0.1
+//   --secure-port=6443            HTTPS, with the TLS and authentication flags (apiserver-security.ts)
+//   --port=N (--insecure-port)    plain HTTP, no authentication, everything allowed: an explicit choice for local
+//                                 experiments, and the only listener when no TLS flag is given (0 = any free port)
+//   --grpc-port=N                 the gRPC front end (proto/apiserver.proto); default REST port + 1, 0 = any free port
 //   --write-kubeconfig=PATH       write a kubeconfig pointing at this server
 //   --compaction-interval=5m      0 disables
 //   --service-cluster-ip-range=127.10.0.0/16   --service-node-port-range=30000-32767
 import { createLogger } from '../common/logger.ts';
 import { ApiServer, writeKubeconfig } from '../apiserver/index.ts';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE, parseCidr, parsePortRange, RangeError } from '../apiserver/allocation/index.ts';
+import { TokenFileError } from '../apiserver/auth/index.ts';
+import { parseAuthorizationModes, resolveSecurity, SecurityFlagError, tlsRequested, type Security, type SecurityFlags } from './apiserver-security.ts';
 
-const USAGE = `Usage: barque apiserver --etcd-servers=URL[,URL...] [--bind-address=127.0.0.1] [--port=8080]
-                        [--grpc-port=8081] [--write-kubeconfig=PATH] [--compaction-interval=5m]
+const USAGE = `Usage: barque apiserver --etcd-servers=URL[,URL...] [--bind-address=127.0.0.1]
+                        (--tls-cert-file=F --tls-private-key-file=F | --cert-dir=DIR) [--secure-port=6443]
+                        [--client-ca-file=F] [--client-ca-key-file=F] [--token-auth-file=F]
+                        [--authorization-mode=Node,RBAC] [--anonymous-auth=true]
+                        | --port=8080   (plain HTTP, no authentication: local experiments only)
+                        [--grpc-port=N] [--write-kubeconfig=PATH] [--compaction-interval=5m]
                         [--service-cluster-ip-range=127.10.0.0/16] [--service-node-port-range=30000-32767]
 `;
 
 interface Flags {
   etcdServers: string[];
   bindAddress: string;
+  /** The REST port: --secure-port with TLS, else --port. */
   port: number;
+  security: SecurityFlags;
   kubeconfig: string | null;
   compactionIntervalMs: number;
   serviceClusterIpRange: string;
@@ -27,6 +38,14 @@ interface Flags {
 }
 
 class FlagError extends Error {}
+
+const DEFAULT_SECURE_PORT = 6443;
+
+function parseBool(name: string, v: string): boolean {
+  if (v === 'true' || v === '') return true;
+  if (v === 'false') return false;
+  throw new FlagError(`invalid boolean "${v}" for --${name}`);
+}
 
 function parseDuration(text: string): number {
   const m = text.match(/^(\d+)(ms|s|m|h)?$/);
@@ -57,7 +76,10 @@ function checkedRange(text: string, parse: (t: string) => unknown): string {
 }
 
 export function parseApiserverFlags(argv: string[]): Flags {
-  const flags: Flags = { etcdServers: [], bindAddress: '127.0.0.1', port: 8080, kubeconfig: null, compactionIntervalMs: 5 * 60_000, serviceClusterIpRange: DEFAULT_SERVICE_CLUSTER_IP_RANGE, serviceNodePortRange: DEFAULT_SERVICE_NODE_PORT_RANGE };
+  const flags: Flags = { etcdServers: [], bindAddress: '127.0.0.1', port: 8080, security: { anonymousAuth: true }, kubeconfig: null, compactionIntervalMs: 5 * 60_000, serviceClusterIpRange: DEFAULT_SERVICE_CLUSTER_IP_RANGE, serviceNodePortRange: DEFAULT_SERVICE_NODE_PORT_RANGE };
+  let plainPort: number | undefined;
+  let securePort: number | undefined;
+  const sec = flags.security;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.indexOf('=');
@@ -77,7 +99,38 @@ export function parseApiserverFlags(argv: string[]): Flags {
         break;
       case 'port':
       case 'insecure-port':
-        flags.port = parsePort(value());
+        plainPort = parsePort(value());
+        break;
+      case 'secure-port':
+        securePort = parsePort(value());
+        break;
+      case 'tls-cert-file':
+        sec.tlsCertFile = value();
+        break;
+      case 'tls-private-key-file':
+        sec.tlsPrivateKeyFile = value();
+        break;
+      case 'client-ca-file':
+        sec.clientCaFile = value();
+        break;
+      case 'client-ca-key-file':
+        sec.clientCaKeyFile = value();
+        break;
+      case 'token-auth-file':
+        sec.tokenAuthFile = value();
+        break;
+      case 'cert-dir':
+        sec.certDir = value();
+        break;
+      case 'authorization-mode':
+        try {
+          sec.authorizationModes = parseAuthorizationModes(value());
+        } catch (err) {
+          throw new FlagError((err as Error).message);
+        }
+        break;
+      case 'anonymous-auth':
+        sec.anonymousAuth = parseBool('anonymous-auth', eq >= 0 ? arg.slice(eq + 1) : 'true');
         break;
       case 'grpc-port':
         flags.grpcPort = parsePort(value());
@@ -99,6 +152,16 @@ export function parseApiserverFlags(argv: string[]): Flags {
     }
   }
   if (flags.etcdServers.length === 0) throw new FlagError('--etcd-servers is required');
+  if (tlsRequested(sec)) {
+    if (plainPort !== undefined) throw new FlagError('--port serves plain HTTP without authentication; with TLS use --secure-port');
+    flags.port = securePort ?? DEFAULT_SECURE_PORT;
+  } else {
+    if (plainPort === undefined) {
+      throw new FlagError('no listener: give --tls-cert-file and --tls-private-key-file (or --cert-dir) for HTTPS, or an explicit --port for plain HTTP without authentication (local experiments)');
+    }
+    if (securePort !== undefined) throw new FlagError('--secure-port needs --tls-cert-file and --tls-private-key-file (or --cert-dir)');
+    flags.port = plainPort;
+  }
   return flags;
 }
 
@@ -115,6 +178,15 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`barque apiserver: ${err.message}\n${USAGE}`);
     return 2;
   }
+  let security: Security;
+  try {
+    // The first service IP is the `kubernetes` service's, as in Kubernetes: the serving certificate names it too.
+    security = resolveSecurity(flags.security, parseCidr(flags.serviceClusterIpRange).itemAt(0), flags.bindAddress);
+  } catch (err) {
+    if (!(err instanceof SecurityFlagError || err instanceof TokenFileError)) throw err;
+    process.stderr.write(`barque apiserver: ${err.message}\n`);
+    return 2;
+  }
   const logger = createLogger({ name: 'apiserver' });
   let server: ApiServer;
   try {
@@ -126,6 +198,8 @@ export async function run(argv: string[]): Promise<number> {
       compactionIntervalMs: flags.compactionIntervalMs,
       serviceClusterIpRange: flags.serviceClusterIpRange,
       serviceNodePortRange: flags.serviceNodePortRange,
+      tls: security.tls,
+      auth: security.auth,
       logger,
     });
   } catch (err) {
@@ -134,7 +208,7 @@ export async function run(argv: string[]): Promise<number> {
     logger.flush();
     return 1;
   }
-  if (flags.kubeconfig !== null) writeKubeconfig(flags.kubeconfig, server.url);
+  if (flags.kubeconfig !== null) writeKubeconfig(flags.kubeconfig, server.url, security.kubeconfig);
   // The gRPC line first: readers that wait for the REST line then have both.
   process.stdout.write(`apiserver grpc listening on ${server.grpcAddress ?? ''}\n`);
   process.stdout.write(`apiserver listening on ${server.url}\n`);

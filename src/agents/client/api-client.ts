@@ -27,6 +27,13 @@ export interface ApiClientOptions {
   retryRoundsMax?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** The CA (PEM) that signed the apiservers' serving certificate: TLS when given, plaintext (as before) when not. */
+  caPem?: string;
+  /** A client certificate and key (PEM): the identity is the certificate's CN (user) and O (groups). */
+  certPem?: string;
+  keyPem?: string;
+  /** A bearer token, sent as `authorization` metadata on every call. */
+  token?: string;
 }
 
 type Unary = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
@@ -88,7 +95,7 @@ export class ApiClient {
   stream(method: string, request: unknown): { stream: grpc.ClientReadableStream<unknown>; address: string } {
     const address = this.addresses[this.current];
     const client = this.clientFor(address) as unknown as Record<string, ServerStream>;
-    return { stream: client[method].call(client, request, new grpc.Metadata(), {}), address };
+    return { stream: client[method].call(client, request, this.metadata(), {}), address };
   }
 
   /** Moves off `address` if it is still current (concurrent failures move once). */
@@ -122,15 +129,28 @@ export class ApiClient {
     // A real-time deadline: grpc-js enforces it on its own timers, whatever clock the rest of the client uses.
     const deadline = new Date(Date.now() + (this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS));
     return new Promise((resolve, reject) => {
-      client[method].call(client, request, new grpc.Metadata(), { deadline }, (err, res) => (err !== null ? reject(err) : resolve(res as Res)));
+      client[method].call(client, request, this.metadata(), { deadline }, (err, res) => (err !== null ? reject(err) : resolve(res as Res)));
     });
+  }
+
+  private metadata(): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    if (this.options.token !== undefined) metadata.set('authorization', `Bearer ${this.options.token}`);
+    return metadata;
+  }
+
+  private credentials(): grpc.ChannelCredentials {
+    const { caPem, certPem, keyPem } = this.options;
+    if (caPem === undefined) return grpc.credentials.createInsecure();
+    const buf = (pem: string | undefined): Buffer | null => (pem === undefined ? null : Buffer.from(pem, 'utf8'));
+    return grpc.credentials.createSsl(buf(caPem), buf(keyPem), buf(certPem));
   }
 
   private clientFor(address: string): grpc.Client {
     if (this.closed) throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'client closed', reason: 'ServiceUnavailable', code: 503 }, grpc.status.CANCELLED);
     let client = this.clients.get(address);
     if (client === undefined) {
-      client = new (apiserverService().Client)(address, grpc.credentials.createInsecure(), {
+      client = new (apiserverService().Client)(address, this.credentials(), {
         ...GRPC_MESSAGE_OPTIONS,
         ...(this.options.userAgent === undefined ? {} : { 'grpc.primary_user_agent': this.options.userAgent }),
         // Reconnect quickly after an apiserver restart instead of grpc-js's default back-off of up to 120 s.

@@ -6,16 +6,24 @@ import { listenGrpc, type GrpcListener } from '../../common/http2/index.ts';
 import type { ResourceRegistry } from '../rest/registry.ts';
 import { createApiserverHandlers } from './service.ts';
 import { apiserverService, GRPC_MESSAGE_OPTIONS } from './wire.ts';
+import { guardGrpc, listenGrpcTls, type AccessControl, type TlsFiles } from '../auth/index.ts';
+
+/** TLS and access control, as on the REST port; absent = plaintext, everything allowed (the explicit --port mode). */
+export interface GrpcSecurity {
+  tls?: TlsFiles;
+  access?: AccessControl;
+}
 
 export interface GrpcFrontEnd {
   readonly port: number;
   close(): Promise<void>;
 }
 
-export async function startGrpcFrontEnd(registries: readonly ResourceRegistry[], host: string, port: number, logger: Logger): Promise<GrpcFrontEnd> {
+export async function startGrpcFrontEnd(registries: readonly ResourceRegistry[], host: string, port: number, logger: Logger, security: GrpcSecurity = {}): Promise<GrpcFrontEnd> {
   const server = new grpc.Server({ ...GRPC_MESSAGE_OPTIONS, 'grpc.keepalive_permit_without_calls': 1 });
-  server.addService(apiserverService().definition, createApiserverHandlers(registries, logger));
-  const listener: GrpcListener = await listenGrpc(server, host, port);
+  const handlers = createApiserverHandlers(registries, logger);
+  server.addService(apiserverService().definition, security.access === undefined ? handlers : guardGrpc(security.access, handlers, logger));
+  const listener: GrpcListener = security.tls === undefined ? await listenGrpc(server, host, port) : await listenGrpcTls(server, host, port, security.tls);
   return {
     port: listener.port,
     close: async () => {

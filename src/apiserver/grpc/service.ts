@@ -81,7 +81,9 @@ export function createApiserverHandlers(registries: readonly ResourceRegistry[],
     Update: unary<UpdateRequestMsg, ObjectReply>('Update', async (req, call) => {
       const registry = resolve(req.resource, req.namespace, 'object');
       if (req.subresource === 'status' && !registry.def.hasStatus) throw pathNotFound();
-      if (req.subresource !== '' && req.subresource !== 'status') {
+      // namespaces/finalize is an update of the namespace itself (the registry applies it), as over REST.
+      const isFinalize = req.subresource === 'finalize' && registry.def.group === '' && registry.def.resource === 'namespaces';
+      if (req.subresource !== '' && req.subresource !== 'status' && !isFinalize) {
         const sub = { namespace: req.namespace, name: req.name, subresource: req.subresource, method: 'PUT' as const, body: req.object, dryRun: req.dry_run };
         return json(await callSubresource(registry, sub));
       }

@@ -16,12 +16,14 @@ import { replicationcontrollers } from './core/replication-controllers.ts';
 import { services } from './core/services.ts';
 import { endpointslices } from './discovery/endpointslices.ts';
 import { ingresses } from './networking/ingresses.ts';
+import { clusterrolebindings, clusterroles, rolebindings, roles } from './rbac.ts';
 import type { ResourceDef } from './resource-def.ts';
 
 export * from './resource-def.ts';
 export { nameRuleOf, validateName, type NameRule } from './names.ts';
 export { selectorText, selectorMatches } from './label-selector.ts';
 export { usesClusterIP, usesNodePorts } from './core/services.ts';
+export { RBAC_GROUP } from './rbac.ts';
 
 /** Everything served, in discovery order (core first, then groups as kube-apiserver lists them). */
 export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
@@ -44,4 +46,8 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   leases,
   ingresses,
   endpointslices,
+  clusterrolebindings,
+  clusterroles,
+  rolebindings,
+  roles,
 ];

@@ -3,13 +3,14 @@
 import { cause, type StatusCause } from '../rest/status.ts';
 import type { ResourceDef } from './resource-def.ts';
 
-export type NameRule = 'subdomain' | 'label' | 'dns1035';
+// 'path': any name that is a safe URL path segment, as RBAC objects ("system:node") take.
+export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
-const RULES: Record<NameRule, { max: number; regex: RegExp; message: string }> = {
+const RULES: Record<Exclude<NameRule, 'path'>, { max: number; regex: RegExp; message: string }> = {
   subdomain: {
     max: 253,
     regex: DNS1123_SUBDOMAIN,
@@ -31,9 +32,15 @@ const RULES: Record<NameRule, { max: number; regex: RegExp; message: string }> =
 };
 
 export function validateName(name: string, rule: NameRule, field = 'metadata.name'): StatusCause[] {
+  if (rule === 'path') return validatePathSegmentName(name, field);
   const { max, regex, message } = RULES[rule];
   if (name.length > max) return [cause.invalid(field, name, `must be no more than ${max} characters`)];
   return regex.test(name) ? [] : [cause.invalid(field, name, message)];
+}
+
+function validatePathSegmentName(name: string, field: string): StatusCause[] {
+  if (name === '.' || name === '..') return [cause.invalid(field, name, `may not be '${name}'`)];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => cause.invalid(field, name, `may not contain '${c}'`));
 }
 
 export function nameRuleOf(def: ResourceDef): NameRule {

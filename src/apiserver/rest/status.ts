@@ -11,6 +11,7 @@ export type StatusReason =
   | 'Gone'
   | 'Expired'
   | 'Forbidden'
+  | 'Unauthorized'
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
   | 'RequestEntityTooLarge'

@@ -1,0 +1,42 @@
+// The gRPC front end over TLS. grpc-js's own TLS credentials either demand a client certificate or never ask for
+// one; kube-apiserver asks and lets bearer tokens in too. So TLS is terminated here (client certificate requested,
+// verified against the client CA, not required) and each TLS socket is handed to grpc-js as its connection;
+// grpc-js then reports a verified peer certificate through call.getAuthContext().
+import { createServer, type TLSSocket } from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
+import type { GrpcListener } from '../../common/http2/index.ts';
+
+export interface TlsFiles {
+  certPem: string;
+  keyPem: string;
+  /** Client CA bundle; without it no client certificate is asked for. */
+  clientCaPem?: string;
+}
+
+export function listenGrpcTls(server: grpc.Server, host: string, port: number, tls: TlsFiles): Promise<GrpcListener> {
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const net = createServer(
+    { cert: tls.certPem, key: tls.keyPem, ca: tls.clientCaPem, requestCert: tls.clientCaPem !== undefined, rejectUnauthorized: false, ALPNProtocols: ['h2'] },
+    (socket: TLSSocket) => {
+      socket.setNoDelay(true);
+      injector.injectConnection(socket);
+    },
+  );
+  // A failed handshake (plaintext, wrong CA on the client's side) concerns that connection only.
+  net.on('tlsClientError', (_err, socket) => socket.destroy());
+  return new Promise((resolve, reject) => {
+    net.once('error', reject);
+    net.listen(port, host, () => {
+      net.off('error', reject);
+      const address = net.address();
+      resolve({
+        port: typeof address === 'object' && address !== null ? address.port : port,
+        close: () =>
+          new Promise<void>((done) => {
+            injector.destroy();
+            net.close(() => done());
+          }),
+      });
+    });
+  });
+}

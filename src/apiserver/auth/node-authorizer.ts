@@ -1,0 +1,63 @@
+// The Node authorizer: a node's credentials (user system:node:<name>, group system:nodes) may read the cluster's
+// nodes, pods, services, endpoints, endpoint slices and namespaces (what the node agent, its proxy and DNS watch),
+// write its own Node and its node Lease, update the status of and delete the pods bound to it, and create events.
+// Nothing else: other requests get no opinion here (and RBAC grants nodes nothing by default), so another node's
+// pods and Node are out of reach. Names in creates are checked by NodeRestriction (node-restriction.ts).
+import type { Attributes } from './attributes.ts';
+import { allow, noOpinion, type Authorizer, type Decision } from './decision.ts';
+import { nodeNameOf } from './user.ts';
+
+/** The node a pod is bound to (spec.nodeName), '' when unbound, null when there is no such pod. */
+export type PodNodeLookup = (namespace: string, name: string) => Promise<string | null>;
+
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+const READ_VERBS = new Set(['get', 'list', 'watch']);
+const LEASE_VERBS = new Set(['get', 'create', 'update', 'patch', 'delete']);
+/** group/resource pairs a node may read in full. */
+const READABLE = new Set(['/nodes', '/pods', '/services', '/endpoints', '/namespaces', 'discovery.k8s.io/endpointslices']);
+
+export class NodeAuthorizer implements Authorizer {
+  constructor(private readonly podNode: PodNodeLookup) {}
+
+  async authorize(a: Attributes): Promise<Decision> {
+    const node = nodeNameOf(a.user);
+    if (node === null || !a.resourceRequest) return noOpinion();
+    const key = `${a.apiGroup}/${a.resource}`;
+    if (READABLE.has(key) && READ_VERBS.has(a.verb) && (a.subresource === '' || a.subresource === 'status')) return allow();
+    switch (key) {
+      case '/nodes':
+        return this.node(node, a);
+      case '/pods':
+        return this.pod(node, a);
+      case 'coordination.k8s.io/leases':
+        return lease(node, a);
+      case '/events':
+      case 'events.k8s.io/events':
+        return ['create', 'update', 'patch'].includes(a.verb) ? allow() : noOpinion();
+      default:
+        return noOpinion();
+    }
+  }
+
+  private async node(node: string, a: Attributes): Promise<Decision> {
+    if (a.verb === 'create' && a.subresource === '') return allow();
+    if (!['update', 'patch', 'delete'].includes(a.verb) || (a.subresource !== '' && a.subresource !== 'status')) return noOpinion();
+    return a.name === node ? allow() : noOpinion(`node "${node}" is not allowed to modify node "${a.name}"`);
+  }
+
+  private async pod(node: string, a: Attributes): Promise<Decision> {
+    const statusWrite = a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch');
+    const deletion = a.subresource === '' && a.verb === 'delete';
+    if (!statusWrite && !deletion) return noOpinion();
+    const boundTo = await this.podNode(a.namespace, a.name);
+    if (boundTo === node) return allow();
+    return noOpinion(statusWrite ? `node "${node}" can only update pod status for pods with spec.nodeName set to itself` : `node "${node}" can only delete pods with spec.nodeName set to itself`);
+  }
+}
+
+function lease(node: string, a: Attributes): Decision {
+  if (!LEASE_VERBS.has(a.verb) || a.subresource !== '') return noOpinion('can only get, create, update, patch, or delete a node lease');
+  if (a.namespace !== NODE_LEASE_NAMESPACE) return noOpinion(`can only access leases in the ${NODE_LEASE_NAMESPACE} namespace`);
+  if (a.verb !== 'create' && a.name !== node) return noOpinion('can only access node lease with the same name as the requesting node');
+  return allow();
+}

@@ -1,0 +1,34 @@
+// Certificates on disk: `<name>.crt` and `<name>.key` (the key readable by its owner only), and back.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeyPair } from './certificates.ts';
+
+export interface PemFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+export function pemFilesIn(dir: string, name: string): PemFiles {
+  return { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
+}
+
+export function writePemFiles(dir: string, name: string, pair: KeyPair): PemFiles {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const files = pemFilesIn(dir, name);
+  writeFileSync(files.certFile, pair.certPem, { mode: 0o644 });
+  writeFileSync(files.keyFile, pair.keyPem, { mode: 0o600 });
+  return files;
+}
+
+export function readPemFiles(files: PemFiles): KeyPair {
+  return { certPem: readFileSync(files.certFile, 'utf8'), keyPem: readFileSync(files.keyFile, 'utf8') };
+}
+
+/** Reads `<name>.crt/.key` from `dir`, or makes them with `make` and writes them first (a restart reuses them). */
+export function loadOrCreate(dir: string, name: string, make: () => KeyPair): KeyPair {
+  const files = pemFilesIn(dir, name);
+  if (existsSync(files.certFile) && existsSync(files.keyFile)) return readPemFiles(files);
+  const pair = make();
+  writePemFiles(dir, name, pair);
+  return pair;
+}
