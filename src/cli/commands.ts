@@ -14,10 +14,12 @@ export const commands: Record<string, Command> = {
     summary: 'benchmarks: `bench kv` compares barque with etcd 3.4 on KV workloads',
     load: async () => import('../../bench/kv/command.ts'),
   },
+  'controller-manager': { summary: 'run the workload controllers, leader-elected', load: async () => import('./controller-manager-command.ts') },
   etcd: {
     summary: 'run an etcd-compatible store member (etcd 3.4 flags)',
     load: async () => import('./etcd-command.ts'),
   },
+  scheduler: { summary: 'run the pod scheduler against the apiserver (leader-elected)', load: async () => import('./scheduler-command.ts') },
   version: {
     summary: 'print the version',
     load: async () => import('./version-command.ts'),

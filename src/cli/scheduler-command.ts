@@ -1,0 +1,193 @@
+// `barque scheduler`: the pod scheduler against the apiserver's gRPC front end, leader-elected on the Lease
+// kube-system/kube-scheduler so only one of several replicas schedules at a time. Losing the lease exits the
+// process (status 1), as kube-scheduler does; SIGTERM stops scheduling and releases the lease.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { ApiClient, DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, LeaderElector, LeaseLock, realClock, RESOURCES } from '../agents/client/index.ts';
+import { DEFAULT_INITIAL_BACKOFF_MS, DEFAULT_MAX_BACKOFF_MS, DEFAULT_SCHEDULER_NAME, Scheduler } from '../agents/scheduler/index.ts';
+import { createLogger } from '../common/logger.ts';
+
+const USAGE = `Usage: barque scheduler --apiserver=HOST:PORT[,HOST:PORT...] [flags]
+  --apiserver                          the apiservers' gRPC addresses (failover in order)
+  --scheduler-name=default-scheduler   schedule pods whose spec.schedulerName is this
+  --leader-elect=true                  elect a leader on a Lease before scheduling
+  --leader-elect-lease-duration=15s    --leader-elect-renew-deadline=10s    --leader-elect-retry-period=2s
+  --leader-elect-resource-namespace=kube-system   --leader-elect-resource-name=kube-scheduler
+  --pod-initial-backoff-seconds=1      --pod-max-backoff-seconds=10
+  --identity=HOSTNAME_UUID             this replica's name in the Lease
+`;
+
+export interface SchedulerFlags {
+  apiservers: string[];
+  schedulerName: string;
+  leaderElect: boolean;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  lockNamespace: string;
+  lockName: string;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  identity: string;
+}
+
+export class FlagError extends Error {}
+
+export function parseDuration(text: string): number {
+  const m = text.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
+  if (m === null) throw new FlagError(`invalid duration "${text}"`);
+  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
+}
+
+function parseBool(text: string): boolean {
+  if (['true', '1', ''].includes(text)) return true;
+  if (['false', '0'].includes(text)) return false;
+  throw new FlagError(`invalid boolean "${text}"`);
+}
+
+export function parseSchedulerFlags(argv: string[]): SchedulerFlags {
+  const flags: SchedulerFlags = {
+    apiservers: [],
+    schedulerName: DEFAULT_SCHEDULER_NAME,
+    leaderElect: true,
+    leaseDurationMs: DEFAULT_LEASE_DURATION_MS,
+    renewDeadlineMs: DEFAULT_RENEW_DEADLINE_MS,
+    retryPeriodMs: DEFAULT_RETRY_PERIOD_MS,
+    lockNamespace: 'kube-system',
+    lockName: 'kube-scheduler',
+    initialBackoffMs: DEFAULT_INITIAL_BACKOFF_MS,
+    maxBackoffMs: DEFAULT_MAX_BACKOFF_MS,
+    identity: `${hostname()}_${randomUUID()}`,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^--?/, '');
+    const value = (): string => {
+      if (eq >= 0) return arg.slice(eq + 1);
+      const next = argv[++i];
+      if (next === undefined) throw new FlagError(`flag needs an argument: --${name}`);
+      return next;
+    };
+    const seconds = (): number => {
+      const v = value();
+      if (!/^\d+$/.test(v)) throw new FlagError(`invalid seconds "${v}" for --${name}`);
+      return Number(v) * 1000;
+    };
+    switch (name) {
+      case 'apiserver':
+        flags.apiservers = value().split(',').map((s) => s.trim()).filter((s) => s !== '');
+        break;
+      case 'scheduler-name':
+        flags.schedulerName = value();
+        break;
+      case 'leader-elect':
+        flags.leaderElect = parseBool(eq >= 0 ? arg.slice(eq + 1) : '');
+        break;
+      case 'leader-elect-lease-duration':
+        flags.leaseDurationMs = parseDuration(value());
+        break;
+      case 'leader-elect-renew-deadline':
+        flags.renewDeadlineMs = parseDuration(value());
+        break;
+      case 'leader-elect-retry-period':
+        flags.retryPeriodMs = parseDuration(value());
+        break;
+      case 'leader-elect-resource-namespace':
+        flags.lockNamespace = value();
+        break;
+      case 'leader-elect-resource-name':
+        flags.lockName = value();
+        break;
+      case 'pod-initial-backoff-seconds':
+        flags.initialBackoffMs = seconds();
+        break;
+      case 'pod-max-backoff-seconds':
+        flags.maxBackoffMs = seconds();
+        break;
+      case 'identity':
+        flags.identity = value();
+        break;
+      default:
+        throw new FlagError(`unknown flag: --${name}`);
+    }
+  }
+  if (flags.apiservers.length === 0) throw new FlagError('--apiserver is required');
+  return flags;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let flags: SchedulerFlags;
+  try {
+    flags = parseSchedulerFlags(argv);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    process.stderr.write(`barque scheduler: ${err.message}\n${USAGE}`);
+    return 2;
+  }
+  const logger = createLogger({ name: 'scheduler' });
+  const api = new ApiClient({ endpoints: flags.apiservers, userAgent: 'barque-scheduler/v0.1', logger });
+  const scheduler = new Scheduler({
+    api,
+    clock: realClock,
+    rng: Math.random,
+    logger,
+    schedulerName: flags.schedulerName,
+    queue: { initialBackoffMs: flags.initialBackoffMs, maxBackoffMs: flags.maxBackoffMs },
+  });
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  let exitCode = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let elector: LeaderElector | null = null;
+  if (flags.leaderElect) {
+    elector = new LeaderElector({
+      lock: new LeaseLock(api.resource(RESOURCES.leases), flags.lockNamespace, flags.lockName),
+      identity: flags.identity,
+      clock: realClock,
+      leaseDurationMs: flags.leaseDurationMs,
+      renewDeadlineMs: flags.renewDeadlineMs,
+      retryPeriodMs: flags.retryPeriodMs,
+      logger,
+      callbacks: {
+        onStartedLeading: () => {
+          say(`scheduler leading as ${flags.identity}`);
+          scheduler.start();
+        },
+        onStoppedLeading: () => {
+          say(`scheduler stopped leading as ${flags.identity}`);
+          if (!stopping) {
+            logger.error('leader election lost');
+            exitCode = 1;
+          }
+          finish();
+        },
+        onNewLeader: (id) => logger.info({ leader: id }, 'new leader observed'),
+      },
+    });
+    say(`scheduler ${flags.identity} waiting for the lease ${flags.lockNamespace}/${flags.lockName}`);
+    void elector.run().then(() => finish());
+  } else {
+    say(`scheduler running as ${flags.identity} (no leader election)`);
+    scheduler.start();
+  }
+  let stopping = false;
+  const onSignal = (): void => {
+    stopping = true;
+    finish();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  await finished;
+  stopping = true;
+  await scheduler.stop();
+  await elector?.stop();
+  api.close();
+  logger.flush();
+  say('scheduler stopped');
+  return exitCode;
+}
