@@ -51,6 +51,9 @@ export async function run(argv: string[]): Promise<number> {
       autoCompactionMode: config.autoCompactionMode,
       autoCompactionRetention: config.autoCompactionRetention,
       unsafeLocalReads: config.experimentalUnsafeLocalReads,
+      authToken: config.authToken,
+      authTokenTtlSeconds: config.authTokenTtlSeconds,
+      bcryptCost: config.bcryptCost,
       logger,
       // As etcd: a member removed from the cluster stops.
       onRemoved: () => setImmediate(() => requestStop()),

@@ -5,6 +5,7 @@
 import type { Lessor } from '../lease/index.ts';
 import type { MvccStore } from '../mvcc/index.ts';
 import { toSafeNumber, type CodecRegistry } from '../proto/index.ts';
+import { applyAuthEntry, AuthError, AuthErrorCode, type AuthStore } from '../auth/index.ts';
 import type { AlarmStore, AlarmType } from './alarms.ts';
 import type { AlarmAction, Applier } from './applier.ts';
 import { decodeInternalRequest, type InternalRequest } from './internal-request.ts';
@@ -32,6 +33,8 @@ export interface EntryApplierDeps {
   alarms: AlarmStore;
   applier: Applier;
   codecs: CodecRegistry;
+  /** Users, roles, permissions and tokens (src/store/auth); absent in applier unit tests. */
+  auth?: AuthStore;
   /** A member published its name and client URLs (etcdserverpb.Member fields); applied on every member. */
   onMemberAttributes?: (member: Wire) => void;
 }
@@ -53,7 +56,7 @@ export class EntryApplier {
     for (const entry of fresh) applied.push(this.applyOne(entry));
     await store.commitBatch({
       appliedIndex: fresh[fresh.length - 1].index,
-      extraOps: [...lessor.takeOps(), ...alarms.takeOps()],
+      extraOps: [...lessor.takeOps(), ...alarms.takeOps(), ...(this.deps.auth?.takeOps() ?? [])],
     });
     return applied;
   }
@@ -66,7 +69,7 @@ export class EntryApplier {
       return { index: entry.index, id: 0n, result: { ok: false, error } };
     }
     try {
-      return { index: entry.index, id: req.id, result: this.dispatch(req) };
+      return { index: entry.index, id: req.id, result: this.dispatch(req, entry.index) };
     } catch (error) {
       return { index: entry.index, id: req.id, result: { ok: false, error } };
     }
@@ -76,9 +79,14 @@ export class EntryApplier {
     return this.deps.codecs.type(`etcdserverpb.${name}`).decode(body);
   }
 
-  private dispatch(req: InternalRequest): ApplyResult {
+  private dispatch(req: InternalRequest, index: number): ApplyResult {
     const a = this.deps.applier;
     const body = req.body;
+    const auth = this.deps.auth;
+    // Checked against older auth state than now: refused, and the proposing member checks again (as etcd).
+    if (auth !== undefined && req.authRevision !== undefined && req.authRevision !== 0n && req.authRevision < auth.revision) {
+      return { ok: false, error: new AuthError(AuthErrorCode.AuthOldRevision) };
+    }
     switch (req.kind) {
       case 'range':
         return { ok: true, response: a.range(rangeFromWire(this.decode('RangeRequest', body))) };
@@ -112,6 +120,9 @@ export class EntryApplier {
       case 'member_attributes':
         this.deps.onMemberAttributes?.(this.decode('Member', body));
         return { ok: true, response: {} };
+      default:
+        if (auth === undefined) throw new Error(`auth entry ${req.kind} without an auth store`);
+        return { ok: true, response: applyAuthEntry(auth, this.deps.codecs, req.kind, body, index, this.deps.store.revision) };
     }
   }
 }

@@ -12,17 +12,36 @@ export type InternalRequestKind =
   | 'lease_revoke'
   | 'lease_checkpoint'
   | 'alarm'
-  | 'member_attributes';
+  | 'member_attributes'
+  | AuthRequestKind;
+
+/** Auth changes through the log (applied by src/store/auth). */
+export type AuthRequestKind =
+  | 'auth_enable'
+  | 'auth_disable'
+  | 'authenticate'
+  | 'auth_user_add'
+  | 'auth_user_delete'
+  | 'auth_user_change_password'
+  | 'auth_user_grant_role'
+  | 'auth_user_revoke_role'
+  | 'auth_role_add'
+  | 'auth_role_delete'
+  | 'auth_role_grant_permission'
+  | 'auth_role_revoke_permission';
 
 /** A request ready for the log: its kind and the etcd request message's bytes. */
 export interface InternalRequest {
   id: bigint;
   kind: InternalRequestKind;
   body: Buffer;
+  /** The auth revision the request was checked against; 0n or absent: not checked. */
+  authRevision?: bigint;
 }
 
 interface WireInternalRequest {
   id: bigint;
+  auth_revision?: bigint;
   request: InternalRequestKind | undefined;
   [field: string]: unknown;
 }
@@ -37,7 +56,9 @@ function internalCodec(): MessageCodec<WireInternalRequest> {
 }
 
 export function encodeInternalRequest(req: InternalRequest): Buffer {
-  return internalCodec().encode({ id: req.id, [req.kind]: req.body });
+  const wire: WireInternalRequest = { id: req.id, request: req.kind, [req.kind]: req.body };
+  if (req.authRevision !== undefined && req.authRevision !== 0n) wire.auth_revision = req.authRevision;
+  return internalCodec().encode(wire);
 }
 
 /** Throws on bytes that are not an InternalRequest or carry no request. */
@@ -45,5 +66,5 @@ export function decodeInternalRequest(bytes: Uint8Array): InternalRequest {
   const wire = internalCodec().decode(bytes);
   const kind = wire.request;
   if (kind === undefined || kind === null) throw new Error('internal request without a request');
-  return { id: wire.id, kind, body: wire[kind] as Buffer };
+  return { id: wire.id, kind, body: wire[kind] as Buffer, authRevision: BigInt(wire.auth_revision ?? 0n) };
 }

@@ -12,6 +12,8 @@ export interface Proposal {
   kind: InternalRequestKind;
   /** The etcd request message's bytes, as the client sent them when possible. */
   body: Buffer;
+  /** The auth store revision the request's permissions were checked against (src/store/auth); absent: unchecked. */
+  authRevision?: bigint;
 }
 
 export interface Proposer {
@@ -86,7 +88,7 @@ export class LocalProposer implements Proposer {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.pending.length >= this.maxPending) return Promise.reject(new ServerError(ServerErrorCode.TooManyRequests));
     const id = this.ids.next();
-    const data = encodeInternalRequest({ id, kind: proposal.kind, body: proposal.body });
+    const data = encodeInternalRequest({ id, kind: proposal.kind, body: proposal.body, authRevision: proposal.authRevision });
     if (data.length > this.options.maxRequestBytes) return Promise.reject(new ServerError(ServerErrorCode.RequestTooLarge));
     return new Promise<ApplyResult>((resolve, reject) => {
       this.pending.push({ id, data, resolve, reject });

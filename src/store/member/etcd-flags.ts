@@ -24,6 +24,12 @@ export interface EtcdConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'panic' | 'fatal';
   /** Interval of progress notifications to watchers that asked for them. */
   watchProgressNotifyIntervalMs: number;
+  /** --auth-token: "simple" (etcd's default) or "jwt,..." (refused at start: not built yet). */
+  authToken: string;
+  /** --auth-token-ttl: seconds a simple token lives after its last use. */
+  authTokenTtlSeconds: number;
+  /** --bcrypt-cost of password hashes. */
+  bcryptCost: number;
   /** Test-only, hidden: linearizable reads skip ReadIndex (so the Jepsen runner can show it catches stale reads). */
   experimentalUnsafeLocalReads: boolean;
 }
@@ -73,6 +79,9 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     usage: 'Duration of periodic watch progress notifications (a Go duration, e.g. 10m, 5s, 500ms).',
   },
   'experimental-unsafe-local-reads': { kind: 'bool', usage: 'Test only: serve linearizable reads locally, without ReadIndex (unsafe).', hidden: true },
+  'auth-token': { kind: 'string', usage: "Specify auth token specific options ('simple' only; 'jwt,...' is not supported yet)." },
+  'auth-token-ttl': { kind: 'int', usage: 'The lifetime in seconds of the auth token.' },
+  'bcrypt-cost': { kind: 'int', usage: 'Specify bcrypt algorithm cost factor for auth password hashing.' },
   'log-level': { kind: 'string', usage: "Configures log level. Only supports debug, info, warn, error, panic, or fatal." },
   logger: { kind: 'string', usage: "Specify 'zap' or 'capnslog' (ignored: barque logs with pino).", ignored: true },
   'log-outputs': { kind: 'list', usage: 'Ignored: barque logs to stderr.', ignored: true },
@@ -150,6 +159,9 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     electionTimeoutMs,
     logLevel: logLevel as EtcdConfig['logLevel'],
     watchProgressNotifyIntervalMs: goDurationMs('experimental-watch-progress-notify-interval', get('experimental-watch-progress-notify-interval', '10m')),
+    authToken: get('auth-token', 'simple'),
+    authTokenTtlSeconds: int('auth-token-ttl', 300),
+    bcryptCost: int('bcrypt-cost', 10),
     experimentalUnsafeLocalReads: /^(1|t|true|TRUE|True)$/.test(get('experimental-unsafe-local-reads', 'false')),
   };
 }

@@ -128,7 +128,7 @@ export class RaftProposer implements Proposer {
     if (this.closed || node === undefined || this.failure !== undefined) throw new ServerError(ServerErrorCode.Stopped);
     if (this.waiters.size >= this.maxPending) throw new ServerError(ServerErrorCode.TooManyRequests);
     const id = this.ids.next();
-    const data = encodeInternalRequest({ id, kind: proposal.kind, body: proposal.body });
+    const data = encodeInternalRequest({ id, kind: proposal.kind, body: proposal.body, authRevision: proposal.authRevision });
     if (data.length > this.options.maxRequestBytes) throw new ServerError(ServerErrorCode.RequestTooLarge);
     const leaderAtStart = node.leader;
     const result = new Promise<ApplyResult>((resolve, reject) => {

@@ -9,6 +9,7 @@ import type { MvccStore } from '../mvcc/index.ts';
 import type { CodecRegistry } from '../proto/index.ts';
 import type { LeaseClient } from '../replication/leader-forwarder.ts';
 import type { WatchHub } from '../watch/index.ts';
+import type { AuthGate } from '../auth/index.ts';
 import type { Logger } from '../../common/logger.ts';
 
 /** A stream of snapshot bytes (an etcd backend database file) and its size, for Maintenance.Snapshot. */
@@ -24,6 +25,8 @@ export interface ServerContext {
   readonly alarms: AlarmStore;
   readonly proposer: Proposer;
   readonly hub: WatchHub;
+  /** Who calls and what they may do (etcd auth); a check is one flag test while auth is off. */
+  readonly auth: AuthGate;
   readonly codecs: CodecRegistry;
   readonly clusterId: bigint;
   readonly memberId: bigint;

@@ -19,6 +19,11 @@ export function electionService(ctx: ServerContext): UntypedServiceImplementatio
       const lease = req.lease as bigint;
       const prefix = prefixOf(name);
       const key = sessionKey(prefix, lease);
+      // As etcd's election server, whose client acts with the caller's token: the caller's own permissions apply.
+      ctx.auth.authorize(call.metadata, (p) => {
+        p.write(key);
+        p.read(prefix, prefixEnd(prefix));
+      });
       const value = req.value as Buffer;
       const mine = await createIfAbsent(ctx, key, value, lease);
       let header = mine.header;
@@ -34,19 +39,23 @@ export function electionService(ctx: ServerContext): UntypedServiceImplementatio
         leader: { name, key, rev: BigInt(mine.createRevision), lease },
       };
     }),
-    Proclaim: unaryThroughClient(ctx, async (req) => {
+    Proclaim: unaryThroughClient(ctx, async (req, call) => {
       const leader = requireLeaderKey(req.leader as Wire | null);
+      ctx.auth.authorize(call.metadata, (p) => p.write(leader.key as Buffer));
       const resp = await proclaim(ctx, leader.key as Buffer, Number(leader.rev as bigint), leader.lease as bigint, req.value as Buffer);
       return { header: resp.header };
     }),
-    Leader: unaryThroughClient(ctx, async (req) => {
+    Leader: unaryThroughClient(ctx, async (req, call) => {
       await ctx.proposer.readBarrier();
-      const kv = firstCreated(ctx, prefixOf(req.name as Buffer));
+      const prefix = prefixOf(req.name as Buffer);
+      ctx.auth.authorize(call.metadata, (p) => p.read(prefix, prefixEnd(prefix)));
+      const kv = firstCreated(ctx, prefix);
       if (kv === undefined) throw new ElectionError('election: no leader');
       return { header: responseHeader(ctx), kv: kvToWire(kv) };
     }),
-    Resign: unaryThroughClient(ctx, async (req) => {
+    Resign: unaryThroughClient(ctx, async (req, call) => {
       const leader = requireLeaderKey(req.leader as Wire | null);
+      ctx.auth.authorize(call.metadata, (p) => p.write(leader.key as Buffer));
       const body = ctx.codecs.type('etcdserverpb.TxnRequest').encode({
         compare: [{ result: 0, target: 1, key: leader.key, create_revision: leader.rev }],
         success: [{ request_delete_range: { key: leader.key } }],
@@ -82,6 +91,7 @@ async function proclaim(ctx: ServerContext, key: Buffer, rev: number, lease: big
 async function observe(ctx: ServerContext, call: ServerWritableStream<Wire, Wire>): Promise<void> {
   checkRequireLeader(ctx, call.metadata);
   const prefix = prefixOf(call.request.name as Buffer);
+  ctx.auth.authorize(call.metadata, (p) => p.read(prefix, prefixEnd(prefix)));
   const end = prefixEnd(prefix);
   const signal = callSignal(call);
   let last: KeyValue | undefined;

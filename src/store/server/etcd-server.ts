@@ -21,6 +21,7 @@ import { fetchPeerMembers, type PeerMemberList } from '../replication/peer-membe
 import { startRaftMember, type InitialMember, type RaftMember } from '../replication/raft-member.ts';
 import { WatchHub } from '../watch/index.ts';
 import { authService } from './auth-service.ts';
+import { AuthGate, AuthStore, checkAuthTokenOption, SimpleTokens } from '../auth/index.ts';
 import { startAutoCompactor, type AutoCompactor } from './auto-compactor.ts';
 import { BackendSize, backendQuota } from './backend-size.ts';
 import { clusterService } from './cluster-service.ts';
@@ -65,6 +66,12 @@ export interface EtcdServerOptions {
   onRemoved?: () => void;
   /** Test-only (--experimental-unsafe-local-reads): linearizable reads without ReadIndex. */
   unsafeLocalReads?: boolean;
+  /** etcd's --auth-token: only "simple" is served (JWT tokens are refused at start). */
+  authToken?: string;
+  /** etcd's --auth-token-ttl: seconds a simple token lives after its last use (default 300). */
+  authTokenTtlSeconds?: number;
+  /** etcd's --bcrypt-cost for password hashes (default 10). */
+  bcryptCost?: number;
   /** Produces the backend file for Maintenance.Snapshot; etcd's bbolt layout by default. */
   snapshot?: (ctx: ServerContext) => Promise<SnapshotSource>;
 }
@@ -106,6 +113,8 @@ export class EtcdServer {
   ) {}
 
   static async start(options: EtcdServerOptions): Promise<EtcdServer> {
+    const tokenProblem = checkAuthTokenOption(options.authToken ?? 'simple');
+    if (tokenProblem !== undefined) throw new ConfigError(tokenProblem);
     const identity = await bootstrapIdentity(options);
     const backendDir = join(options.dataDir, 'member', 'store');
     mkdirSync(backendDir, { recursive: true });
@@ -227,6 +236,8 @@ async function openMember(
   });
   const alarms = await AlarmStore.open(db);
   const { codecs } = loadEtcdProtos();
+  const tokens = new SimpleTokens({ now: () => performance.now() }, (options.authTokenTtlSeconds ?? 300) * 1000);
+  const auth = await AuthStore.open(db, codecs, tokens);
   const size = new BackendSize(backendDir);
   const applier = buildApplierChain(new BaseApplier(store, lessor, alarms), backendQuota(size, options.quotaBackendBytes ?? 0), alarms);
   const hub = new WatchHub(store, { maxResponseBytes: maxRequestBytes + GRPC_OVERHEAD_BYTES, logger: log });
@@ -249,13 +260,14 @@ async function openMember(
     electionTimeoutMs,
     snapshotCount: options.snapshotCount ?? 100_000,
     maxRequestBytes,
-    applier: (onMemberAttributes) => new EntryApplier({ store, lessor, alarms, applier, codecs, onMemberAttributes }),
+    applier: (onMemberAttributes) => new EntryApplier({ store, lessor, alarms, auth, applier, codecs, onMemberAttributes }),
     appliedIndex: () => store.consistentIndex,
     snapshot: () => store.snapshotData(),
     restore: async (data) => {
       await store.restoreFrom(data);
       await lessor.reload(db);
       await alarms.reload(db);
+      await auth.reload(db);
       hub.resync();
     },
     lessor,
@@ -274,6 +286,7 @@ async function openMember(
     alarms,
     proposer: replicated.proposer,
     hub,
+    auth: new AuthGate(auth, { leaseKeys: (lease) => store.keysForLease(lease), bcryptCost: options.bcryptCost }),
     codecs,
     clusterId: BigInt(`0x${identity.clusterId}`),
     memberId,

@@ -30,11 +30,32 @@ export async function etcdSnapshot(ctx: ServerContext): Promise<SnapshotSource> 
       leases: ctx.lessor.list().map((l) => ({ id: l.id, ttlSeconds: BigInt(l.ttl) })),
       members: ctx.members().map((m) => ({ id: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls })),
       clusterVersion: CLUSTER_VERSION,
-      authRevision: 1n,
+      ...authBuckets(ctx),
       alarms,
     }),
   );
   return { sizeBytes: database.length, chunks: once(database) };
+}
+
+/** etcd's auth buckets from the auth store: its flag, revision, users and roles (authpb records, bcrypt hashes). */
+function authBuckets(ctx: ServerContext) {
+  const auth = ctx.auth.store;
+  const users = auth.userNames().map((name): [Buffer, Buffer] => {
+    const u = auth.user(name);
+    const value = ctx.codecs.type('authpb.User').encode({
+      name: Buffer.from(name),
+      password: Buffer.from(u?.passwordHash ?? ''),
+      roles: u?.roles ?? [],
+      options: { no_password: u?.noPassword === true },
+    });
+    return [Buffer.from(name), value];
+  });
+  const roles = auth.roleNames().map((name): [Buffer, Buffer] => {
+    const perms = auth.role(name)?.permissions ?? [];
+    const value = ctx.codecs.type('authpb.Role').encode({ name: Buffer.from(name), keyPermission: perms.map((p) => ({ permType: p.permType, key: p.key, range_end: p.rangeEnd })) });
+    return [Buffer.from(name), value];
+  });
+  return { authRevision: auth.revision, authEnabled: auth.enabled, authUsers: users, authRoles: roles };
 }
 
 async function* once(buffer: Buffer): AsyncIterable<Buffer> {

@@ -2,6 +2,7 @@
 // clients (clientv3, etcdctl, the etcd3 npm client) match on the text.
 import { status as Status, type ServiceError, Metadata } from '@grpc/grpc-js';
 import { isServerError, ServerErrorCode } from '../apply/errors.ts';
+import { AuthErrorCode, isAuthError } from '../auth/index.ts';
 import { EmptyRequestOpError } from '../apply/wire-convert.ts';
 import { isLeaseError, LeaseErrorCode } from '../lease/index.ts';
 import { isMvccError, MvccErrorCode } from '../mvcc/index.ts';
@@ -59,6 +60,35 @@ const SERVER_CODES: Readonly<Record<ServerErrorCode, Status>> = {
   [ServerErrorCode.SnapshotUnavailable]: Status.UNIMPLEMENTED,
 };
 
+const AUTH_CODES: Readonly<Record<AuthErrorCode, Status>> = {
+  [AuthErrorCode.RootUserNotExist]: Status.FAILED_PRECONDITION,
+  [AuthErrorCode.RootRoleNotExist]: Status.FAILED_PRECONDITION,
+  [AuthErrorCode.UserAlreadyExist]: Status.FAILED_PRECONDITION,
+  [AuthErrorCode.UserEmpty]: Status.INVALID_ARGUMENT,
+  [AuthErrorCode.UserNotFound]: Status.FAILED_PRECONDITION,
+  [AuthErrorCode.RoleAlreadyExist]: Status.FAILED_PRECONDITION,
+  [AuthErrorCode.RoleNotFound]: Status.FAILED_PRECONDITION,
+  [AuthErrorCode.RoleEmpty]: Status.INVALID_ARGUMENT,
+  [AuthErrorCode.AuthFailed]: Status.INVALID_ARGUMENT,
+  [AuthErrorCode.NoPasswordUser]: Status.UNKNOWN,
+  [AuthErrorCode.PermissionDenied]: Status.PERMISSION_DENIED,
+  [AuthErrorCode.RoleNotGranted]: Status.FAILED_PRECONDITION,
+  [AuthErrorCode.PermissionNotGranted]: Status.FAILED_PRECONDITION,
+  [AuthErrorCode.AuthNotEnabled]: Status.FAILED_PRECONDITION,
+  [AuthErrorCode.InvalidAuthToken]: Status.UNAUTHENTICATED,
+  [AuthErrorCode.InvalidAuthMgmt]: Status.INVALID_ARGUMENT,
+  [AuthErrorCode.AuthOldRevision]: Status.INVALID_ARGUMENT,
+};
+
+/** Go's names of gRPC codes, for the "rpc error: code = ... desc = ..." texts etcd puts into watch cancel reasons. */
+export const GRPC_CODE_NAMES: Readonly<Partial<Record<Status, string>>> = {
+  [Status.INVALID_ARGUMENT]: 'InvalidArgument',
+  [Status.PERMISSION_DENIED]: 'PermissionDenied',
+  [Status.UNAUTHENTICATED]: 'Unauthenticated',
+  [Status.FAILED_PRECONDITION]: 'FailedPrecondition',
+  [Status.UNKNOWN]: 'Unknown',
+};
+
 export interface GrpcStatusError {
   code: Status;
   details: string;
@@ -82,6 +112,8 @@ export function grpcStatusOf(err: unknown): GrpcStatusError {
   if (isMvccError(err)) return { code: MVCC_CODES[err.code], details: err.message };
   if (isLeaseError(err)) return { code: LEASE_CODES[err.code], details: err.message };
   if (isServerError(err)) return { code: SERVER_CODES[err.code], details: err.message };
+  // etcd sends the auth package's own texts (raw) untranslated, as Unknown.
+  if (isAuthError(err)) return err.raw ? { code: Status.UNKNOWN, details: err.message, expected: true } : { code: AUTH_CODES[err.code], details: err.message };
   if (err instanceof ForwardedStatusError) return { code: err.code, details: err.message, expected: true };
   if (err instanceof EmptyRequestOpError) return { code: Status.INVALID_ARGUMENT, details: err.message };
   if (err instanceof ElectionError || err instanceof SessionExpiredError || err instanceof ThroughClientError) return { code: Status.UNKNOWN, details: err.message, expected: true };

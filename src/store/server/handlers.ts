@@ -2,6 +2,7 @@
 // response header.
 import { status as Status, type Metadata, type sendUnaryData, type ServerUnaryCall, type handleUnaryCall } from '@grpc/grpc-js';
 import { isServerError, ServerError, ServerErrorCode } from '../apply/errors.ts';
+import { AuthErrorCode, isAuthError } from '../auth/index.ts';
 import { AlarmType } from '../apply/alarms.ts';
 import { AlarmAction } from '../apply/applier.ts';
 import type { ApplyResult } from '../apply/entry-applier.ts';
@@ -69,9 +70,23 @@ export function unary(ctx: ServerContext, fn: UnaryFn): handleUnaryCall<Wire, Wi
   };
 }
 
-/** Proposes and unwraps the applied result: the response with a full header, or the operating error thrown. */
-export async function proposeAndWait(ctx: ServerContext, proposal: Proposal): Promise<{ response: Wire; result: ApplyResult & { ok: true } }> {
-  const result = await ctx.proposer.propose(proposal);
+/** Bound on proposing again because auth changed between the permission check and the apply. */
+const MAX_AUTH_RETRIES = 16;
+
+/**
+ * Proposes and unwraps the applied result: the response with a full header, or the operating error thrown.
+ * `authorize` runs the request's permission checks and gives the auth revision to stamp (ctx.auth.authorize);
+ * when auth changed before the entry applied, it runs again and the request is proposed again (as etcd).
+ */
+export async function proposeAndWait(
+  ctx: ServerContext,
+  proposal: Proposal,
+  authorize?: () => bigint,
+): Promise<{ response: Wire; result: ApplyResult & { ok: true } }> {
+  let result = await ctx.proposer.propose(authorize === undefined ? proposal : { ...proposal, authRevision: authorize() });
+  for (let retry = 0; authorize !== undefined && !result.ok && isAuthError(result.error, AuthErrorCode.AuthOldRevision) && retry < MAX_AUTH_RETRIES; retry++) {
+    result = await ctx.proposer.propose({ ...proposal, authRevision: authorize() });
+  }
   if (!result.ok) {
     if (isServerError(result.error, ServerErrorCode.NoSpace)) raiseNoSpaceAlarm(ctx);
     throw result.error;

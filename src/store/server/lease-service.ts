@@ -25,9 +25,10 @@ export function leaseService(ctx: ServerContext): UntypedServiceImplementation {
       const body = ctx.codecs.type('etcdserverpb.LeaseGrantRequest').encode({ TTL: ttl, ID: id });
       return (await proposeAndWait(ctx, { kind: 'lease_grant', body })).response;
     }),
-    LeaseRevoke: unary(ctx, async (req) => {
+    LeaseRevoke: unary(ctx, async (req, call) => {
       const body = rawBytesOf(req) ?? ctx.codecs.type('etcdserverpb.LeaseRevokeRequest').encode(req);
-      return (await proposeAndWait(ctx, { kind: 'lease_revoke', body })).response;
+      const authorize = () => ctx.auth.authorize(call.metadata, (p) => p.leaseRevoke(req.ID as bigint));
+      return (await proposeAndWait(ctx, { kind: 'lease_revoke', body }, authorize)).response;
     }),
     LeaseTimeToLive: unary(ctx, async (req) => {
       const leader = ctx.lessor.isPrimary ? undefined : ctx.leaderLease?.();

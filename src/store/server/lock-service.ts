@@ -4,6 +4,7 @@ import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-j
 import type { Wire } from '../apply/wire-convert.ts';
 import { callSignal, createIfAbsent, proposeDelete, sessionKey, waitDeletes } from './concurrency.ts';
 import type { ServerContext } from './context.ts';
+import { prefixEnd } from '../mvcc/index.ts';
 import { withHeader } from './context.ts';
 import { unaryThroughClient } from './handlers.ts';
 import { SessionExpiredError } from './concurrency-errors.ts';
@@ -13,6 +14,11 @@ export function lockService(ctx: ServerContext): UntypedServiceImplementation {
     Lock: unaryThroughClient(ctx, async (req, call: ServerUnaryCall<Wire, Wire>) => {
       const prefix = Buffer.concat([req.name as Buffer, Buffer.from('/')]);
       const key = sessionKey(prefix, req.lease as bigint);
+      // As etcd's lock server, whose client acts with the caller's token: the caller's own permissions apply.
+      ctx.auth.authorize(call.metadata, (p) => {
+        p.write(key);
+        p.read(prefix, prefixEnd(prefix));
+      });
       const mine = await createIfAbsent(ctx, key, Buffer.alloc(0), req.lease as bigint);
       const signal = callSignal(call);
       try {
@@ -27,7 +33,8 @@ export function lockService(ctx: ServerContext): UntypedServiceImplementation {
       if (ctx.store.range({ key }).kvs.length === 0) throw new SessionExpiredError();
       return { header: withHeader(ctx, { header: mine.header }).header, key };
     }),
-    Unlock: unaryThroughClient(ctx, async (req) => {
+    Unlock: unaryThroughClient(ctx, async (req, call) => {
+      ctx.auth.authorize(call.metadata, (p) => p.write(req.key as Buffer));
       const resp = await proposeDelete(ctx, req.key as Buffer);
       return { header: resp.header };
     }),

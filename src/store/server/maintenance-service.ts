@@ -1,6 +1,7 @@
 // etcd's Maintenance service: alarms (changes through the log), status, hashes, defragment and the snapshot stream.
 import { createHash } from 'node:crypto';
-import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Metadata, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { asRawAuthError } from '../auth/index.ts';
 import { AlarmType } from '../apply/alarms.ts';
 import { AlarmAction } from '../apply/applier.ts';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
@@ -43,19 +44,23 @@ export function maintenanceService(ctx: ServerContext): UntypedServiceImplementa
       errors: ctx.alarms.list().map((a) => `memberID:${a.memberId} alarm:${ALARM_NAMES[a.alarm] ?? a.alarm} `),
       isLearner: ctx.isLearner?.() === true,
     })),
-    Defragment: unary(ctx, async () => {
+    Defragment: unary(ctx, async (_req, call) => {
+      adminOnly(ctx, call.metadata);
       await ctx.store.database.compactRange(Buffer.alloc(0), Buffer.alloc(64, 0xff));
       return { header: responseHeader(ctx) };
     }),
-    Hash: unary(ctx, async () => {
+    Hash: unary(ctx, async (_req, call) => {
+      adminOnly(ctx, call.metadata);
       const h = await ctx.store.hash();
       return { header: responseHeader(ctx, h.revision), hash: h.hash };
     }),
-    HashKV: unary(ctx, async (req) => {
+    HashKV: unary(ctx, async (req, call) => {
+      adminOnly(ctx, call.metadata);
       const h = await ctx.store.hashKV(saturatingNumber(req.revision));
       return { header: responseHeader(ctx, h.revision), hash: h.hash, compact_revision: BigInt(h.compactRevision) };
     }),
-    MoveLeader: unary(ctx, async (req) => {
+    MoveLeader: unary(ctx, async (req, call) => {
+      adminOnly(ctx, call.metadata);
       const target = req.targetID as bigint;
       if (ctx.transferLeader === undefined) {
         // The only member is the leader already; any other ID names no member (etcd's answer for unknown IDs).
@@ -75,9 +80,20 @@ export function maintenanceService(ctx: ServerContext): UntypedServiceImplementa
   };
 }
 
+/** etcd 3.4 guards these calls with root-only checks whose errors reach the client untranslated ("auth: ..."). */
+function adminOnly(ctx: ServerContext, metadata: Metadata): void {
+  if (!ctx.auth.enabled) return;
+  try {
+    ctx.auth.authorize(metadata, (p) => p.admin());
+  } catch (err) {
+    throw asRawAuthError(err);
+  }
+}
+
 /** The backend file in chunks, then its sha256 as a last 32-byte blob (etcdctl checks it). */
 async function streamSnapshot(ctx: ServerContext, call: ServerWritableStream<Wire, Wire>): Promise<void> {
   checkRequireLeader(ctx, call.metadata);
+  adminOnly(ctx, call.metadata);
   if (ctx.snapshot === undefined) throw new ServerError(ServerErrorCode.SnapshotUnavailable);
   const source = await ctx.snapshot();
   const sha = createHash('sha256');

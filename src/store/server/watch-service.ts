@@ -5,7 +5,7 @@ import type { WatchCreateRequest, WatchRequest, WatchResponse, WatchStream } fro
 import { eventToWire, type Wire } from '../apply/wire-convert.ts';
 import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
-import { toServiceError } from './grpc-errors.ts';
+import { GRPC_CODE_NAMES, grpcStatusOf, toServiceError } from './grpc-errors.ts';
 import { checkRequireLeader, saturatingNumber } from './handlers.ts';
 
 /** etcd's default progress-notify interval. */
@@ -79,7 +79,12 @@ export function watchService(ctx: ServerContext, progressNotifyMs = DEFAULT_PROG
       };
       call.on('data', (req: Wire) => {
         const domain = watchRequestFromWire(req);
-        if (domain !== undefined) stream.handle(domain);
+        if (domain === undefined) return;
+        if ('createRequest' in domain && ctx.auth.enabled) {
+          const refusal = watchRefusal(ctx, call, req.create_request as Wire);
+          if (refusal !== undefined) return void call.write(refusal);
+        }
+        stream.handle(domain);
       });
       call.on('end', () => {
         finish();
@@ -90,6 +95,19 @@ export function watchService(ctx: ServerContext, progressNotifyMs = DEFAULT_PROG
       void pump(ctx, call, stream).finally(finish);
     },
   };
+}
+
+/** As etcd: a watch on keys the caller may not read is created and cancelled at once, saying why. */
+function watchRefusal(ctx: ServerContext, call: ServerDuplexStream<Wire, Wire>, create: Wire): Wire | undefined {
+  try {
+    const rangeEnd = create.range_end as Buffer;
+    ctx.auth.checkFor(ctx.auth.callerOf(call.metadata)).read(create.key as Buffer, rangeEnd.length === 0 ? undefined : rangeEnd);
+    return undefined;
+  } catch (err) {
+    const s = grpcStatusOf(err);
+    const reason = `rpc error: code = ${GRPC_CODE_NAMES[s.code] ?? 'Unknown'} desc = ${s.details}`;
+    return { header: responseHeader(ctx), watch_id: -1n, created: true, canceled: true, cancel_reason: reason, events: [] };
+  }
 }
 
 async function pump(ctx: ServerContext, call: ServerDuplexStream<Wire, Wire>, stream: WatchStream): Promise<void> {

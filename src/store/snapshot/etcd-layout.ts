@@ -58,8 +58,14 @@ export interface EtcdBackendContents {
   /** 1 on a fresh etcd 3.4. */
   authRevision?: bigint;
   authEnabled?: boolean;
+  /** user name -> authpb.User bytes; role name -> authpb.Role bytes (sorted here). */
+  authUsers?: Iterable<readonly [Buffer, Buffer]>;
+  authRoles?: Iterable<readonly [Buffer, Buffer]>;
   alarms?: Iterable<readonly [Buffer, Buffer]>;
 }
+
+const sortedEntries = (entries: Iterable<readonly [Buffer, Buffer]> | undefined): Array<readonly [Buffer, Buffer]> =>
+  [...(entries ?? [])].sort((a, b) => Buffer.compare(a[0], b[0]));
 
 /** The buckets etcd 3.4 would hold for these contents, ready for writeBbolt / writeBboltSnapshot. */
 export function etcdBackendBuckets(contents: EtcdBackendContents): BboltBucketInput[] {
@@ -85,8 +91,8 @@ export function etcdBackendBuckets(contents: EtcdBackendContents): BboltBucketIn
   return [
     { name: 'alarm', entries: contents.alarms ?? [] },
     { name: 'auth', entries: auth },
-    { name: 'authRoles', entries: [] },
-    { name: 'authUsers', entries: [] },
+    { name: 'authRoles', entries: sortedEntries(contents.authRoles) },
+    { name: 'authUsers', entries: sortedEntries(contents.authUsers) },
     { name: 'cluster', entries: contents.clusterVersion === undefined ? [] : [[Buffer.from('clusterVersion'), Buffer.from(contents.clusterVersion)]] },
     { name: 'key', entries: contents.keys },
     { name: 'lease', entries: leases },
