@@ -5,7 +5,8 @@
 // that; nghttp2 (inside Node) resets the stream with PROTOCOL_ERROR because '/' is not allowed in an authority.
 // This transform sits between the socket and the HTTP/2 server: every request header block is decoded with the
 // client's dynamic table, the scheme and path are stripped from :authority, and the block is re-encoded without
-// indexing (so the server's table stays empty and consistent). All other frames pass through untouched.
+// indexing (so the server's table stays empty and consistent). All other frames pass through untouched, except
+// the client's ACK of the SETTINGS frame the connection sniffer sent on the server's behalf (connection-sniffer.ts).
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { HpackDecoder, encodeWithoutIndexing, type HeaderField } from './hpack-decoder.ts';
@@ -13,7 +14,9 @@ import { HpackDecoder, encodeWithoutIndexing, type HeaderField } from './hpack-d
 const PREFACE_BYTES = 24;
 const FRAME_HEADER_BYTES = 9;
 const TYPE_HEADERS = 0x1;
+const TYPE_SETTINGS = 0x4;
 const TYPE_CONTINUATION = 0x9;
+const FLAG_ACK = 0x1;
 const FLAG_END_STREAM = 0x1;
 const FLAG_END_HEADERS = 0x4;
 const FLAG_PADDED = 0x8;
@@ -31,18 +34,31 @@ export function normalizeAuthority(value: string): string {
   return slash >= 0 ? rest.slice(0, slash) : rest;
 }
 
+export interface AuthorityFixupOptions {
+  /** Bytes already read from the socket, from the connection's start. */
+  initial?: Buffer;
+  /** Drop the client's first SETTINGS ACK: it acknowledges a frame Node's server did not send. */
+  dropSettingsAck?: boolean;
+}
+
 export class AuthorityFixupSocket extends Duplex {
   private readonly decoder = new HpackDecoder();
   private pending: Buffer = Buffer.alloc(0);
   private prefaceSeen = false;
   private block: { streamId: number; endStream: boolean; parts: Buffer[]; bytes: number } | undefined;
+  private dropSettingsAck: boolean;
 
-  constructor(private readonly socket: Socket) {
+  constructor(
+    private readonly socket: Socket,
+    options: AuthorityFixupOptions = {},
+  ) {
     super({ allowHalfOpen: false });
+    this.dropSettingsAck = options.dropSettingsAck ?? false;
     socket.on('data', (chunk: Buffer) => this.onClientBytes(chunk));
     socket.on('end', () => this.push(null));
     socket.on('error', (err) => this.destroy(err));
     socket.on('close', () => this.destroy());
+    if (options.initial !== undefined && options.initial.length > 0) this.onClientBytes(options.initial);
   }
 
   get remoteAddress(): string | undefined {
@@ -105,7 +121,11 @@ export class AuthorityFixupSocket extends Duplex {
         const frameEnd = at + FRAME_HEADER_BYTES + length;
         if (frameEnd > buf.length) break;
         const type = buf[at + 3];
-        if (type === TYPE_HEADERS || type === TYPE_CONTINUATION || this.block !== undefined) {
+        if (this.dropSettingsAck && type === TYPE_SETTINGS && (buf[at + 4] & FLAG_ACK) !== 0 && length === 0) {
+          if (at > runStart) out.push(buf.subarray(runStart, at));
+          this.dropSettingsAck = false;
+          runStart = frameEnd;
+        } else if (type === TYPE_HEADERS || type === TYPE_CONTINUATION || this.block !== undefined) {
           if (at > runStart) out.push(buf.subarray(runStart, at));
           this.onHeaderFrame(type, buf[at + 4], buf.readUInt32BE(at + 5) & 0x7fff_ffff, buf.subarray(at + FRAME_HEADER_BYTES, frameEnd), out);
           runStart = frameEnd;

@@ -1,8 +1,10 @@
-// Listens for gRPC clients ourselves and hands each connection to a grpc-js server, through the authority fix-up
-// (see authority-fixup.ts), so Go clients that dial with URL authorities are served as Go servers serve them.
+// Listens for gRPC clients ourselves and hands each connection to a grpc-js server: as the bare socket when its
+// first request's :authority is a plain host:port (Node's native HTTP/2 path), through the authority fix-up
+// (see authority-fixup.ts) otherwise, so Go clients that dial with URL authorities are served as Go servers serve
+// them. connection-sniffer.ts decides.
 import { createServer, type Server as NetServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { AuthorityFixupSocket } from './authority-fixup.ts';
+import { sniffConnection, streamForDecision } from './connection-sniffer.ts';
 
 export interface GrpcListener {
   readonly port: number;
@@ -11,9 +13,13 @@ export interface GrpcListener {
 
 export function listenGrpc(server: grpc.Server, host: string, port: number): Promise<GrpcListener> {
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  let closed = false;
   const net: NetServer = createServer((socket) => {
     socket.setNoDelay(true);
-    injector.injectConnection(new AuthorityFixupSocket(socket));
+    sniffConnection(socket, (decision) => {
+      if (closed) socket.destroy();
+      else injector.injectConnection(streamForDecision(socket, decision));
+    });
   });
   return new Promise((resolve, reject) => {
     net.once('error', reject);
@@ -25,6 +31,7 @@ export function listenGrpc(server: grpc.Server, host: string, port: number): Pro
         port: bound,
         close: () =>
           new Promise<void>((done) => {
+            closed = true;
             injector.destroy();
             net.close(() => done());
           }),

@@ -1,0 +1,95 @@
+import { connect, createServer as createH2Server, type ClientHttp2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { connect as connectTcp, createServer, type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sniffConnection, streamForDecision, type SniffDecision } from './connection-sniffer.ts';
+
+describe('sniffConnection in front of Node\'s HTTP/2 server', () => {
+  const closers: Array<() => void> = [];
+  afterEach(() => {
+    for (const c of closers.splice(0)) c();
+  });
+
+  async function serve(decideWithinMs = 1_000): Promise<{ port: number; decisions: SniffDecision['path'][]; seen: IncomingHttpHeaders[] }> {
+    const decisions: SniffDecision['path'][] = [];
+    const seen: IncomingHttpHeaders[] = [];
+    const h2 = createH2Server();
+    h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+      seen.push(headers);
+      const body: Buffer[] = [];
+      stream.on('data', (d: Buffer) => body.push(d));
+      stream.on('end', () => {
+        stream.respond({ ':status': 200 });
+        stream.end(`${String(headers[':authority'])} ${Buffer.concat(body).length}`);
+      });
+    });
+    const net = createServer((socket) =>
+      sniffConnection(
+        socket,
+        (d) => {
+          decisions.push(d.path);
+          h2.emit('connection', streamForDecision(socket, d));
+        },
+        { bufferedBytesMax: 1 << 20, decideWithinMs },
+      ),
+    );
+    await new Promise<void>((r) => net.listen(0, '127.0.0.1', r));
+    closers.push(() => {
+      net.close();
+      h2.close();
+    });
+    return { port: (net.address() as AddressInfo).port, decisions, seen };
+  }
+
+  function call(client: ClientHttp2Session, authority: string, i: number): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const req = client.request({ ':method': 'POST', ':path': '/etcdserverpb.KV/Put', ':authority': authority, 'x-n': `v-${i}` });
+      let data = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (data += d));
+      req.on('end', () => resolve(data));
+      req.on('error', reject);
+      req.end(Buffer.alloc(i * 700, 1));
+    });
+  }
+
+  function dial(port: number): ClientHttp2Session {
+    const client = connect(`http://127.0.0.1:${port}`);
+    closers.push(() => client.close());
+    return client;
+  }
+
+  it('hands a client with a plain authority the bare socket, many requests, bodies intact', async () => {
+    const { port, decisions, seen } = await serve();
+    const client = dial(port);
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => call(client, `127.0.0.1:${port}`, i)));
+    expect(answers).toEqual(Array.from({ length: 40 }, (_, i) => `127.0.0.1:${port} ${i * 700}`));
+    expect(decisions).toEqual(['native']);
+    expect(seen.map((h) => h['x-n']).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `v-${i}`).sort());
+  });
+
+  it('routes a client whose first request carries a URL authority through the fix-up', async () => {
+    const { port, decisions } = await serve();
+    const client = dial(port);
+    for (let i = 0; i < 5; i++) expect(await call(client, `http://127.0.0.1:${port}`, i)).toBe(`127.0.0.1:${port} ${i * 700}`);
+    expect(decisions).toEqual(['fixup']);
+  });
+
+  it('serves a client that stays idle past the decision time through the fix-up', async () => {
+    const { port, decisions } = await serve(50);
+    const client = dial(port);
+    await new Promise<void>((r) => client.once('remoteSettings', () => r()));
+    await new Promise<void>((r) => setTimeout(r, 150)); // idle on purpose: the sniffer must give up waiting
+    expect(await call(client, `127.0.0.1:${port}`, 3)).toBe(`127.0.0.1:${port} 2100`);
+    expect(decisions).toEqual(['fixup']);
+  });
+
+  it('destroys a connection that closes before deciding', async () => {
+    const { port, decisions } = await serve(60_000);
+    const socket = connectTcp(port, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.resume(); // read our SETTINGS, so that the end of the stream is seen
+    socket.end('PRI * HTTP/2.0\r\n');
+    await new Promise<void>((r) => socket.once('close', () => r()));
+    expect(decisions).toEqual([]);
+  });
+});

@@ -1,0 +1,173 @@
+// Decides, per connection, whether a gRPC client needs the authority fix-up (authority-fixup.ts) or can be
+// handed to Node's HTTP/2 server as the bare TCP socket.
+//
+// Why: the fix-up is a JavaScript Duplex, so Node serves it through its JS stream wrapper (every read and write
+// crosses into JavaScript, responses leave as several small writes) and it decodes and re-encodes every header
+// block. Only Go clients dialing through gRPC's passthrough resolver (etcdctl endpoint status, hashkv, defrag,
+// move-leader) put a URL in :authority, and a gRPC client keeps one :authority per connection, so the first
+// request's header block decides for the whole connection.
+//
+// A Go gRPC client sends nothing until the server's connection preface (a SETTINGS frame) arrived, so we send an
+// empty SETTINGS frame at once; its ACK from the client is cut out of the bytes before Node's server (which sends
+// its own SETTINGS next) sees them, since an ACK for settings it never sent is a protocol error to it. The bytes
+// read while deciding are handed over with the socket; nothing is lost or reordered.
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { HpackDecoder } from './hpack-decoder.ts';
+import { AuthorityFixupSocket, normalizeAuthority } from './authority-fixup.ts';
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+const FRAME_HEADER_BYTES = 9;
+const TYPE_HEADERS = 0x1;
+const TYPE_SETTINGS = 0x4;
+const TYPE_CONTINUATION = 0x9;
+const FLAG_ACK = 0x1;
+const FLAG_END_HEADERS = 0x4;
+const FLAG_PADDED = 0x8;
+const FLAG_PRIORITY = 0x20;
+/** An empty SETTINGS frame: the server's connection preface with every setting at its default. */
+export const EMPTY_SETTINGS_FRAME = Buffer.from([0, 0, 0, TYPE_SETTINGS, 0, 0, 0, 0, 0]);
+
+/** How the connection continues: its bytes so far (our SETTINGS' ACK cut out, if it came), and the path. */
+export interface SniffDecision {
+  path: 'native' | 'fixup';
+  buffered: Buffer;
+  /** The client's ACK of our SETTINGS is still to come: the fix-up must drop it. */
+  ackPending: boolean;
+}
+
+export interface SniffLimits {
+  /** Beyond this many bytes without a decision the connection takes the fix-up path. */
+  bufferedBytesMax: number;
+  /** A connection idle this long before its first request takes the fix-up path (it answers PINGs). */
+  decideWithinMs: number;
+}
+
+export const DEFAULT_SNIFF_LIMITS: SniffLimits = { bufferedBytesMax: 1 << 20, decideWithinMs: 1_000 };
+
+/**
+ * Reads the start of a connection until it can decide, then calls `decide` once with the socket paused and
+ * no listener of ours left on it. A socket that fails or closes first is destroyed and `decide` is not called.
+ */
+export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => void, limits: SniffLimits = DEFAULT_SNIFF_LIMITS): void {
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  let prefaceChecked = false;
+  let ackSeen = false;
+  let authority: string | undefined;
+  let block: Buffer[] | undefined;
+  let done = false;
+
+  const finish = (path: 'native' | 'fixup'): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    socket.off('data', onData);
+    socket.off('error', onGone);
+    socket.off('close', onGone);
+    socket.off('end', onGone);
+    socket.pause();
+    decide({ path, buffered: Buffer.concat([...kept, pending]), ackPending: !ackSeen });
+  };
+  const onGone = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const keep = (b: Buffer): void => {
+    kept.push(b);
+    keptBytes += b.length;
+  };
+
+  const onData = (chunk: Buffer): void => {
+    let buf = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+    if (!prefaceChecked) {
+      if (buf.length < PREFACE.length) {
+        pending = buf;
+        return;
+      }
+      prefaceChecked = true;
+      // Not HTTP/2 with prior knowledge: Node's server refuses it properly.
+      if (!buf.subarray(0, PREFACE.length).equals(PREFACE)) {
+        pending = buf;
+        return finish('native');
+      }
+      keep(buf.subarray(0, PREFACE.length));
+      buf = buf.subarray(PREFACE.length);
+    }
+    let at = 0;
+    while (buf.length - at >= FRAME_HEADER_BYTES) {
+      const length = buf.readUIntBE(at, 3);
+      const end = at + FRAME_HEADER_BYTES + length;
+      if (end > buf.length) break;
+      const frame = buf.subarray(at, end);
+      at = end;
+      const type = frame[3];
+      const flags = frame[4];
+      if (!ackSeen && type === TYPE_SETTINGS && (flags & FLAG_ACK) !== 0 && length === 0) {
+        ackSeen = true; // ours: cut out
+      } else {
+        keep(frame);
+      }
+      if (authority === undefined && (type === TYPE_HEADERS || (type === TYPE_CONTINUATION && block !== undefined))) {
+        const fragment = type === TYPE_HEADERS ? headerFragment(frame.subarray(FRAME_HEADER_BYTES), flags) : frame.subarray(FRAME_HEADER_BYTES);
+        if (fragment === undefined) return finishRest(buf, at, 'native');
+        (block ??= []).push(fragment);
+        if ((flags & FLAG_END_HEADERS) !== 0) {
+          authority = firstAuthority(Buffer.concat(block));
+          if (authority === undefined) return finishRest(buf, at, 'native'); // undecodable: Node's server says so
+        }
+      }
+      if (authority !== undefined && ackSeen) return finishRest(buf, at, normalizeAuthority(authority) === authority ? 'native' : 'fixup');
+    }
+    pending = Buffer.from(buf.subarray(at));
+    if (keptBytes + pending.length > limits.bufferedBytesMax) finish('fixup');
+  };
+  const finishRest = (buf: Buffer, at: number, path: 'native' | 'fixup'): void => {
+    pending = buf.subarray(at);
+    finish(path);
+  };
+
+  const timer = setTimeout(() => finish('fixup'), limits.decideWithinMs);
+  socket.on('data', onData);
+  socket.on('error', onGone);
+  socket.on('close', onGone);
+  socket.on('end', onGone);
+  socket.write(EMPTY_SETTINGS_FRAME);
+}
+
+/**
+ * The stream to hand to Node's HTTP/2 server once decided: the socket itself, with the bytes read so far put
+ * back (Node reads them before its native reads), or the fix-up around it.
+ */
+export function streamForDecision(socket: Socket, d: SniffDecision): Duplex {
+  if (d.path === 'fixup') return new AuthorityFixupSocket(socket, { initial: d.buffered, dropSettingsAck: d.ackPending });
+  if (d.buffered.length > 0) socket.unshift(d.buffered);
+  return socket;
+}
+
+/** A HEADERS frame's header block fragment (padding and priority stripped); undefined when malformed. */
+function headerFragment(payload: Buffer, flags: number): Buffer | undefined {
+  let start = 0;
+  let padding = 0;
+  if ((flags & FLAG_PADDED) !== 0) {
+    if (payload.length < 1) return undefined;
+    padding = payload[0];
+    start = 1;
+  }
+  if ((flags & FLAG_PRIORITY) !== 0) start += 5;
+  if (start + padding > payload.length) return undefined;
+  return payload.subarray(start, payload.length - padding);
+}
+
+/** The :authority of the connection's first header block (decoded with a fresh table); '' when absent. */
+function firstAuthority(block: Buffer): string | undefined {
+  try {
+    const fields = new HpackDecoder().decode(block);
+    return fields.find(([name]) => name === ':authority')?.[1] ?? '';
+  } catch {
+    return undefined;
+  }
+}
