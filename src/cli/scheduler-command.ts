@@ -3,6 +3,7 @@
 // process (status 1), as kube-scheduler does; SIGTERM stops scheduling and releases the lease.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { readKubeconfigCredentials, type ClientCredentials } from '../agents/controller-manager/kubeconfig-credentials.ts';
 import { ApiClient, DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, LeaderElector, LeaseLock, realClock, RESOURCES } from '../agents/client/index.ts';
 import { DEFAULT_INITIAL_BACKOFF_MS, DEFAULT_MAX_BACKOFF_MS, DEFAULT_SCHEDULER_NAME, Scheduler } from '../agents/scheduler/index.ts';
 import { createLogger } from '../common/logger.ts';
@@ -15,6 +16,7 @@ const USAGE = `Usage: barque scheduler --apiserver=HOST:PORT[,HOST:PORT...] [fla
   --leader-elect-resource-namespace=kube-system   --leader-elect-resource-name=kube-scheduler
   --pod-initial-backoff-seconds=1      --pod-max-backoff-seconds=10
   --identity=HOSTNAME_UUID             this replica's name in the Lease
+  --kubeconfig=PATH                    CA and client certificate or token for secure apiservers
 `;
 
 export interface SchedulerFlags {
@@ -29,6 +31,8 @@ export interface SchedulerFlags {
   initialBackoffMs: number;
   maxBackoffMs: number;
   identity: string;
+  /** Credentials for secure apiservers (CA, client certificate or token), from a kubeconfig. */
+  kubeconfig: string | null;
 }
 
 export class FlagError extends Error {}
@@ -58,6 +62,7 @@ export function parseSchedulerFlags(argv: string[]): SchedulerFlags {
     initialBackoffMs: DEFAULT_INITIAL_BACKOFF_MS,
     maxBackoffMs: DEFAULT_MAX_BACKOFF_MS,
     identity: `${hostname()}_${randomUUID()}`,
+    kubeconfig: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -108,6 +113,9 @@ export function parseSchedulerFlags(argv: string[]): SchedulerFlags {
       case 'identity':
         flags.identity = value();
         break;
+      case 'kubeconfig':
+        flags.kubeconfig = value();
+        break;
       default:
         throw new FlagError(`unknown flag: --${name}`);
     }
@@ -129,8 +137,15 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`barque scheduler: ${err.message}\n${USAGE}`);
     return 2;
   }
+  let credentials: ClientCredentials = {};
+  try {
+    if (flags.kubeconfig !== null) credentials = readKubeconfigCredentials(flags.kubeconfig);
+  } catch (err) {
+    process.stderr.write(`barque scheduler: --kubeconfig: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
   const logger = createLogger({ name: 'scheduler' });
-  const api = new ApiClient({ endpoints: flags.apiservers, userAgent: 'barque-scheduler/v0.1', logger });
+  const api = new ApiClient({ endpoints: flags.apiservers, userAgent: 'barque-scheduler/v0.1', logger, ...credentials });
   const scheduler = new Scheduler({
     api,
     clock: realClock,
