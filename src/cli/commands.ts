@@ -19,7 +19,9 @@ export const commands: Record<string, Command> = {
     summary: 'run an etcd-compatible store member (etcd 3.4 flags)',
     load: async () => import('./etcd-command.ts'),
   },
+  logs: { summary: "`barque up`'s component logs merged by time (-f follows)", load: async () => import('./logs-command.ts') },
   scheduler: { summary: 'run the pod scheduler against the apiserver (leader-elected)', load: async () => import('./scheduler-command.ts') },
+  up: { summary: 'one machine, everything: store, apiserver, controllers, scheduler and a node agent, supervised', load: async () => import('./up-command.ts') },
   version: {
     summary: 'print the version',
     load: async () => import('./version-command.ts'),

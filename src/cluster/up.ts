@@ -1,0 +1,146 @@
+// `barque up`: the whole cluster on one machine, each component a supervised child process of this one — a store
+// member, the apiserver (TLS, certificates in <data-dir>/pki), controller-manager, scheduler and a node agent.
+// Everything lives in the data directory, so starting again with it resumes the same cluster.
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { componentKubeconfigs, type ComponentKubeconfigs } from './credentials.ts';
+import { killLeftovers } from './leftovers.ts';
+import type { UpPorts } from './ports.ts';
+import { Supervisor, type ComponentSpec } from './supervisor.ts';
+
+const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/barque');
+const HOST = '127.0.0.1';
+
+export interface UpOptions {
+  dataDir: string;
+  ports: UpPorts;
+  nodeName: string;
+  /** Run the node agent (when the agent command can authenticate to a TLS apiserver). */
+  agent: boolean;
+  /** A component that is not healthy by then fails `up`. */
+  startupTimeoutMs: number;
+  say: (line: string) => void;
+}
+
+export interface UpLayout {
+  dataDir: string;
+  kubeconfig: string;
+  logDir: string;
+  statusFile: string;
+  pkiDir: string;
+}
+
+export function layoutOf(dataDir: string): UpLayout {
+  const dir = resolve(dataDir);
+  return { dataDir: dir, kubeconfig: join(dir, 'kubeconfig'), logDir: join(dir, 'logs'), statusFile: join(dir, 'status.json'), pkiDir: join(dir, 'pki') };
+}
+
+/** Whether a command's flag parser accepts --kubeconfig (the scheduler and agent may not yet). */
+export type KubeconfigSupport = { scheduler: boolean; agent: boolean };
+
+export function planComponents(options: UpOptions, layout: UpLayout, creds: ComponentKubeconfigs, support: KubeconfigSupport): ComponentSpec[] {
+  const p = options.ports;
+  const grpc = `${HOST}:${p.grpc}`;
+  const barque = (name: string, args: string[], ready: ComponentSpec['ready']): ComponentSpec => ({ name, command: process.execPath, args: [BARQUE_BIN, name, ...args], ready });
+  const peer = `http://${HOST}:${p.storePeer}`;
+  const client = `http://${HOST}:${p.storeClient}`;
+  const specs = [
+    barque('etcd', ['--name', 'default', '--data-dir', join(layout.dataDir, 'etcd'), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `default=${peer}`], { port: p.storeClient }),
+    barque('apiserver', ['--etcd-servers', client, '--cert-dir', layout.pkiDir, '--secure-port', String(p.apiserver), '--grpc-port', String(p.grpc), '--write-kubeconfig', layout.kubeconfig], { line: /^apiserver listening on / }),
+    barque('controller-manager', ['--apiserver', grpc, '--kubeconfig', creds.controllerManager], { line: /^controller-manager .* started$/ }),
+    barque('scheduler', ['--apiserver', grpc, ...(support.scheduler ? ['--kubeconfig', creds.scheduler] : [])], { line: /^scheduler (leading|running|.* waiting)/ }),
+  ];
+  if (options.agent) {
+    specs.push(barque('agent', ['--apiserver', grpc, '--node-name', options.nodeName, '--root-dir', join(layout.dataDir, 'agent'), '--kubelet-port', String(p.kubelet), '--dns-port', String(p.dns), '--ingress-port', String(p.ingress), ...(support.agent ? ['--kubeconfig', creds.agent] : [])], { line: /^agent ready/ }));
+  }
+  return specs;
+}
+
+/** Feature-detects --kubeconfig on the scheduler and agent commands by asking their own flag parsers. */
+export async function kubeconfigSupport(): Promise<KubeconfigSupport> {
+  const accepts = (parse: (argv: string[]) => unknown): boolean => {
+    try {
+      parse([`--apiserver=${HOST}:1`, '--kubeconfig=/dev/null']);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const scheduler = await import('../cli/scheduler-command.ts');
+  // The agent command is the newest; a checkout where it does not load runs without an agent.
+  const agent = await import('../cli/agent-command.ts').then((m) => accepts(m.parseAgentFlags), () => false);
+  return { scheduler: accepts(scheduler.parseSchedulerFlags), agent };
+}
+
+export class Cluster {
+  readonly layout: UpLayout;
+  private readonly supervisor: Supervisor;
+  private stopping = false;
+  private stopped: () => void = () => {};
+  private readonly stopRequested = new Promise<void>((resolve) => (this.stopped = resolve));
+
+  constructor(private readonly options: UpOptions) {
+    this.layout = layoutOf(options.dataDir);
+    this.supervisor = new Supervisor({
+      logDir: this.layout.logDir,
+      statusFile: this.layout.statusFile,
+      onEvent: (name, event) => options.say(`${name}: ${event}`),
+    });
+  }
+
+  /**
+   * Starts the components in order, each once the one before is healthy. A timeout stops what started and throws
+   * StartupError; down() during start-up ends it early (start() then returns false).
+   */
+  async start(): Promise<boolean> {
+    const { options, layout } = this;
+    mkdirSync(layout.logDir, { recursive: true });
+    const leftovers = killLeftovers(layout.statusFile);
+    if (leftovers.length > 0) options.say(`ended components a previous up left running: ${leftovers.join(', ')}`);
+    const creds = componentKubeconfigs(layout.pkiDir, `https://${HOST}:${options.ports.apiserver}`, options.nodeName);
+    const support = await kubeconfigSupport();
+    if (!support.scheduler) options.say('warning: `barque scheduler` has no --kubeconfig flag yet: it cannot authenticate to the TLS apiserver, so pods stay Pending');
+    let agent = options.agent;
+    if (agent && !support.agent) {
+      options.say('warning: `barque agent` has no --kubeconfig flag yet: it cannot authenticate to the TLS apiserver; starting without a node agent');
+      agent = false;
+    }
+    for (const spec of planComponents({ ...options, agent }, layout, creds, support)) {
+      if (this.stopping) return false;
+      const log = join(layout.logDir, `${spec.name}.log`);
+      const outcome = await withTimeout(Promise.race([this.supervisor.start(spec).then(() => 'ready' as const), this.stopRequested.then(() => 'stopped' as const)]), options.startupTimeoutMs);
+      if (outcome === 'stopped') return false;
+      if (outcome === 'timeout') {
+        await this.down();
+        throw new StartupError(`${spec.name} was not healthy within ${options.startupTimeoutMs / 1000} s; see ${log}`);
+      }
+    }
+    return !this.stopping;
+  }
+
+  status(): ReturnType<Supervisor['status']> {
+    return this.supervisor.status();
+  }
+
+  /** Stops every component, last started first. */
+  async down(): Promise<void> {
+    this.stopping = true;
+    this.stopped();
+    await this.supervisor.stopAll();
+  }
+}
+
+export class StartupError extends Error {}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,156 @@
+// `bin/barque up` end to end: real processes, the real kubectl 1.20 over TLS with the kubeconfig `up` writes. A
+// kill -9 of the controller-manager is healed by the supervisor; SIGINT stops every child; a second `up` on the same
+// data directory resumes the same cluster with the same certificates.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const run = promisify(execFile);
+
+interface Status {
+  components: { name: string; state: string; pid: number | null; restarts: number }[];
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const s = createServer();
+    s.once('error', () => done(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
+  });
+}
+
+/** A base with 7 free consecutive ports. */
+async function freePortBase(): Promise<number> {
+  for (;;) {
+    const base = 30_000 + Math.floor(Math.random() * 25_000);
+    let ok = true;
+    for (let p = base; p < base + 7 && ok; p++) ok = await portFree(p);
+    if (ok) return base;
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('barque up', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'barque-up-'));
+  const kubectlBin = referenceBinary('kubectl');
+  const started: ChildProcess[] = [];
+  const childPids = new Set<number>();
+  const statusFile = join(dataDir, 'status.json');
+  const readStatus = (): Status => JSON.parse(readFileSync(statusFile, 'utf8')) as Status;
+  const recordPids = (): void => {
+    if (!existsSync(statusFile)) return;
+    for (const c of readStatus().components) if (c.pid !== null) childPids.add(c.pid);
+  };
+
+  afterAll(() => {
+    for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    recordPids();
+    for (const pid of childPids) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function up(base: number): Promise<{ proc: ChildProcess; out: () => string; exited: Promise<number | null> }> {
+    const proc = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'barque'), 'up', '--data-dir', dataDir, '--port-base', String(base)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.push(proc);
+    let out = '';
+    proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
+    await waitFor('the two lines to use the cluster', () => (/export KUBECONFIG=\S+\n\s+kubectl get nodes/.test(out) ? true : proc.exitCode !== null ? Promise.reject(new Error(`up exited:\n${out}`)) : undefined), 90_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- up output ---\n${out}`);
+    });
+    return { proc, out: () => out, exited };
+  }
+
+  async function down(cluster: { proc: ChildProcess; exited: Promise<number | null>; out: () => string }): Promise<void> {
+    recordPids();
+    const pids = readStatus().components.map((c) => c.pid).filter((p): p is number => p !== null);
+    cluster.proc.kill('SIGINT');
+    const code = await Promise.race([cluster.exited, new Promise<'slow'>((r) => setTimeout(() => r('slow'), 60_000))]);
+    expect(code, cluster.out()).toBe(0);
+    expect(cluster.out()).toContain('barque up: stopped');
+    await waitFor('every component process gone', () => (pids.every((p) => !alive(p)) ? true : undefined), 10_000);
+  }
+
+  const kubectl = async (...args: string[]): Promise<string> => (await run(kubectlBin, ['--kubeconfig', join(dataDir, 'kubeconfig'), ...args], { timeout: 30_000 })).stdout;
+
+  it('brings the cluster up, heals a killed component, stops cleanly and resumes', async () => {
+    const base = await freePortBase();
+    const first = await up(base);
+    expect(first.out()).toContain(`export KUBECONFIG=${join(dataDir, 'kubeconfig')}`);
+    const kubeconfig = readFileSync(join(dataDir, 'kubeconfig'), 'utf8');
+    expect(kubeconfig).toContain(`server: https://127.0.0.1:${base + 2}`);
+    expect(kubeconfig).toContain('client-certificate-data:');
+    const ca = readFileSync(join(dataDir, 'pki', 'ca.crt'), 'utf8');
+
+    await kubectl('create', 'namespace', 'demo');
+    await kubectl('-n', 'demo', 'create', 'deployment', 'web', '--image=busybox', '--replicas=2');
+    // The controller-manager (authenticated as system:kube-controller-manager over TLS) makes the ReplicaSet and pods.
+    await waitFor('2 pods of the deployment', async () => ((await kubectl('-n', 'demo', 'get', 'pods', '-l', 'app=web', '-o', 'name')).trim().split('\n').filter((l) => l !== '').length === 2 ? true : undefined), 60_000);
+    expect(await kubectl('-n', 'demo', 'get', 'replicasets', '-o', 'name')).toMatch(/replicaset\.apps\/web-/);
+    if (first.out().includes('agent: healthy')) {
+      await waitFor('the node Ready', async () => (/\sReady\s/.test(await kubectl('get', 'nodes')) ? true : undefined), 60_000);
+    }
+
+    // kill -9 the controller-manager: the supervisor starts a new one.
+    const cm = readStatus().components.find((c) => c.name === 'controller-manager');
+    expect(cm?.pid).toBeTypeOf('number');
+    childPids.add(cm?.pid as number);
+    process.kill(cm?.pid as number, 'SIGKILL');
+    const restarted = await waitFor('the controller-manager restarted', () => {
+      const c = readStatus().components.find((x) => x.name === 'controller-manager');
+      return c !== undefined && c.restarts >= 1 && c.state === 'running' && c.pid !== cm?.pid ? c : undefined;
+    }, 60_000);
+    expect(alive(restarted.pid as number)).toBe(true);
+    expect(readFileSync(join(dataDir, 'logs', 'controller-manager.log'), 'utf8')).toContain('"exit":"signal SIGKILL"');
+    // ... and `barque logs` shows the supervisor's account of it among the merged lines.
+    const logs = (await run(process.execPath, [join(REPO_ROOT, 'bin', 'barque'), 'logs', '--data-dir', dataDir], { cwd: REPO_ROOT, maxBuffer: 64 << 20 })).stdout;
+    expect(logs).toMatch(/controller-manager\*\s+WARN\s+exited; restarting exit="signal SIGKILL" delayMs=1000/);
+    expect(logs).toMatch(/ etcd\s/);
+
+    await down(first);
+
+    const second = await up(base);
+    expect(await kubectl('get', 'namespace', 'demo', '-o', 'name')).toBe('namespace/demo\n');
+    expect(await kubectl('-n', 'demo', 'get', 'deployment', 'web', '-o', 'name')).toBe('deployment.apps/web\n');
+    expect(readFileSync(join(dataDir, 'pki', 'ca.crt'), 'utf8')).toBe(ca);
+    await down(second);
+  });
+});
