@@ -9,6 +9,7 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  agent: { summary: 'run a node agent: kubelet, kube-proxy, DNS and ingress (or K hollow nodes)', load: async () => import('./agent-command.ts') },
   apiserver: { summary: 'run the Kubernetes API server over etcd', load: async () => import('./apiserver-command.ts') },
   bench: {
     summary: 'benchmarks: `bench kv` compares barque with etcd 3.4 on KV workloads',

@@ -14,6 +14,8 @@ import { apiVersionOf, type ResourceDef } from './resources.ts';
 import { ApiError, badRequest, internalError, methodNotAllowed, pathNotFound, unsupportedMediaType } from './status.ts';
 import { buildTable, partialObjectMetadata, type IncludeObject } from './table.ts';
 import { subresourceHandler } from './subresources/index.ts';
+import { servePodLog } from './subresources/log.ts';
+import { METRICS_GROUP, serveMetricsGroup, withMetricsGroup } from '../metrics-api/index.ts';
 import { watchOverHttp } from './watch-http.ts';
 import { parseApplyBody, writeOptions } from './write-options.ts';
 
@@ -78,10 +80,16 @@ async function handle(
     const groupName = isCore ? '' : (segments[1] ?? '');
     const version = isCore ? segments[1] : segments[2];
     const rest = segments.slice(isCore ? 2 : 3);
+    const pods = byResource.get('/v1/pods');
+    const nodes = byResource.get('/v1/nodes');
+    // metrics.k8s.io is not stored: built from the kubelets' stats on request (metrics-api/).
+    if (groupName === METRICS_GROUP && pods !== undefined && nodes !== undefined) {
+      return sendJson(res, 200, await serveMetricsGroup(pods, nodes, version, rest, method, url.searchParams));
+    }
     if (version === undefined) {
       if (method !== 'GET') throw methodNotAllowed();
       if (isCore) return sendJson(res, 200, coreVersions(ctx.serverAddress()));
-      if (segments.length === 1) return sendJson(res, 200, groupList(defs));
+      if (segments.length === 1) return sendJson(res, 200, withMetricsGroup(groupList(defs)));
       const g = group(defs, groupName);
       if (g === null) throw pathNotFound();
       return sendJson(res, 200, g);
@@ -94,6 +102,10 @@ async function handle(
     }
     const target = resolveTarget(byResource, groupName, version, rest);
     if (target === null) throw pathNotFound();
+    // pods/log streams from the node's kubelet rather than answering one object.
+    if (target.registry === pods && target.subresource === 'log' && target.name !== '' && nodes !== undefined) {
+      return servePodLog(pods, nodes, target.namespace, target.name, method, url.searchParams, req, res);
+    }
     return serveResource(ctx, target, method, url, req, res);
   }
   if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();

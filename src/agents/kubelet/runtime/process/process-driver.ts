@@ -51,9 +51,11 @@ export class ProcessDriver implements ContainerDriver {
     await fs.mkdir(path.dirname(logFile), { recursive: true });
     env.set(POD_UID_ENV, uid);
     const group = await spawnGroup(expanded, { cwd: fsView.cwd, env: processEnv(env, fsView.cwd) });
+    // Attach the log readers before any await: a child that exits meanwhile has its unread stdio drained and
+    // closed by Node, and a reader attached after that would wait for a 'close' that already happened.
+    const logged = writeLog(logFile, [group.child.stdout!, group.child.stderr!]);
     const pgidFile = path.join(containerDir(root, uid, container.name), `${attempt}.pgid`);
     await fs.writeFile(pgidFile, String(group.pid));
-    const logged = writeLog(logFile, [group.child.stdout!, group.child.stderr!]);
     let oomKilled = false;
     const limit = parseMemoryQuantity(container.resources?.limits?.memory ?? '');
     const watch =

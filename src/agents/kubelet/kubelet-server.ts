@@ -1,0 +1,112 @@
+// The kubelet's own HTTP endpoint on the node address (the role of :10250): container logs for `kubectl logs`
+// (proxied by the apiserver), /stats/summary for metrics.k8s.io, /healthz. Runtime errors become Status objects
+// here, in one place. Plain HTTP on the node's loopback address; the apiserver is its only intended client.
+import http from 'node:http';
+import type net from 'node:net';
+import type { Logger } from '../../common/logger.ts';
+import { RuntimeError, type Runtime } from './runtime/index.ts';
+import type { SummaryProvider } from './stats-summary.ts';
+
+export interface KubeletServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  runtime: Runtime;
+  summary: SummaryProvider;
+  /** The uid of the pod namespace/name this node runs. */
+  uidOf(namespace: string, name: string): string | undefined;
+  logger: Logger;
+}
+
+function sendStatus(res: http.ServerResponse, code: number, reason: string, message: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(code, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }));
+}
+
+function sendError(res: http.ServerResponse, err: unknown): void {
+  if (err instanceof RuntimeError) {
+    if (err.code === 'NotFound') return sendStatus(res, 404, 'NotFound', err.message);
+    if (err.code === 'BadRequest') return sendStatus(res, 400, 'BadRequest', err.message);
+    return sendStatus(res, 504, 'Timeout', err.message);
+  }
+  sendStatus(res, 500, 'InternalError', err instanceof Error ? err.message : String(err));
+}
+
+export class KubeletServer {
+  private server: http.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(private readonly o: KubeletServerOptions) {}
+
+  async start(): Promise<number> {
+    const server = http.createServer((req, res) => void this.handle(req, res).catch((err: unknown) => sendError(res, err)));
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.o.port, this.o.host, () => resolve()));
+    this.server = server;
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server === null ? resolve() : this.server.close(() => resolve())));
+    this.server = null;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const parts = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    if (req.method !== 'GET') return sendStatus(res, 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    if (parts[0] === 'healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    if (parts[0] === 'stats' && parts[1] === 'summary') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(await this.o.summary.summary()));
+      return;
+    }
+    if (parts[0] === 'containerLogs' && parts.length === 4) return this.logs(parts[1], parts[2], parts[3], url.searchParams, req, res);
+    sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  private async logs(namespace: string, name: string, container: string, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const uid = this.o.uidOf(namespace, name);
+    if (uid === undefined) return sendStatus(res, 404, 'NotFound', `pod "${name}" not found on this node`);
+    const flag = (k: string): boolean => q.get(k) === 'true' || q.get(k) === '1';
+    const tail = q.get('tailLines');
+    const lines = this.o.runtime.readLogs(uid, container, {
+      follow: flag('follow'),
+      previous: flag('previous'),
+      timestamps: flag('timestamps'),
+      tailLines: tail !== null && /^\d+$/.test(tail) ? Number(tail) : undefined,
+    });
+    const iterator = lines[Symbol.asyncIterator]();
+    let closed = false;
+    req.once('close', () => {
+      closed = true;
+      void iterator.return?.();
+    });
+    // The first line decides between an error Status and a 200 stream.
+    let first: IteratorResult<string>;
+    try {
+      first = await iterator.next();
+    } catch (err) {
+      return sendError(res, err);
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    try {
+      for (let r = first; !r.done && !closed; r = await iterator.next()) res.write(`${r.value}\n`);
+    } catch (err) {
+      this.o.logger.warn({ err: String(err), pod: `${namespace}/${name}` }, 'log stream failed');
+    }
+    res.end();
+  }
+}

@@ -1,0 +1,61 @@
+// GET pods/NAME/log: kube-apiserver's log subresource, proxied to the kubelet of the pod's node
+// (/containerLogs/NS/POD/CONTAINER) and streamed back as it comes (chunked, so `kubectl logs -f` follows). The
+// container defaults to the pod's only one; errors carry kube-apiserver's wording.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { kubeletEndpoint, kubeletGet, readAll } from '../../metrics-api/kubelet-endpoint.ts';
+import type { ResourceRegistry } from '../registry.ts';
+import { ApiError, badRequest, internalError, methodNotAllowed, type StatusReason } from '../status.ts';
+
+const PASSED_PARAMS = ['follow', 'previous', 'tailLines', 'timestamps', 'sinceSeconds', 'sinceTime', 'limitBytes'];
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export async function servePodLog(
+  pods: ResourceRegistry,
+  nodes: ResourceRegistry,
+  namespace: string,
+  name: string,
+  method: string,
+  q: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (method !== 'GET') throw methodNotAllowed();
+  const pod = (await pods.get(namespace, name)) as { spec?: { nodeName?: string; containers?: { name: string }[] } };
+  const containers = (pod.spec?.containers ?? []).map((c) => c.name);
+  let container = q.get('container') ?? '';
+  if (container === '') {
+    if (containers.length !== 1) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
+    container = containers[0];
+  } else if (!containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+  const nodeName = pod.spec?.nodeName ?? '';
+  if (nodeName === '') throw badRequest(`pod ${name} does not have a host assigned`);
+  const endpoint = kubeletEndpoint(await nodes.get('', nodeName));
+  if (endpoint === undefined) throw badRequest(`node ${nodeName} has no kubelet endpoint`);
+  const params = new URLSearchParams();
+  for (const p of PASSED_PARAMS) if (q.has(p)) params.set(p, q.get(p)!);
+  const path = `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${params}`;
+  let upstream: IncomingMessage;
+  try {
+    upstream = await kubeletGet(endpoint, path, CONNECT_TIMEOUT_MS);
+  } catch (err) {
+    throw internalError(err);
+  }
+  if (upstream.statusCode !== 200) {
+    const text = await readAll(upstream);
+    let status: { message?: string; reason?: string } = {};
+    try {
+      status = JSON.parse(text) as typeof status;
+    } catch {
+      status = { message: text };
+    }
+    throw new ApiError(upstream.statusCode ?? 500, (status.reason ?? 'InternalError') as StatusReason, status.message ?? text);
+  }
+  upstream.setTimeout(0);
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
+  req.once('close', () => upstream.destroy());
+  upstream.pipe(res);
+  await new Promise<void>((resolve) => {
+    upstream.once('end', resolve);
+    upstream.once('close', resolve);
+  });
+}
