@@ -8,11 +8,17 @@
 //      then send `messagesAfterPersist` (votes, append acknowledgements);
 //   4. meanwhile apply the committed entries in one batch — those already durable here at once, those of this
 //      very Ready (a follower learning entries and their commit together) or after a snapshot once saved;
-//   5. advance(); take a snapshot of the application every `snapshotCount` applied entries and compact.
+//   5. advance() once saved; take a snapshot of the application every `snapshotCount` applied entries and compact.
+//
+// Applying is pipelined with the next cycle (as etcd's apply goroutine): batches apply strictly one after the
+// other, and a cycle advances without waiting for its own batch, only for the one before it (so at most two
+// batches are outstanding). A Ready carrying a snapshot or a conf change waits for its apply before advancing,
+// since those change what the core itself knows.
 //
 // Messages and ticks are stepped into the core as they come, also while a cycle waits for the disk; their
 // output waits for the next cycle. Proposals are data only: the application recognises its own entries when
 // they are applied (the store puts a request id in each), so the node never waits per proposal.
+import { assert } from '../assert.ts';
 import { decodeConfChange } from '../confchange-codec.ts';
 import { silentLogger, type RaftLogger } from '../config.ts';
 import { RaftError, errProposalDropped } from '../errors.ts';
@@ -140,6 +146,8 @@ export class RaftNode {
   private cancelTick: Cancel;
   private scheduled = false;
   private running: Promise<void> | undefined;
+  /** The last apply batch handed out (they run one after the other); settles once it is applied. */
+  private applying: Promise<void> = Promise.resolve();
   private stopped = false;
   private closing: Promise<void> | undefined;
   private failure: unknown = undefined;
@@ -302,6 +310,7 @@ export class RaftNode {
       this.stopped = true;
       this.cancelTick();
       while (this.running !== undefined) await this.running;
+      await this.applying.catch(() => undefined);
       this.failWaiters(errStopped());
       await this.transport.close();
       await this.storage.close();
@@ -363,7 +372,10 @@ export class RaftNode {
     // After this turn's I/O callbacks: every proposal and message of the turn joins the cycle.
     setImmediate(() => {
       this.scheduled = false;
-      if (this.stopped) return;
+      // A cycle may have started meanwhile, and its synchronous part can call back here (a transport reporting
+      // a full queue from inside send(), read states waking the node) before `running` is set: never run two
+      // cycles at once (a second Ready would apply entries before the first's). Its end reschedules.
+      if (this.stopped || this.running !== undefined) return;
       this.running = this.cycle()
         .catch((e) => this.fail(e))
         .finally(() => {
@@ -397,10 +409,26 @@ export class RaftNode {
     const sent = saved.then(() => {
       if (rd.messagesAfterPersist.length > 0) this.transport.send(rd.messagesAfterPersist);
     });
-    const applied = this.mustApplyAfterSave(rd) ? saved.then(() => this.applyReady(rd)) : this.applyReady(rd);
-    await Promise.all([sent, applied]);
+    const previous = this.applying;
+    const ready = this.mustApplyAfterSave(rd) ? Promise.all([previous, saved]) : previous;
+    const applied = ready.then(() => this.applyReady(rd));
+    this.applying = applied;
+    if (this.changesCore(rd)) {
+      await Promise.all([sent, applied]);
+    } else {
+      // The batch applies on its own; a failure stops the node like any other.
+      applied.catch((e: unknown) => this.fail(e));
+      await Promise.all([sent, previous]);
+    }
     this.raw.advance();
     await this.maybeSnapshot();
+  }
+
+  /** A snapshot to restore or a conf change to apply: the core must see it before the next Ready. */
+  private changesCore(rd: Ready): boolean {
+    if (rd.snapshot !== undefined) return true;
+    for (const e of rd.committedEntries) if (e.type === EntryType.ConfChange) return true;
+    return false;
   }
 
   private drainProposals(): void {
@@ -444,6 +472,8 @@ export class RaftNode {
     if (committed.length === 0) return;
     for (const e of committed) if (e.type === EntryType.ConfChange) this.applyConfChange(e);
     const fresh = committed[0].index > this.applied ? committed : committed.filter((e) => e.index > this.applied);
+    // The store skips nothing it is handed: a gap here would leave this member silently behind its peers.
+    assert(fresh.length === 0 || fresh[0].index === this.applied + 1, () => `raft node ${this.id}: committed entries resume at ${fresh[0].index} after applied index ${this.applied}`);
     if (fresh.length > 0) await this.app.apply(fresh);
     this.applied = Math.max(this.applied, committed[committed.length - 1].index);
     this.reads.onApplied(this.applied);
@@ -461,6 +491,8 @@ export class RaftNode {
   }
 
   private async maybeSnapshot(): Promise<void> {
+    if (this.applied - this.snapshotIndex < this.snapshotCount && !this.confChangedSinceSnapshot) return;
+    await this.applying; // the application's state is taken with no apply running
     const index = this.applied;
     if (index <= this.snapshotIndex || index > this.storage.lastIndex()) return;
     if (index - this.snapshotIndex < this.snapshotCount && !this.confChangedSinceSnapshot) return;

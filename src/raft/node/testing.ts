@@ -19,6 +19,7 @@ export class ListApp implements RaftApplication {
     this.applyCalls++;
     for (const e of entries) {
       if (e.index <= this.appliedIndex) throw new Error(`entry ${e.index} handed again after ${this.appliedIndex}`);
+      if (this.appliedIndex > 0 && e.index !== this.appliedIndex + 1) throw new Error(`entry ${e.index} handed after ${this.appliedIndex}: a gap`);
       if (e.type === EntryType.Normal && e.data.length > 0) this.values.push(Buffer.from(e.data).toString());
       this.appliedIndex = e.index;
     }
