@@ -4,6 +4,7 @@
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, type AgentOptions } from '../agents/kubelet/index.ts';
+import { readKubeconfigCredentials, type ClientCredentials } from '../agents/client/kubeconfig-credentials.ts';
 import { createLogger } from '../common/logger.ts';
 import { FlagError, parseDuration } from './scheduler-command.ts';
 
@@ -19,9 +20,10 @@ const USAGE = `Usage: barque agent --apiserver=HOST:PORT[,HOST:PORT...] [flags]
   --node-lease-renew-interval=10s  --node-status-update-frequency=10s  --pod-resync-period=10s
   --proxy=true                     run the kube-proxy role, cluster DNS and ingress (default false with --hollow-nodes)
   --dns-port=10053  --ingress-port=10080  --cluster-domain=cluster.local  --upstream-dns=HOST:PORT
+  --kubeconfig=PATH                CA and client certificate or token for secure apiservers
 `;
 
-export type AgentFlags = Omit<AgentOptions, 'logger' | 'clock'>;
+export type AgentFlags = Omit<AgentOptions, 'logger' | 'clock' | 'credentials'> & { kubeconfig?: string };
 
 function parseBool(text: string): boolean {
   if (['true', '1', ''].includes(text)) return true;
@@ -130,6 +132,9 @@ export function parseAgentFlags(argv: string[]): AgentFlags {
       case 'upstream-dns':
         flags.upstreamDns = hostPort(value(), name);
         break;
+      case 'kubeconfig':
+        flags.kubeconfig = value();
+        break;
       default:
         throw new FlagError(`unknown flag: --${name}`);
     }
@@ -157,8 +162,15 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`barque agent: ${err.message}\n${USAGE}`);
     return 2;
   }
+  let credentials: ClientCredentials = {};
+  try {
+    if (flags.kubeconfig !== undefined) credentials = readKubeconfigCredentials(flags.kubeconfig);
+  } catch (err) {
+    process.stderr.write(`barque agent: --kubeconfig: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
   const logger = createLogger({ name: 'agent' });
-  const agent = new Agent({ ...flags, logger });
+  const agent = new Agent({ ...flags, credentials, logger });
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));

@@ -3,7 +3,7 @@
 // process (status 1), as kube-scheduler does; SIGTERM stops scheduling and releases the lease.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { readKubeconfigCredentials, type ClientCredentials } from '../agents/controller-manager/kubeconfig-credentials.ts';
+import { readKubeconfigCredentials, type ClientCredentials } from '../agents/client/kubeconfig-credentials.ts';
 import { ApiClient, DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, LeaderElector, LeaseLock, realClock, RESOURCES } from '../agents/client/index.ts';
 import { DEFAULT_INITIAL_BACKOFF_MS, DEFAULT_MAX_BACKOFF_MS, DEFAULT_SCHEDULER_NAME, Scheduler } from '../agents/scheduler/index.ts';
 import { createLogger } from '../common/logger.ts';

@@ -36,10 +36,7 @@ export function layoutOf(dataDir: string): UpLayout {
   return { dataDir: dir, kubeconfig: join(dir, 'kubeconfig'), logDir: join(dir, 'logs'), statusFile: join(dir, 'status.json'), pkiDir: join(dir, 'pki') };
 }
 
-/** Whether a command's flag parser accepts --kubeconfig (the scheduler and agent may not yet). */
-export type KubeconfigSupport = { scheduler: boolean; agent: boolean };
-
-export function planComponents(options: UpOptions, layout: UpLayout, creds: ComponentKubeconfigs, support: KubeconfigSupport): ComponentSpec[] {
+export function planComponents(options: UpOptions, layout: UpLayout, creds: ComponentKubeconfigs): ComponentSpec[] {
   const p = options.ports;
   const grpc = `${HOST}:${p.grpc}`;
   const barque = (name: string, args: string[], ready: ComponentSpec['ready']): ComponentSpec => ({ name, command: process.execPath, args: [BARQUE_BIN, name, ...args], ready });
@@ -49,28 +46,12 @@ export function planComponents(options: UpOptions, layout: UpLayout, creds: Comp
     barque('etcd', ['--name', 'default', '--data-dir', join(layout.dataDir, 'etcd'), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `default=${peer}`], { port: p.storeClient }),
     barque('apiserver', ['--etcd-servers', client, '--cert-dir', layout.pkiDir, '--secure-port', String(p.apiserver), '--grpc-port', String(p.grpc), '--write-kubeconfig', layout.kubeconfig], { line: /^apiserver listening on / }),
     barque('controller-manager', ['--apiserver', grpc, '--kubeconfig', creds.controllerManager], { line: /^controller-manager .* started$/ }),
-    barque('scheduler', ['--apiserver', grpc, ...(support.scheduler ? ['--kubeconfig', creds.scheduler] : [])], { line: /^scheduler (leading|running|.* waiting)/ }),
+    barque('scheduler', ['--apiserver', grpc, '--kubeconfig', creds.scheduler], { line: /^scheduler (leading|running|.* waiting)/ }),
   ];
   if (options.agent) {
-    specs.push(barque('agent', ['--apiserver', grpc, '--node-name', options.nodeName, '--root-dir', join(layout.dataDir, 'agent'), '--kubelet-port', String(p.kubelet), '--dns-port', String(p.dns), '--ingress-port', String(p.ingress), ...(support.agent ? ['--kubeconfig', creds.agent] : [])], { line: /^agent ready/ }));
+    specs.push(barque('agent', ['--apiserver', grpc, '--node-name', options.nodeName, '--root-dir', join(layout.dataDir, 'agent'), '--kubelet-port', String(p.kubelet), '--dns-port', String(p.dns), '--ingress-port', String(p.ingress), '--kubeconfig', creds.agent], { line: /^agent ready/ }));
   }
   return specs;
-}
-
-/** Feature-detects --kubeconfig on the scheduler and agent commands by asking their own flag parsers. */
-export async function kubeconfigSupport(): Promise<KubeconfigSupport> {
-  const accepts = (parse: (argv: string[]) => unknown): boolean => {
-    try {
-      parse([`--apiserver=${HOST}:1`, '--kubeconfig=/dev/null']);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const scheduler = await import('../cli/scheduler-command.ts');
-  // The agent command is the newest; a checkout where it does not load runs without an agent.
-  const agent = await import('../cli/agent-command.ts').then((m) => accepts(m.parseAgentFlags), () => false);
-  return { scheduler: accepts(scheduler.parseSchedulerFlags), agent };
 }
 
 export class Cluster {
@@ -99,14 +80,7 @@ export class Cluster {
     const leftovers = killLeftovers(layout.statusFile);
     if (leftovers.length > 0) options.say(`ended components a previous up left running: ${leftovers.join(', ')}`);
     const creds = componentKubeconfigs(layout.pkiDir, `https://${HOST}:${options.ports.apiserver}`, options.nodeName);
-    const support = await kubeconfigSupport();
-    if (!support.scheduler) options.say('warning: `barque scheduler` has no --kubeconfig flag yet: it cannot authenticate to the TLS apiserver, so pods stay Pending');
-    let agent = options.agent;
-    if (agent && !support.agent) {
-      options.say('warning: `barque agent` has no --kubeconfig flag yet: it cannot authenticate to the TLS apiserver; starting without a node agent');
-      agent = false;
-    }
-    for (const spec of planComponents({ ...options, agent }, layout, creds, support)) {
+    for (const spec of planComponents(options, layout, creds)) {
       if (this.stopping) return false;
       const log = join(layout.logDir, `${spec.name}.log`);
       const outcome = await withTimeout(Promise.race([this.supervisor.start(spec).then(() => 'ready' as const), this.stopRequested.then(() => 'stopped' as const)]), options.startupTimeoutMs);

@@ -1,6 +1,6 @@
-// The credentials the controller-manager presents to secure apiservers, read from a kubeconfig (its current
-// context's cluster CA and user: client certificate and key, or a bearer token), as kube-controller-manager's
-// --kubeconfig. The gRPC addresses still come from --apiserver; the kubeconfig's server URL is the REST one.
+// The credentials the controller-manager, scheduler and node agents present to secure apiservers, read from a
+// kubeconfig (its current context's cluster CA and user: client certificate and key, or a bearer token), as
+// Kubernetes components' --kubeconfig. The gRPC addresses still come from --apiserver; the kubeconfig's server URL is the REST one.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';

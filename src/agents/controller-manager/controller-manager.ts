@@ -14,7 +14,7 @@ import type { Controller, ControllerContext, ControllerDescriptor } from '../con
 import { apiEventSink } from '../controllers/common/events.ts';
 import { InformerFactory } from '../controllers/common/informer-factory.ts';
 import { isControllerEnabled, type ControllerManagerFlags } from './flags.ts';
-import type { ClientCredentials } from './kubeconfig-credentials.ts';
+import type { ClientCredentials } from '../client/kubeconfig-credentials.ts';
 
 export interface ControllerManagerOptions {
   flags: ControllerManagerFlags;

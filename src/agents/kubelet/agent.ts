@@ -4,6 +4,7 @@
 // restart (their process groups are reaped at start instead), so leaving them running would only orphan them.
 import { join } from 'node:path';
 import { ApiClient, realClock, type Clock } from '../client/index.ts';
+import type { ClientCredentials } from '../client/kubeconfig-credentials.ts';
 import type { Logger } from '../../common/logger.ts';
 import { ClusterDns } from '../dns/index.ts';
 import { IngressProxy } from '../ingress/index.ts';
@@ -35,6 +36,8 @@ export interface AgentOptions {
   ingressPort: number;
   clusterDomain: string;
   upstreamDns?: { host: string; port: number };
+  /** CA and client certificate or token for a secure apiserver (from --kubeconfig). */
+  credentials?: ClientCredentials;
   clock?: Clock;
   logger: Logger;
 }
@@ -55,7 +58,7 @@ export class Agent {
 
   constructor(private readonly o: AgentOptions) {
     this.clock = o.clock ?? realClock;
-    this.api = new ApiClient({ endpoints: o.apiservers, userAgent: 'barque-kubelet/v0.1', logger: o.logger });
+    this.api = new ApiClient({ endpoints: o.apiservers, userAgent: 'barque-kubelet/v0.1', logger: o.logger, ...o.credentials });
   }
 
   async start(): Promise<AgentEndpoints> {

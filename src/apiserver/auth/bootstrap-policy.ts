@@ -90,6 +90,7 @@ export function bootstrapPolicy(): KubeObject[] {
       rule(['', 'events.k8s.io'], ['events'], ['create', 'patch', 'update']),
       rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update', 'patch', 'delete']),
       rule(['discovery.k8s.io'], ['endpointslices'], READ),
+      rule(['networking.k8s.io'], ['ingresses'], READ),
     ]),
     binding('system:node', []),
   ];

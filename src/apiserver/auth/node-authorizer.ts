@@ -1,5 +1,6 @@
 // The Node authorizer: a node's credentials (user system:node:<name>, group system:nodes) may read the cluster's
-// nodes, pods, services, endpoints, endpoint slices and namespaces (what the node agent, its proxy and DNS watch),
+// nodes, pods, services, endpoints, endpoint slices, namespaces and ingresses (what the node agent, its proxy, DNS
+// and ingress proxy watch — barque's agent plays the ingress controller's part too),
 // write its own Node and its node Lease, update the status of and delete the pods bound to it, and create events.
 // Nothing else: other requests get no opinion here (and RBAC grants nodes nothing by default), so another node's
 // pods and Node are out of reach. Names in creates are checked by NodeRestriction (node-restriction.ts).
@@ -14,7 +15,7 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 const READ_VERBS = new Set(['get', 'list', 'watch']);
 const LEASE_VERBS = new Set(['get', 'create', 'update', 'patch', 'delete']);
 /** group/resource pairs a node may read in full. */
-const READABLE = new Set(['/nodes', '/pods', '/services', '/endpoints', '/namespaces', 'discovery.k8s.io/endpointslices']);
+const READABLE = new Set(['/nodes', '/pods', '/services', '/endpoints', '/namespaces', 'discovery.k8s.io/endpointslices', 'networking.k8s.io/ingresses']);
 
 export class NodeAuthorizer implements Authorizer {
   constructor(private readonly podNode: PodNodeLookup) {}
