@@ -4,9 +4,10 @@
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, type AgentOptions } from '../agents/kubelet/index.ts';
-import { readKubeconfigCredentials, type ClientCredentials } from '../agents/client/kubeconfig-credentials.ts';
+import { FlagError, forEachFlag, parseCommandFlags } from '../common/cli-flags.ts';
+import { credentialsFromFlag } from './component-credentials.ts';
 import { createLogger } from '../common/logger.ts';
-import { FlagError, parseDuration } from './scheduler-command.ts';
+import { parseDuration } from './scheduler-command.ts';
 
 const USAGE = `Usage: barque agent --apiserver=HOST:PORT[,HOST:PORT...] [flags]
   --apiserver                      the apiservers' gRPC addresses (failover in order)
@@ -57,16 +58,8 @@ export function parseAgentFlags(argv: string[]): AgentFlags {
   };
   let runtimeSet = false;
   let proxySet = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^--?/, '');
-    const value = (): string => {
-      if (eq >= 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new FlagError(`flag needs an argument: --${name}`);
-      return next;
-    };
+  forEachFlag(argv, (flag) => {
+    const { name, value } = flag;
     const int = (): number => {
       const v = value();
       if (!/^\d+$/.test(v)) throw new FlagError(`invalid number "${v}" for --${name}`);
@@ -117,7 +110,7 @@ export function parseAgentFlags(argv: string[]): AgentFlags {
         flags.podResyncMs = parseDuration(value());
         break;
       case 'proxy':
-        flags.proxy = parseBool(eq >= 0 ? arg.slice(eq + 1) : '');
+        flags.proxy = parseBool(flag.inline ?? '');
         proxySet = true;
         break;
       case 'dns-port':
@@ -138,7 +131,7 @@ export function parseAgentFlags(argv: string[]): AgentFlags {
       default:
         throw new FlagError(`unknown flag: --${name}`);
     }
-  }
+  });
   if (flags.apiservers.length === 0) throw new FlagError('--apiserver is required');
   if (flags.hollowNodes > 0) {
     if (runtimeSet && flags.runtime !== 'hollow') throw new FlagError('--hollow-nodes needs --runtime=hollow');
@@ -150,25 +143,11 @@ export function parseAgentFlags(argv: string[]): AgentFlags {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  let flags: AgentFlags;
-  try {
-    flags = parseAgentFlags(argv);
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    process.stderr.write(`barque agent: ${err.message}\n${USAGE}`);
-    return 2;
-  }
-  let credentials: ClientCredentials = {};
-  try {
-    if (flags.kubeconfig !== undefined) credentials = readKubeconfigCredentials(flags.kubeconfig);
-  } catch (err) {
-    process.stderr.write(`barque agent: --kubeconfig: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 2;
-  }
+  const parsed = parseCommandFlags('barque agent', USAGE, argv, parseAgentFlags);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const flags: AgentFlags = parsed.flags;
+  const credentials = credentialsFromFlag('barque agent', flags.kubeconfig);
+  if (credentials === null) return 2;
   const logger = createLogger({ name: 'agent' });
   const agent = new Agent({ ...flags, credentials, logger });
   const say = (line: string): void => void process.stdout.write(`${line}\n`);

@@ -2,7 +2,9 @@
 // apiservers' gRPC front ends, leader-elected on the Lease kube-system/kube-controller-manager.
 import { createLogger } from '../common/logger.ts';
 import { ALL_CONTROLLERS } from '../agents/controllers/all-controllers.ts';
-import { ControllerManager, FlagError, parseControllerManagerFlags, readKubeconfigCredentials, type ClientCredentials, type ControllerManagerFlags } from '../agents/controller-manager/index.ts';
+import { ControllerManager, parseControllerManagerFlags, type ControllerManagerFlags } from '../agents/controller-manager/index.ts';
+import { FlagError } from '../common/cli-flags.ts';
+import { credentialsFromFlag } from './component-credentials.ts';
 
 const USAGE = `Usage: barque controller-manager --apiserver=HOST:PORT[,HOST:PORT...]   (the apiservers' gRPC addresses)
        [--kubeconfig=PATH]   (CA and client certificate or token for secure apiservers)
@@ -27,13 +29,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`barque controller-manager: ${err.message}\n${USAGE}`);
     return 2;
   }
-  let credentials: ClientCredentials = {};
-  try {
-    if (flags.kubeconfig !== null) credentials = readKubeconfigCredentials(flags.kubeconfig);
-  } catch (err) {
-    process.stderr.write(`barque controller-manager: --kubeconfig: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 2;
-  }
+  const credentials = credentialsFromFlag('barque controller-manager', flags.kubeconfig);
+  if (credentials === null) return 2;
   const logger = createLogger({ name: 'controller-manager' });
   let exit: (code: number) => void = () => {};
   const exited = new Promise<number>((resolve) => (exit = resolve));

@@ -1,5 +1,6 @@
 // `barque logs`: the logs of `barque up`'s components (src/cluster/logs.ts), merged by time; -f keeps following.
 import { join, resolve } from 'node:path';
+import { FlagError, forEachFlag, parseCommandFlags } from '../common/cli-flags.ts';
 import { formatEntry, LogFollower, readMerged, type LogEntry } from '../cluster/logs.ts';
 
 const USAGE = `Usage: barque logs [--data-dir=./barque-data] [-f|--follow] [--component=NAME[,NAME...]] [--tail=N] [--json]
@@ -8,8 +9,6 @@ const USAGE = `Usage: barque logs [--data-dir=./barque-data] [-f|--follow] [--co
 `;
 
 const FOLLOW_POLL_MS = 300;
-
-class FlagError extends Error {}
 
 interface LogsFlags {
   dataDir: string;
@@ -21,16 +20,8 @@ interface LogsFlags {
 
 export function parseLogsFlags(argv: string[]): LogsFlags {
   const flags: LogsFlags = { dataDir: './barque-data', follow: false, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^--?/, '');
-    const value = (): string => {
-      if (eq >= 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new FlagError(`flag needs an argument: --${name}`);
-      return next;
-    };
+  forEachFlag(argv, (flag) => {
+    const { name, value } = flag;
     switch (name) {
       case 'data-dir':
         flags.dataDir = value();
@@ -54,23 +45,14 @@ export function parseLogsFlags(argv: string[]): LogsFlags {
       default:
         throw new FlagError(`unknown flag: --${name}`);
     }
-  }
+  });
   return flags;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  let flags: LogsFlags;
-  try {
-    flags = parseLogsFlags(argv);
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    process.stderr.write(`barque logs: ${err.message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandFlags('barque logs', USAGE, argv, parseLogsFlags);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const flags: LogsFlags = parsed.flags;
   const logDir = join(resolve(flags.dataDir), 'logs');
   const show = (entries: LogEntry[]): void => {
     if (entries.length === 0) return;

@@ -3,7 +3,8 @@
 // process (status 1), as kube-scheduler does; SIGTERM stops scheduling and releases the lease.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { readKubeconfigCredentials, type ClientCredentials } from '../agents/client/kubeconfig-credentials.ts';
+import { FlagError, forEachFlag, parseCommandFlags } from '../common/cli-flags.ts';
+import { credentialsFromFlag } from './component-credentials.ts';
 import { ApiClient, DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, LeaderElector, LeaseLock, realClock, RESOURCES } from '../agents/client/index.ts';
 import { DEFAULT_INITIAL_BACKOFF_MS, DEFAULT_MAX_BACKOFF_MS, DEFAULT_SCHEDULER_NAME, Scheduler } from '../agents/scheduler/index.ts';
 import { createLogger } from '../common/logger.ts';
@@ -35,7 +36,6 @@ export interface SchedulerFlags {
   kubeconfig: string | null;
 }
 
-export class FlagError extends Error {}
 
 export function parseDuration(text: string): number {
   const m = text.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
@@ -64,16 +64,8 @@ export function parseSchedulerFlags(argv: string[]): SchedulerFlags {
     identity: `${hostname()}_${randomUUID()}`,
     kubeconfig: null,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^--?/, '');
-    const value = (): string => {
-      if (eq >= 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new FlagError(`flag needs an argument: --${name}`);
-      return next;
-    };
+  forEachFlag(argv, (flag) => {
+    const { name, value } = flag;
     const seconds = (): number => {
       const v = value();
       if (!/^\d+$/.test(v)) throw new FlagError(`invalid seconds "${v}" for --${name}`);
@@ -87,7 +79,7 @@ export function parseSchedulerFlags(argv: string[]): SchedulerFlags {
         flags.schedulerName = value();
         break;
       case 'leader-elect':
-        flags.leaderElect = parseBool(eq >= 0 ? arg.slice(eq + 1) : '');
+        flags.leaderElect = parseBool(flag.inline ?? '');
         break;
       case 'leader-elect-lease-duration':
         flags.leaseDurationMs = parseDuration(value());
@@ -119,31 +111,17 @@ export function parseSchedulerFlags(argv: string[]): SchedulerFlags {
       default:
         throw new FlagError(`unknown flag: --${name}`);
     }
-  }
+  });
   if (flags.apiservers.length === 0) throw new FlagError('--apiserver is required');
   return flags;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  let flags: SchedulerFlags;
-  try {
-    flags = parseSchedulerFlags(argv);
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    process.stderr.write(`barque scheduler: ${err.message}\n${USAGE}`);
-    return 2;
-  }
-  let credentials: ClientCredentials = {};
-  try {
-    if (flags.kubeconfig !== null) credentials = readKubeconfigCredentials(flags.kubeconfig);
-  } catch (err) {
-    process.stderr.write(`barque scheduler: --kubeconfig: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 2;
-  }
+  const parsed = parseCommandFlags('barque scheduler', USAGE, argv, parseSchedulerFlags);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const flags: SchedulerFlags = parsed.flags;
+  const credentials = credentialsFromFlag('barque scheduler', flags.kubeconfig);
+  if (credentials === null) return 2;
   const logger = createLogger({ name: 'scheduler' });
   const api = new ApiClient({ endpoints: flags.apiservers, userAgent: 'barque-scheduler/v0.1', logger, ...credentials });
   const scheduler = new Scheduler({

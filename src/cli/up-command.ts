@@ -1,6 +1,7 @@
 // `barque up`: one machine, everything (src/cluster/up.ts). Ctrl-C (SIGINT) or SIGTERM stops every component, last
 // started first; starting again with the same --data-dir resumes the same cluster.
 import { hostname } from 'node:os';
+import { FlagError, forEachFlag, parseCommandFlags } from '../common/cli-flags.ts';
 import { Cluster, StartupError } from '../cluster/up.ts';
 import { DEFAULT_PORTS, portsFrom, type UpPorts } from '../cluster/ports.ts';
 
@@ -9,8 +10,6 @@ const USAGE = `Usage: barque up [--data-dir=./barque-data] [--no-agent] [--node-
        [--etcd-client-port=2379] [--etcd-peer-port=2380] [--secure-port=6443] [--grpc-port=6444]
        [--kubelet-port=10250] [--dns-port=10053] [--ingress-port=10080] [--startup-timeout=120s]
 `;
-
-class FlagError extends Error {}
 
 interface UpFlags {
   dataDir: string;
@@ -38,16 +37,8 @@ function defaultNodeName(): string {
 export function parseUpFlags(argv: string[]): UpFlags {
   const flags: UpFlags = { dataDir: './barque-data', agent: true, nodeName: defaultNodeName(), ports: { ...DEFAULT_PORTS }, startupTimeoutMs: 120_000 };
   const explicit: Partial<UpPorts> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^--?/, '');
-    const value = (): string => {
-      if (eq >= 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new FlagError(`flag needs an argument: --${name}`);
-      return next;
-    };
+  forEachFlag(argv, (flag) => {
+    const { name, value } = flag;
     const port = (): number => {
       const v = value();
       if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new FlagError(`invalid port "${v}" for --${name}`);
@@ -55,7 +46,7 @@ export function parseUpFlags(argv: string[]): UpFlags {
     };
     if (name in PORT_FLAGS) {
       explicit[PORT_FLAGS[name]] = port();
-      continue;
+      return;
     }
     switch (name) {
       case 'data-dir':
@@ -82,25 +73,16 @@ export function parseUpFlags(argv: string[]): UpFlags {
       default:
         throw new FlagError(`unknown flag: --${name}`);
     }
-  }
+  });
   // Single-port flags win over --port-base, whatever the order.
   flags.ports = { ...flags.ports, ...explicit };
   return flags;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  let flags: UpFlags;
-  try {
-    flags = parseUpFlags(argv);
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    process.stderr.write(`barque up: ${err.message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandFlags('barque up', USAGE, argv, parseUpFlags);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const flags: UpFlags = parsed.flags;
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const cluster = new Cluster({ ...flags, say });
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 // `barque controller-manager` flags, kube-controller-manager's names where it has them. Durations as Go writes them
 // (15s, 500ms, 1m30s).
+import { FlagError, forEachFlag } from '../../common/cli-flags.ts';
 import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS } from '../client/leader-elector.ts';
 import type { ControllerDescriptor } from '../controllers/common/controller-context.ts';
 import { parseDurationMs } from '../controllers/common/durations.ts';
@@ -23,7 +24,6 @@ export interface ControllerManagerFlags {
   extra: Record<string, string>;
 }
 
-export class FlagError extends Error {}
 
 export function parseDuration(text: string): number {
   try {
@@ -57,16 +57,8 @@ export function parseControllerManagerFlags(argv: readonly string[], descriptors
     cronJobSyncPeriodMs: 10_000,
     extra: Object.fromEntries(declared),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^--?/, '');
-    const value = (): string => {
-      if (eq >= 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new FlagError(`flag needs an argument: --${name}`);
-      return next;
-    };
+  forEachFlag(argv, (flag) => {
+    const { name, value } = flag;
     switch (name) {
       case 'apiserver':
       case 'apiservers':
@@ -76,7 +68,7 @@ export function parseControllerManagerFlags(argv: readonly string[], descriptors
         flags.kubeconfig = value();
         break;
       case 'leader-elect':
-        flags.leaderElect = parseBool(eq >= 0 ? arg.slice(eq + 1) : '');
+        flags.leaderElect = parseBool(flag.inline ?? '');
         break;
       case 'leader-elect-lease-duration':
         flags.leaseDurationMs = parseDuration(value());
@@ -109,7 +101,7 @@ export function parseControllerManagerFlags(argv: readonly string[], descriptors
         if (!declared.has(name)) throw new FlagError(`unknown flag: --${name}`);
         flags.extra[name] = value();
     }
-  }
+  });
   if (flags.apiservers.length === 0) throw new FlagError('--apiserver is required');
   if (flags.leaderElect) {
     if (!(flags.leaseDurationMs > flags.renewDeadlineMs)) throw new FlagError('--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline');
