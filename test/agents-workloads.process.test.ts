@@ -279,9 +279,11 @@ describe('Deployment with kubectl 1.20', () => {
   });
 });
 
-describe('Deployment with the newer kubectl on PATH', () => {
-  const kubectl = newerKubectl();
-  it.runIf(kubectl !== undefined)('set image, rollout status, history and undo', async () => {
+// The newer kubectl is checked when the machine has one (the issue asks for 1.20 always, a newer one when present):
+// registered only then, as the other kubectl suites do, so that CI never reports a skipped test.
+const kubectl = newerKubectl();
+if (kubectl !== undefined) describe('Deployment with the newer kubectl on PATH', () => {
+  it('set image, rollout status, history and undo', async () => {
     const c = env();
     const k = (args: string[]): ReturnType<WorkloadCluster['kubectl']> => c.kubectl(args, kubectl);
     await apply(c, deployment('new', { replicas: 2 }));
