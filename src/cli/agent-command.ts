@@ -4,10 +4,10 @@
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, type AgentOptions } from '../agents/kubelet/index.ts';
-import { FlagError, forEachFlag, parseCommandFlags } from '../common/cli-flags.ts';
+import { FlagError, forEachFlag, parseBoolFlag, parseCommandFlags } from '../common/cli-flags.ts';
 import { credentialsFromFlag } from './component-credentials.ts';
 import { createLogger } from '../common/logger.ts';
-import { parseDuration } from './scheduler-command.ts';
+import { parseDurationFlag as parseDuration } from '../common/duration-flag.ts';
 
 const USAGE = `Usage: barque agent --apiserver=HOST:PORT[,HOST:PORT...] [flags]
   --apiserver                      the apiservers' gRPC addresses (failover in order)
@@ -25,12 +25,6 @@ const USAGE = `Usage: barque agent --apiserver=HOST:PORT[,HOST:PORT...] [flags]
 `;
 
 export type AgentFlags = Omit<AgentOptions, 'logger' | 'clock' | 'credentials'> & { kubeconfig?: string };
-
-function parseBool(text: string): boolean {
-  if (['true', '1', ''].includes(text)) return true;
-  if (['false', '0'].includes(text)) return false;
-  throw new FlagError(`invalid boolean "${text}"`);
-}
 
 function hostPort(text: string, flag: string): { host: string; port: number } {
   const m = /^(.+):(\d+)$/.exec(text);
@@ -110,7 +104,7 @@ export function parseAgentFlags(argv: string[]): AgentFlags {
         flags.podResyncMs = parseDuration(value());
         break;
       case 'proxy':
-        flags.proxy = parseBool(flag.inline ?? '');
+        flags.proxy = parseBoolFlag(flag.inline ?? '', name);
         proxySet = true;
         break;
       case 'dns-port':

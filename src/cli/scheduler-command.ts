@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { FlagError, forEachFlag, parseCommandFlags } from '../common/cli-flags.ts';
 import { credentialsFromFlag } from './component-credentials.ts';
-import { ApiClient, DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, LeaderElector, LeaseLock, realClock, RESOURCES } from '../agents/client/index.ts';
+import { ApiClient, applyLeaderElectionFlag, checkLeaderElectionFlags, defaultLeaderElectionFlags, LeaderElector, LeaseLock, realClock, RESOURCES, type LeaderElectionFlags } from '../agents/client/index.ts';
 import { DEFAULT_INITIAL_BACKOFF_MS, DEFAULT_MAX_BACKOFF_MS, DEFAULT_SCHEDULER_NAME, Scheduler } from '../agents/scheduler/index.ts';
 import { createLogger } from '../common/logger.ts';
 
@@ -20,15 +20,9 @@ const USAGE = `Usage: barque scheduler --apiserver=HOST:PORT[,HOST:PORT...] [fla
   --kubeconfig=PATH                    CA and client certificate or token for secure apiservers
 `;
 
-export interface SchedulerFlags {
+export interface SchedulerFlags extends LeaderElectionFlags {
   apiservers: string[];
   schedulerName: string;
-  leaderElect: boolean;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-  lockNamespace: string;
-  lockName: string;
   initialBackoffMs: number;
   maxBackoffMs: number;
   identity: string;
@@ -37,28 +31,11 @@ export interface SchedulerFlags {
 }
 
 
-export function parseDuration(text: string): number {
-  const m = text.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
-  if (m === null) throw new FlagError(`invalid duration "${text}"`);
-  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
-}
-
-function parseBool(text: string): boolean {
-  if (['true', '1', ''].includes(text)) return true;
-  if (['false', '0'].includes(text)) return false;
-  throw new FlagError(`invalid boolean "${text}"`);
-}
-
 export function parseSchedulerFlags(argv: string[]): SchedulerFlags {
   const flags: SchedulerFlags = {
     apiservers: [],
     schedulerName: DEFAULT_SCHEDULER_NAME,
-    leaderElect: true,
-    leaseDurationMs: DEFAULT_LEASE_DURATION_MS,
-    renewDeadlineMs: DEFAULT_RENEW_DEADLINE_MS,
-    retryPeriodMs: DEFAULT_RETRY_PERIOD_MS,
-    lockNamespace: 'kube-system',
-    lockName: 'kube-scheduler',
+    ...defaultLeaderElectionFlags('kube-scheduler'),
     initialBackoffMs: DEFAULT_INITIAL_BACKOFF_MS,
     maxBackoffMs: DEFAULT_MAX_BACKOFF_MS,
     identity: `${hostname()}_${randomUUID()}`,
@@ -71,30 +48,13 @@ export function parseSchedulerFlags(argv: string[]): SchedulerFlags {
       if (!/^\d+$/.test(v)) throw new FlagError(`invalid seconds "${v}" for --${name}`);
       return Number(v) * 1000;
     };
+    if (applyLeaderElectionFlag(flags, flag)) return;
     switch (name) {
       case 'apiserver':
         flags.apiservers = value().split(',').map((s) => s.trim()).filter((s) => s !== '');
         break;
       case 'scheduler-name':
         flags.schedulerName = value();
-        break;
-      case 'leader-elect':
-        flags.leaderElect = parseBool(flag.inline ?? '');
-        break;
-      case 'leader-elect-lease-duration':
-        flags.leaseDurationMs = parseDuration(value());
-        break;
-      case 'leader-elect-renew-deadline':
-        flags.renewDeadlineMs = parseDuration(value());
-        break;
-      case 'leader-elect-retry-period':
-        flags.retryPeriodMs = parseDuration(value());
-        break;
-      case 'leader-elect-resource-namespace':
-        flags.lockNamespace = value();
-        break;
-      case 'leader-elect-resource-name':
-        flags.lockName = value();
         break;
       case 'pod-initial-backoff-seconds':
         flags.initialBackoffMs = seconds();
@@ -113,6 +73,7 @@ export function parseSchedulerFlags(argv: string[]): SchedulerFlags {
     }
   });
   if (flags.apiservers.length === 0) throw new FlagError('--apiserver is required');
+  checkLeaderElectionFlags(flags);
   return flags;
 }
 
@@ -139,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   let elector: LeaderElector | null = null;
   if (flags.leaderElect) {
     elector = new LeaderElector({
-      lock: new LeaseLock(api.resource(RESOURCES.leases), flags.lockNamespace, flags.lockName),
+      lock: new LeaseLock(api.resource(RESOURCES.leases), flags.leaseNamespace, flags.leaseName),
       identity: flags.identity,
       clock: realClock,
       leaseDurationMs: flags.leaseDurationMs,
@@ -162,7 +123,7 @@ export async function run(argv: string[]): Promise<number> {
         onNewLeader: (id) => logger.info({ leader: id }, 'new leader observed'),
       },
     });
-    say(`scheduler ${flags.identity} waiting for the lease ${flags.lockNamespace}/${flags.lockName}`);
+    say(`scheduler ${flags.identity} waiting for the lease ${flags.leaseNamespace}/${flags.leaseName}`);
     void elector.run().then(() => finish());
   } else {
     say(`scheduler running as ${flags.identity} (no leader election)`);

@@ -47,3 +47,10 @@ export function parseCommandFlags<T>(command: string, usage: string, argv: strin
     return { exitCode: 2 };
   }
 }
+
+/** Go's flag package booleans: a bare flag is true. */
+export function parseBoolFlag(text: string, name: string): boolean {
+  if (['true', '1', 't', 'T', 'TRUE', 'True', ''].includes(text)) return true;
+  if (['false', '0', 'f', 'F', 'FALSE', 'False'].includes(text)) return false;
+  throw new FlagError(`invalid boolean "${text}" for --${name}`);
+}

@@ -7,6 +7,7 @@ export { ManualClock, realClock, Sleeper, type Clock, type Timer } from './clock
 export { isAlreadyExists, isConflict, isExpired, isInvalid, isNotFound, StatusError, type StatusObject } from './errors.ts';
 export { byNamespace, Indexer, NAMESPACE_INDEX, objectKey, podsByNodeName, type IndexFunc } from './indexer.ts';
 export { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, LeaderElector, type LeaderCallbacks, type LeaderElectionConfig } from './leader-elector.ts';
+export { applyLeaderElectionFlag, checkLeaderElectionFlags, defaultLeaderElectionFlags, type LeaderElectionFlags } from './leader-election-flags.ts';
 export { LEASES, LeaseLock, leaseOf, recordOf, type LeaderElectionRecord, type ObservedLease, type ResourceLock } from './lease-lock.ts';
 export { formatMicroTime, parseMicroTime } from './micro-time.ts';
 export { BucketRateLimiter, defaultControllerRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter, type RateLimiter } from './rate-limiters.ts';

@@ -1,20 +1,14 @@
 // `barque controller-manager` flags, kube-controller-manager's names where it has them. Durations as Go writes them
 // (15s, 500ms, 1m30s).
 import { FlagError, forEachFlag } from '../../common/cli-flags.ts';
-import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS } from '../client/leader-elector.ts';
+import { parseDurationFlag } from '../../common/duration-flag.ts';
+import { applyLeaderElectionFlag, checkLeaderElectionFlags, defaultLeaderElectionFlags, type LeaderElectionFlags } from '../client/leader-election-flags.ts';
 import type { ControllerDescriptor } from '../controllers/common/controller-context.ts';
-import { parseDurationMs } from '../controllers/common/durations.ts';
 
-export interface ControllerManagerFlags {
+export interface ControllerManagerFlags extends LeaderElectionFlags {
   apiservers: string[];
   /** Credentials for secure apiservers (CA, client certificate or token), from a kubeconfig. */
   kubeconfig: string | null;
-  leaderElect: boolean;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-  leaseNamespace: string;
-  leaseName: string;
   /** Kubernetes' --controllers: "*" = all, "foo" = only foo, "-foo" = not foo. */
   controllers: string[];
   workers: number;
@@ -24,20 +18,8 @@ export interface ControllerManagerFlags {
   extra: Record<string, string>;
 }
 
-
-export function parseDuration(text: string): number {
-  try {
-    return parseDurationMs(text);
-  } catch (err) {
-    throw new FlagError(err instanceof Error ? err.message : String(err));
-  }
-}
-
-function parseBool(text: string): boolean {
-  if (text === 'true' || text === '') return true;
-  if (text === 'false') return false;
-  throw new FlagError(`invalid boolean "${text}"`);
-}
+/** Controllers' own duration flags take the same grammar as every other barque flag. */
+export const parseDuration = parseDurationFlag;
 
 export function parseControllerManagerFlags(argv: readonly string[], descriptors: readonly ControllerDescriptor[]): ControllerManagerFlags {
   const declared = new Map<string, string>();
@@ -45,12 +27,7 @@ export function parseControllerManagerFlags(argv: readonly string[], descriptors
   const flags: ControllerManagerFlags = {
     apiservers: [],
     kubeconfig: null,
-    leaderElect: true,
-    leaseDurationMs: DEFAULT_LEASE_DURATION_MS,
-    renewDeadlineMs: DEFAULT_RENEW_DEADLINE_MS,
-    retryPeriodMs: DEFAULT_RETRY_PERIOD_MS,
-    leaseNamespace: 'kube-system',
-    leaseName: 'kube-controller-manager',
+    ...defaultLeaderElectionFlags('kube-controller-manager'),
     controllers: ['*'],
     workers: 5,
     resyncPeriodMs: 12 * 3_600_000,
@@ -59,6 +36,7 @@ export function parseControllerManagerFlags(argv: readonly string[], descriptors
   };
   forEachFlag(argv, (flag) => {
     const { name, value } = flag;
+    if (applyLeaderElectionFlag(flags, flag)) return;
     switch (name) {
       case 'apiserver':
       case 'apiservers':
@@ -66,24 +44,6 @@ export function parseControllerManagerFlags(argv: readonly string[], descriptors
         break;
       case 'kubeconfig':
         flags.kubeconfig = value();
-        break;
-      case 'leader-elect':
-        flags.leaderElect = parseBool(flag.inline ?? '');
-        break;
-      case 'leader-elect-lease-duration':
-        flags.leaseDurationMs = parseDuration(value());
-        break;
-      case 'leader-elect-renew-deadline':
-        flags.renewDeadlineMs = parseDuration(value());
-        break;
-      case 'leader-elect-retry-period':
-        flags.retryPeriodMs = parseDuration(value());
-        break;
-      case 'leader-elect-resource-namespace':
-        flags.leaseNamespace = value();
-        break;
-      case 'leader-elect-resource-name':
-        flags.leaseName = value();
         break;
       case 'controllers':
         flags.controllers = value().split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -103,11 +63,7 @@ export function parseControllerManagerFlags(argv: readonly string[], descriptors
     }
   });
   if (flags.apiservers.length === 0) throw new FlagError('--apiserver is required');
-  if (flags.leaderElect) {
-    if (!(flags.leaseDurationMs > flags.renewDeadlineMs)) throw new FlagError('--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline');
-    if (!(flags.renewDeadlineMs > 1.2 * flags.retryPeriodMs)) throw new FlagError('--leader-elect-renew-deadline must be greater than 1.2 × --leader-elect-retry-period');
-    if (flags.leaseDurationMs % 1000 !== 0) throw new FlagError('--leader-elect-lease-duration must be whole seconds');
-  }
+  checkLeaderElectionFlags(flags);
   const known = new Set(descriptors.map((d) => d.name));
   for (const c of flags.controllers) {
     const bare = c.replace(/^-/, '');

@@ -10,7 +10,7 @@ import type { SharedInformer } from '../client/shared-informer.ts';
 import type { ControllerContext, ControllerDescriptor } from './common/controller-context.ts';
 import { claimObjects, controllerRefOf, isDeleting, newControllerRef } from './common/controller-ref.ts';
 import { Expectations } from './common/expectations.ts';
-import { parseDurationMs } from './common/durations.ts';
+import { parseDuration } from '../controller-manager/flags.ts';
 import { compareForDeletion } from './common/pods.ts';
 import { podFromTemplate, podNamePrefix, type PodTemplate } from './common/pod-template.ts';
 import { QueueController, splitKey, type ReconcileResult } from './common/queue-controller.ts';
@@ -30,7 +30,7 @@ export class JobController extends QueueController {
 
   constructor(ctx: ControllerContext) {
     super('job', ctx);
-    this.backoffBaseMs = parseDurationMs(ctx.options.extra[BACKOFF_FLAG] ?? '10s');
+    this.backoffBaseMs = parseDuration(ctx.options.extra[BACKOFF_FLAG] ?? '10s');
     this.expectations = new Expectations(ctx.clock);
     this.jobs = ctx.informers.informer(RESOURCES.jobs);
     this.pods = ctx.informers.informer(RESOURCES.pods);
