@@ -6,7 +6,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
-import { api, runKubectl, setupOnce, startHarness, type Harness } from './apiserver-harness.ts';
+import { api, runKubectl, setupOnce, startHarness, STORES, type Harness } from './apiserver-harness.ts';
 
 const NEWER_KUBECTL = '/usr/bin/kubectl';
 const kubectls: { label: string; binary: () => string; hidesManagedFields: boolean }[] = [
@@ -61,8 +61,8 @@ interface Deployment {
   spec: { replicas: number; template: { spec: { containers: { name: string; image: string }[] } } };
 }
 
-describe('patch and apply against barque apiserver on real etcd', () => {
-  const harness = setupOnce(() => startHarness());
+describe.each(STORES)('patch and apply against barque apiserver on %s', (store) => {
+  const harness = setupOnce(() => startHarness([], store));
   afterAll(async () => {
     try {
       await harness().stop();

@@ -208,4 +208,37 @@ describe('apiserver security: HTTPS, authentication, RBAC, Node authorizer', () 
       for (const cl of clients) cl.close();
     }
   });
+  it("lets a node get the config its pods reference and nothing of another node's pods (REST and gRPC)", async () => {
+    const c = cluster();
+    const admin = { method: 'POST', cert: c.admin };
+    expect((await call(c, '/api/v1/namespaces/default/configmaps', { ...admin, body: { metadata: { name: 'n1-config' }, data: { a: '1' } } })).status).toBe(201);
+    expect((await call(c, '/api/v1/namespaces/default/secrets', { ...admin, body: { metadata: { name: 'n2-secret' }, stringData: { p: 'x' } } })).status).toBe(201);
+    const uses = (name: string, node: string, volume: Record<string, unknown>) => {
+      const p = pod(name, node);
+      return { ...p, spec: { ...p.spec, volumes: [{ name: 'v', ...volume }] } };
+    };
+    expect((await call(c, '/api/v1/namespaces/default/pods', { ...admin, body: uses('uses-config', 'n1', { configMap: { name: 'n1-config' } }) })).status).toBe(201);
+    expect((await call(c, '/api/v1/namespaces/default/pods', { ...admin, body: uses('uses-secret', 'n2', { secret: { secretName: 'n2-secret' } }) })).status).toBe(201);
+    const mine = await call(c, '/api/v1/namespaces/default/configmaps/n1-config', { cert: c.node1 });
+    expect(mine.status).toBe(200);
+    expect(mine.json.data).toEqual({ a: '1' });
+    const theirs = await call(c, '/api/v1/namespaces/default/secrets/n2-secret', { cert: c.node1 });
+    expect(theirs.status).toBe(403);
+    const message = 'secrets "n2-secret" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node \'n1\' and this object';
+    expect(theirs.json).toMatchObject({ kind: 'Status', code: 403, reason: 'Forbidden', message });
+    const all = await call(c, '/api/v1/namespaces/default/secrets', { cert: c.node1 });
+    expect(all.json.message).toBe('secrets is forbidden: User "system:node:n1" cannot list resource "secrets" in API group "" in the namespace "default": No Object name found');
+    const client = new ApiClient({ endpoints: [c.grpcAddress], caPem: c.ca.certPem, certPem: c.node1.certPem, keyPem: c.node1.keyPem, retryRoundsMax: 1, callTimeoutMs: 15_000 });
+    try {
+      const config = await client.resource({ group: '', version: 'v1', resource: 'configmaps' }).get('default', 'n1-config');
+      expect(config.data).toEqual({ a: '1' });
+      const err = await client.resource({ group: '', version: 'v1', resource: 'secrets' }).get('default', 'n2-secret').then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(StatusError);
+      expect((err as StatusError).code).toBe(403);
+      expect((err as StatusError).grpcCode).toBe(7);
+      expect((err as StatusError).message).toBe(message);
+    } finally {
+      client.close();
+    }
+  });
 });

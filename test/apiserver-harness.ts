@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll } from 'vitest';
 import { EtcdCluster } from '../src/store/testing/etcd-process.ts';
+import { startControllerManager, type ControllerManagerProcess } from './agents-support/controller-manager-process.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const START_TIMEOUT_MS = 60_000;
@@ -16,13 +17,23 @@ export interface Harness {
   url: string;
   kubeconfig: string;
   dir: string;
+  /** host:port of the apiserver's gRPC front end (what the controller-manager talks to). */
+  grpcAddress: string;
+  /** Present when started with `controllers`. */
+  controllerManager?: ControllerManagerProcess;
   stop(): Promise<void>;
 }
 
 /** The store under the apiserver: real etcd 3.4, or barque's own (the issue asks for the same suite on both). */
 export type StoreImpl = 'etcd' | 'barque';
+export const STORES: readonly StoreImpl[] = ['etcd', 'barque'];
 
-export async function startHarness(extraFlags: string[] = [], store: StoreImpl = 'etcd'): Promise<Harness> {
+export interface HarnessOptions {
+  /** Also run `bin/barque controller-manager --controllers=<these>` against the apiserver, and wait until it leads. */
+  controllers?: readonly string[];
+}
+
+export async function startHarness(extraFlags: string[] = [], store: StoreImpl = 'etcd', options: HarnessOptions = {}): Promise<Harness> {
   const etcd = await EtcdCluster.start({ impl: store, members: 1 });
   const dir = mkdtempSync(join(tmpdir(), 'barque-apiserver-test-'));
   const kubeconfig = join(dir, 'kubeconfig');
@@ -32,7 +43,9 @@ export async function startHarness(extraFlags: string[] = [], store: StoreImpl =
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BARQUE_LOG_LEVEL: 'warn' } },
   );
   let log = '';
+  let manager: ControllerManagerProcess | undefined;
   const stop = async (): Promise<void> => {
+    await manager?.stop();
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((done) => child.once('close', done));
       child.kill('SIGTERM');
@@ -44,15 +57,16 @@ export async function startHarness(extraFlags: string[] = [], store: StoreImpl =
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const url = await new Promise<string>((resolveUrl, reject) => {
+    const [url, grpcAddress] = await new Promise<[string, string]>((resolveUrl, reject) => {
       const timer = setTimeout(() => reject(new Error(`apiserver did not start within ${START_TIMEOUT_MS} ms:\n${log}`)), START_TIMEOUT_MS);
       child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000)));
       child.stdout?.on('data', (chunk: Buffer) => {
         log = (log + chunk.toString()).slice(-20_000);
         const m = log.match(/apiserver listening on (http:\/\/\S+)/);
-        if (m !== null) {
+        const grpc = log.match(/apiserver grpc listening on (\S+:\d+)/);
+        if (m !== null && grpc !== null) {
           clearTimeout(timer);
-          resolveUrl(m[1]);
+          resolveUrl([m[1], grpc[1]]);
         }
       });
       child.once('close', (code) => {
@@ -60,7 +74,11 @@ export async function startHarness(extraFlags: string[] = [], store: StoreImpl =
         reject(new Error(`apiserver exited with ${code}:\n${log}`));
       });
     });
-    return { etcd, url, kubeconfig, dir, stop };
+    if (options.controllers !== undefined) {
+      manager = await startControllerManager([grpcAddress], [`--controllers=${options.controllers.join(',')}`]);
+      await manager.leading;
+    }
+    return { etcd, url, kubeconfig, dir, grpcAddress, controllerManager: manager, stop };
   } catch (err) {
     await stop();
     throw err;

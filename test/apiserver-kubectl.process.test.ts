@@ -4,7 +4,8 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
-import { api, runKubectl, setupOnce, startHarness, startKubectl, type Harness } from './apiserver-harness.ts';
+import { api, runKubectl, setupOnce, startHarness, startKubectl, STORES, type Harness } from './apiserver-harness.ts';
+import { eventually } from './apiserver-grpc-process.ts';
 
 // /usr/bin/kubectl here is Google Cloud SDK's dispatcher: it runs the kubectl matching the server's minor version
 // (1.31 for our v1.31.0-barque). kubectl 1.33, the newest beside it, is run directly: it sends protobuf bodies.
@@ -29,8 +30,16 @@ spec:
     - containerPort: 80
 `;
 
-for (const store of ['etcd', 'barque'] as const) describe(`kubectl against barque apiserver on ${store === 'etcd' ? 'real etcd 3.4' : "barque's store"}`, () => {
-  const harness = setupOnce(() => startHarness([], store));
+// What `delete --cascade` needs besides the apiserver: the garbage collector, and the controllers that make the
+// dependents (a Deployment's ReplicaSet, its pods), in the real controller-manager.
+const CONTROLLERS = ['garbagecollector', 'deployment', 'replicaset'];
+
+interface Owned {
+  metadata: { name: string; uid: string; ownerReferences?: { uid: string }[]; deletionTimestamp?: string };
+}
+
+for (const store of STORES) describe(`kubectl against barque apiserver on ${store === 'etcd' ? 'real etcd 3.4' : "barque's store"}`, () => {
+  const harness = setupOnce(() => startHarness([], store, { controllers: CONTROLLERS }));
   afterAll(async () => {
     try {
       await harness().stop();
@@ -154,6 +163,71 @@ for (const store of ['etcd', 'barque'] as const) describe(`kubectl against barqu
         expect(missing.stderr.trim()).toBe('Error from server (NotFound): pods "web" not found');
         const other = await k(['-n', ns, 'get', 'pod', 'x']);
         expect(other.stderr.trim()).toBe('Error from server (NotFound): pods "x" not found');
+      });
+
+      it('gets across namespaces with -A (NAMESPACE column), also get all -A', async () => {
+        const h = harness();
+        const [one, other] = [`${ns}-a`, `${ns}-b`];
+        for (const name of [one, other]) expect((await k(['create', 'namespace', name])).code).toBe(0);
+        for (const [where, name] of [[one, 'a1'], [other, 'b1']]) {
+          const res = await api(h.url, `/api/v1/namespaces/${where}/pods`, { method: 'POST', body: { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } } });
+          expect(res.status).toBe(201);
+        }
+        const rows = (await k(['get', 'pods', '-A'])).stdout.split('\n').map((l) => l.trim().split(/\s+/));
+        expect(rows[0]).toEqual(['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+        expect(rows.map((r) => r.slice(0, 4))).toEqual(expect.arrayContaining([[one, 'a1', '0/1', 'Pending'], [other, 'b1', '0/1', 'Pending']]));
+        const all = (await k(['get', 'all', '-A'])).stdout;
+        expect(all).toMatch(new RegExp(`^${one}\\s+pod/a1\\s+0/1\\s+Pending`, 'm'));
+        expect(all).toMatch(new RegExp(`^${other}\\s+pod/b1\\s+0/1\\s+Pending`, 'm'));
+        expect((await k(['delete', 'namespace', one, other])).code).toBe(0);
+      });
+
+      it('deletes with cascade: orphaned dependents stay without owner references, background and foreground remove them', async () => {
+        const h = harness();
+        const gcNs = `${ns}-gc`;
+        expect((await k(['create', 'namespace', gcNs])).code).toBe(0);
+        const list = async (resource: string, app: string): Promise<Owned[]> =>
+          ((await api(h.url, `${resource === 'pods' ? '/api/v1' : '/apis/apps/v1'}/namespaces/${gcNs}/${resource}?labelSelector=app%3D${app}`)).json as { items: Owned[] }).items;
+        // A Deployment of two: the controllers make its ReplicaSet and pods, each owned by the one above.
+        const deployment = async (name: string): Promise<{ rs: Owned; pods: Owned[] }> => {
+          expect((await k(['-n', gcNs, 'create', 'deployment', name, '--image=busybox:1', '--replicas=2'])).code).toBe(0);
+          return eventually(`${name}'s ReplicaSet and two pods`, async () => {
+            const [rs] = await list('replicasets', name);
+            const pods = await list('pods', name);
+            return rs !== undefined && pods.length === 2 && pods.every((p) => p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid) ? { rs, pods } : null;
+          }, 60_000, 200);
+        };
+        const newer = label !== '1.20';
+        // kubectl 1.20 takes true|false (propagationPolicy Background|Orphan); newer ones name the policy.
+        const orphan = newer ? 'orphan' : 'false';
+        const background = newer ? 'background' : 'true';
+
+        const first = await deployment('orph');
+        const orphaned = await k(['-n', gcNs, 'delete', 'deployment', 'orph', `--cascade=${orphan}`]);
+        expect(orphaned.stdout).toContain('deployment.apps "orph" deleted');
+        // kubectl waited for the Deployment to go: the GC removed the orphan finalizer after the owner references.
+        const [rs] = await list('replicasets', 'orph');
+        expect(rs.metadata.uid).toBe(first.rs.metadata.uid);
+        expect(rs.metadata.ownerReferences ?? []).toEqual([]);
+        const pods = await list('pods', 'orph');
+        expect(pods.map((p) => p.metadata.uid).sort()).toEqual(first.pods.map((p) => p.metadata.uid).sort());
+        expect(pods.every((p) => p.metadata.deletionTimestamp === undefined)).toBe(true);
+
+        // Background: the ReplicaSet goes at once, the collector then deletes its pods.
+        const bg = await k(['-n', gcNs, 'delete', 'replicaset', rs.metadata.name, `--cascade=${background}`]);
+        expect(bg.stdout).toContain(`replicaset.apps "${rs.metadata.name}" deleted`);
+        expect(await list('replicasets', 'orph')).toEqual([]);
+        await eventually('the orphaned ReplicaSet\'s pods collected', async () => (await list('pods', 'orph')).length === 0, 60_000, 200);
+
+        if (newer) {
+          // Foreground: the Deployment is gone only after its ReplicaSet and pods (blockOwnerDeletion) are.
+          await deployment('fg');
+          const fg = await k(['-n', gcNs, 'delete', 'deployment', 'fg', '--cascade=foreground']);
+          expect(fg.stdout).toContain('deployment.apps "fg" deleted');
+          expect(await list('replicasets', 'fg')).toEqual([]);
+          expect(await list('pods', 'fg')).toEqual([]);
+        }
+        expect((await k(['delete', 'namespace', gcNs])).code).toBe(0);
       });
 
       it('deletes the configmap and the namespace', async () => {

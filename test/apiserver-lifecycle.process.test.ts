@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
-import { api, runKubectl, setupOnce, startHarness } from './apiserver-harness.ts';
+import { api, runKubectl, setupOnce, startHarness, STORES } from './apiserver-harness.ts';
 
 const NEWER_KUBECTL = '/usr/bin/kubectl';
 const NEWEST_KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
@@ -35,8 +35,8 @@ async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolea
 
 type Obj = { metadata: { name: string; uid: string; resourceVersion: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number; finalizers?: string[] }; status?: { phase?: string } };
 
-describe('apiserver lifecycle on real etcd', () => {
-  const harness = setupOnce(() => startHarness());
+describe.each(STORES)('apiserver lifecycle on %s', (store) => {
+  const harness = setupOnce(() => startHarness([], store));
   afterAll(async () => {
     try {
       await harness().stop();

@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
-import { api, runKubectl, setupOnce, startHarness } from './apiserver-harness.ts';
+import { api, runKubectl, setupOnce, startHarness, STORES } from './apiserver-harness.ts';
+import { eventually, startApiserverProcess } from './apiserver-grpc-process.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NEWER_KUBECTL = '/usr/bin/kubectl';
@@ -16,6 +17,8 @@ const kubectls: { label: string; binary: () => string }[] = [{ label: '1.20', bi
 if (existsSync(NEWER_KUBECTL)) kubectls.push({ label: 'newer', binary: () => NEWER_KUBECTL });
 
 const SERVICE_RANGE = '127.10.0.0/16';
+/** The `kubernetes` endpoint reconciler renewing every 300 ms, entries living 3 s: an apiserver killed drops out soon. */
+const FAST_ENDPOINT_RECONCILER = ['--endpoint-reconciler-interval=300ms', '--endpoint-reconciler-ttl=3s'];
 
 const WORKLOADS = `apiVersion: apps/v1
 kind: Deployment
@@ -181,8 +184,8 @@ async function startApiserver(etcdUrls: string[]): Promise<{ url: string; stop()
   return { url, stop };
 }
 
-describe('the full resource set against barque apiserver on real etcd', () => {
-  const harness = setupOnce(() => startHarness([`--service-cluster-ip-range=${SERVICE_RANGE}`]));
+describe.each(STORES)('the full resource set against barque apiserver on %s', (store) => {
+  const harness = setupOnce(() => startHarness([`--service-cluster-ip-range=${SERVICE_RANGE}`, ...FAST_ENDPOINT_RECONCILER], store));
   afterAll(async () => {
     try {
       await harness().stop();
@@ -349,6 +352,64 @@ describe('the full resource set against barque apiserver on real etcd', () => {
     });
   });
 
+  describe('controllerrevisions and poddisruptionbudgets through kubectl 1.20', () => {
+    const ns = 'policy-k120';
+    const k = (args: string[]) => runKubectl(referenceBinary('kubectl'), harness().kubeconfig, args);
+
+    it('lists them in api-resources, creates them from a manifest and prints their columns', async () => {
+      const rows = (await k(['api-resources'])).stdout.split('\n').map((l) => l.trim().split(/\s+/));
+      expect(rows).toContainEqual(['poddisruptionbudgets', 'pdb', 'policy/v1', 'true', 'PodDisruptionBudget']);
+      expect(rows).toContainEqual(['controllerrevisions', 'apps/v1', 'true', 'ControllerRevision']);
+      expect((await k(['create', 'namespace', ns])).code).toBe(0);
+      const file = join(harness().dir, 'policy.yaml');
+      writeFileSync(file, `apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web-pdb}
+spec:
+  minAvailable: 2
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: pct-pdb}
+spec:
+  maxUnavailable: 25%
+  selector: {matchLabels: {app: db}}
+---
+apiVersion: apps/v1
+kind: ControllerRevision
+metadata:
+  name: ds-7b9c
+  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: ds, uid: 3a1f6c2e-0000-4000-8000-000000000001, controller: true}]
+data: {spec: {template: {spec: {containers: [{name: c, image: busybox}]}}}}
+revision: 2
+`);
+      const created = await k(['-n', ns, 'create', '-f', file]);
+      expect(created.stderr).toBe('');
+      expect(created.stdout).toContain('poddisruptionbudget.policy/web-pdb created');
+      expect(created.stdout).toContain('controllerrevision.apps/ds-7b9c created');
+      const pdbs = (await k(['-n', ns, 'get', 'pdb'])).stdout.split('\n').map((l) => l.trim().split(/\s{2,}/));
+      expect(pdbs[0]).toEqual(['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE']);
+      expect(pdbs[1].slice(0, 4)).toEqual(['pct-pdb', 'N/A', '25%', '0']);
+      expect(pdbs[2].slice(0, 4)).toEqual(['web-pdb', '2', 'N/A', '0']);
+      const pdb = JSON.parse((await k(['-n', ns, 'get', 'pdb', 'web-pdb', '-o', 'json'])).stdout) as { metadata: { generation: number }; status: Record<string, number> };
+      expect(pdb.metadata.generation).toBe(1);
+      expect(pdb.status).toEqual({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 });
+      const revisions = (await k(['-n', ns, 'get', 'controllerrevisions'])).stdout.split('\n').map((l) => l.trim().split(/\s+/));
+      expect(revisions[0]).toEqual(['NAME', 'CONTROLLER', 'REVISION', 'AGE']);
+      expect(revisions[1].slice(0, 3)).toEqual(['ds-7b9c', 'DaemonSet.apps/ds', '2']);
+    });
+
+    it('refuses invalid budgets and changes to a revision\'s data with 422', async () => {
+      const bad = await api(harness().url, `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets`, { method: 'POST', body: { metadata: { name: 'bad' }, spec: { minAvailable: -1, maxUnavailable: '150%' } } });
+      expect(bad.status).toBe(422);
+      expect(bad.json.message).toBe('PodDisruptionBudget.policy "bad" is invalid: [spec: Invalid value: "spec": minAvailable and maxUnavailable cannot be both set, spec.minAvailable: Invalid value: -1: must be greater than or equal to 0, spec.maxUnavailable: Invalid value: "150%": must be no greater than 100%]');
+      const patched = await k(['-n', ns, 'patch', 'controllerrevision', 'ds-7b9c', '--type', 'json', '-p', '[{"op":"replace","path":"/data","value":{"x":1}}]']);
+      expect(patched.stderr.trim()).toBe('The ControllerRevision "ds-7b9c" is invalid: data: Invalid value: {"x":1}: field is immutable');
+      expect((await k(['delete', 'namespace', ns])).code).toBe(0);
+    });
+  });
+
   describe('raw REST', () => {
     const ns = 'raw';
     const url = () => harness().url;
@@ -358,7 +419,33 @@ describe('the full resource set against barque apiserver on real etcd', () => {
       expect((await api(url(), '/api/v1/namespaces', { method: 'POST', body: { metadata: { name: ns } } })).status).toBe(201);
     });
 
-    it('discovery lists scale, status, binding and eviction subresources', async () => {
+    it('serves the kubernetes Service on the first cluster IP, its endpoints following the live apiservers', async () => {
+      const h = harness();
+      const port = Number(new URL(h.url).port);
+      const svc = (await api(h.url, '/api/v1/namespaces/default/services/kubernetes')).json as { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> };
+      expect(svc.metadata.labels).toEqual({ component: 'apiserver', provider: 'kubernetes' });
+      expect(svc.spec).toMatchObject({ type: 'ClusterIP', clusterIP: '127.10.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }] });
+      const row = (await runKubectl(referenceBinary('kubectl'), h.kubeconfig, ['-n', 'default', 'get', 'svc', 'kubernetes'])).stdout.split('\n')[1].split(/\s+/);
+      expect(row.slice(0, 5)).toEqual(['kubernetes', 'ClusterIP', '127.10.0.1', '<none>', '443/TCP']);
+      const subsets = async () => ((await api(h.url, '/api/v1/namespaces/default/endpoints/kubernetes')).json as { subsets?: unknown[] }).subsets;
+      const subset = (ip: string, p: number) => ({ addresses: [{ ip }], ports: [{ name: 'https', port: p, protocol: 'TCP' }] });
+      expect(await subsets()).toEqual([subset('127.0.0.1', port)]);
+      const slice = (await api(h.url, '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes')).json;
+      expect(slice).toMatchObject({ addressType: 'IPv4', metadata: { labels: { 'kubernetes.io/service-name': 'kubernetes' } }, endpoints: [{ addresses: ['127.0.0.1'] }], ports: [{ name: 'https', port }] });
+      // A second apiserver adds itself; killed, it drops out once its entry expires.
+      const second = await startApiserverProcess(h.etcd.clientUrls(), ['--bind-address=127.0.0.2', ...FAST_ENDPOINT_RECONCILER]);
+      try {
+        const port2 = Number(new URL(second.url).port);
+        const both = [subset('127.0.0.1', port), subset('127.0.0.2', port2)].sort((a, b) => a.ports[0].port - b.ports[0].port);
+        await eventually('both apiservers in the kubernetes endpoints', async () => JSON.stringify(await subsets()) === JSON.stringify(both), 30_000, 100);
+        await second.stop('SIGKILL');
+        await eventually('the killed apiserver dropped', async () => JSON.stringify(await subsets()) === JSON.stringify([subset('127.0.0.1', port)]), 30_000, 100);
+      } finally {
+        await second.stop('SIGKILL');
+      }
+    });
+
+    it('discovery lists scale, status, binding, eviction and log subresources', async () => {
       const apps = (await api(url(), '/apis/apps/v1')).json as { resources: Record<string, unknown>[] };
       expect(apps.resources).toContainEqual({ name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
       expect(apps.resources).toContainEqual({ name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] });
@@ -366,6 +453,7 @@ describe('the full resource set against barque apiserver on real etcd', () => {
       const core = (await api(url(), '/api/v1')).json as { resources: Record<string, unknown>[] };
       expect(core.resources).toContainEqual({ name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] });
       expect(core.resources).toContainEqual({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
+      expect(core.resources).toContainEqual({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
       expect(core.resources).toContainEqual({ name: 'replicationcontrollers/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
       const groups = (await api(url(), '/apis')).json as { groups: { name: string }[] };
       expect(groups.groups.map((g) => g.name)).toEqual(expect.arrayContaining(['apps', 'batch', 'coordination.k8s.io', 'networking.k8s.io', 'discovery.k8s.io']));

@@ -6,17 +6,20 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../common/logger.ts';
 import { createRequestHandler, BUILTIN_RESOURCES, ResourceRegistry, storagePrefix, SYSTEM_NAMESPACES, type HealthCheck, type ResourceDef } from './rest/index.ts';
-import { Compactor, DEFAULT_COMPACTION_INTERVAL_MS, EtcdClient, ObjectStore } from './storage/index.ts';
+import { Compactor, DEFAULT_COMPACTION_INTERVAL_MS, EtcdClient, ObjectStore, type EtcdClientTls } from './storage/index.ts';
 import { WatchCache } from './watch-cache/index.ts';
-import { EtcdAllocationStore, ServiceAllocator } from './allocation/index.ts';
+import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, EtcdAllocationStore, parseCidr, ServiceAllocator } from './allocation/index.ts';
 import { ApiError } from './rest/status.ts';
 import { NamespaceFinalizer } from './deletion/index.ts';
 import { RequestMetrics } from './metrics/index.ts';
+import { EndpointReconciler } from './kubernetes-service/index.ts';
 import { startGrpcFrontEnd, type GrpcFrontEnd } from './grpc/index.ts';
 import { buildAccessControl, ensureBootstrapPolicy, guardHttp, type AccessControl, type AuthOptions, type TlsFiles } from './auth/index.ts';
 
 export interface ApiServerOptions {
   etcdServers: readonly string[];
+  /** TLS to https etcd servers (--etcd-cafile, --etcd-certfile, --etcd-keyfile). */
+  etcdTls?: EtcdClientTls;
   bindAddress?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -30,6 +33,11 @@ export interface ApiServerOptions {
   serviceClusterIpRange?: string;
   /** Where NodePort and LoadBalancer services' node ports come from (default 30000-32767). */
   serviceNodePortRange?: string;
+  /** The address other apiservers' clients reach this one at (the `kubernetes` Endpoints); default the bind address. */
+  advertiseAddress?: string;
+  /** The `kubernetes` endpoint reconciler: how often this apiserver renews its entry, and how long an entry lives. */
+  endpointReconcilerIntervalMs?: number;
+  endpointReconcilerTtlSeconds?: number;
   /** The gRPC front end's port (proto/apiserver.proto); 0 picks a free port, null serves no gRPC. */
   grpcPort?: number | null;
   /** HTTPS (and TLS on gRPC) with this serving certificate; the client CA enables client-certificate authentication. */
@@ -44,6 +52,8 @@ const START_RETRY_MS = 500;
 export class ApiServer {
   /** Stops background work started after construction (namespace cleanup). */
   private readonly stopHooks: (() => void)[] = [];
+  /** Keeps the `kubernetes` Service's endpoints on the live apiservers; removes this one on close. */
+  private reconciler: EndpointReconciler | null = null;
 
   private constructor(
     private readonly http: Server,
@@ -59,7 +69,7 @@ export class ApiServer {
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
     const logger = options.logger ?? silentLogger();
-    const client = new EtcdClient({ endpoints: options.etcdServers });
+    const client = new EtcdClient({ endpoints: options.etcdServers, tls: options.etcdTls });
     const store = new ObjectStore(client);
     const defs = options.resources ?? BUILTIN_RESOURCES;
     const allocator = new ServiceAllocator(new EtcdAllocationStore(client), { clusterIpRange: options.serviceClusterIpRange, nodePortRange: options.serviceNodePortRange });
@@ -127,10 +137,23 @@ export class ApiServer {
     logger.info({ address, grpcAddress, etcd: client.endpoints }, 'apiserver listening');
     const server = new ApiServer(http, client, caches, compactor, registries, `${tls === undefined ? 'http' : 'https'}://${address}`, grpc, grpcAddress);
     if (namespaceFinalizer !== null) server.stopHooks.push(() => namespaceFinalizer.stop());
+    const find = (group: string, resource: string): ResourceRegistry | undefined => registries.find((r) => r.def.group === group && r.def.resource === resource);
+    const advertised = options.advertiseAddress ?? (host === '0.0.0.0' ? '127.0.0.1' : host);
+    server.reconciler = new EndpointReconciler({
+      client,
+      registry: find,
+      self: { ip: advertised, port },
+      clusterIP: parseCidr(options.serviceClusterIpRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE).itemAt(0),
+      intervalMs: options.endpointReconcilerIntervalMs,
+      ttlSeconds: options.endpointReconcilerTtlSeconds,
+      logger,
+    });
+    await server.reconciler.start();
     return server;
   }
 
   async close(): Promise<void> {
+    await this.reconciler?.stop();
     for (const stop of this.stopHooks) stop();
     this.compactor.stop();
     await this.grpc?.close();

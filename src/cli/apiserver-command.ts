@@ -1,5 +1,6 @@
 // `barque apiserver`: the Kubernetes API, backed by etcd (real etcd or `barque etcd`).
 //   --etcd-servers=URL[,URL...]   required; failover between them
+//   --etcd-cafile, --etcd-certfile, --etcd-keyfile   TLS to https:// etcd servers (kube-apiserver's flags)
 //   --bind-address=127.0.0.1
 //   --secure-port=6443            HTTPS, with the TLS and authentication flags (apiserver-security.ts)
 //   --port=N (--insecure-port)    plain HTTP, no authentication, everything allowed: an explicit choice for local
@@ -8,7 +9,9 @@
 //   --write-kubeconfig=PATH       write a kubeconfig pointing at this server
 //   --compaction-interval=5m      0 disables
 //   --service-cluster-ip-range=127.10.0.0/16   --service-node-port-range=30000-32767
+import { readFileSync } from 'node:fs';
 import { createLogger } from '../common/logger.ts';
+import type { EtcdClientTls } from '../apiserver/storage/index.ts';
 import { ApiServer, writeKubeconfig } from '../apiserver/index.ts';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE, parseCidr, parsePortRange, RangeError } from '../apiserver/allocation/index.ts';
 import { TokenFileError } from '../apiserver/auth/index.ts';
@@ -20,11 +23,15 @@ const USAGE = `Usage: barque apiserver --etcd-servers=URL[,URL...] [--bind-addre
                         [--authorization-mode=Node,RBAC] [--anonymous-auth=true]
                         | --port=8080   (plain HTTP, no authentication: local experiments only)
                         [--grpc-port=N] [--write-kubeconfig=PATH] [--compaction-interval=5m]
+                        [--etcd-cafile=F] [--etcd-certfile=F] [--etcd-keyfile=F]   (for https --etcd-servers)
                         [--service-cluster-ip-range=127.10.0.0/16] [--service-node-port-range=30000-32767]
+                        [--advertise-address=IP] [--endpoint-reconciler-interval=10s] [--endpoint-reconciler-ttl=15s]
 `;
 
 interface Flags {
   etcdServers: string[];
+  /** --etcd-cafile, --etcd-certfile, --etcd-keyfile: TLS to https etcd servers. */
+  etcdTlsFiles?: { caFile?: string; certFile?: string; keyFile?: string };
   bindAddress: string;
   /** The REST port: --secure-port with TLS, else --port. */
   port: number;
@@ -35,6 +42,10 @@ interface Flags {
   serviceNodePortRange: string;
   /** Unset: --port + 1 (a free port when --port=0). */
   grpcPort?: number;
+  /** The `kubernetes` Service's endpoint for this apiserver, and how its entry is renewed and expires. */
+  advertiseAddress?: string;
+  endpointReconcilerIntervalMs?: number;
+  endpointReconcilerTtlSeconds?: number;
 }
 
 class FlagError extends Error {}
@@ -94,6 +105,15 @@ export function parseApiserverFlags(argv: string[]): Flags {
       case 'etcd-servers':
         flags.etcdServers = value().split(',').map((s) => s.trim()).filter((s) => s !== '');
         break;
+      case 'etcd-cafile':
+        (flags.etcdTlsFiles ??= {}).caFile = value();
+        break;
+      case 'etcd-certfile':
+        (flags.etcdTlsFiles ??= {}).certFile = value();
+        break;
+      case 'etcd-keyfile':
+        (flags.etcdTlsFiles ??= {}).keyFile = value();
+        break;
       case 'bind-address':
         flags.bindAddress = value();
         break;
@@ -147,6 +167,15 @@ export function parseApiserverFlags(argv: string[]): Flags {
       case 'service-node-port-range':
         flags.serviceNodePortRange = checkedRange(value(), parsePortRange);
         break;
+      case 'advertise-address':
+        flags.advertiseAddress = value();
+        break;
+      case 'endpoint-reconciler-interval':
+        flags.endpointReconcilerIntervalMs = parseDuration(value());
+        break;
+      case 'endpoint-reconciler-ttl':
+        flags.endpointReconcilerTtlSeconds = Math.max(1, Math.ceil(parseDuration(value()) / 1000));
+        break;
       default:
         throw new FlagError(`unknown flag: ${arg}`);
     }
@@ -165,6 +194,14 @@ export function parseApiserverFlags(argv: string[]): Flags {
   return flags;
 }
 
+/** The PEMs of --etcd-cafile/--etcd-certfile/--etcd-keyfile; a client certificate needs its key. */
+function readEtcdTls(files: Flags['etcdTlsFiles']): EtcdClientTls | undefined {
+  if (files === undefined) return undefined;
+  if ((files.certFile === undefined) !== (files.keyFile === undefined)) throw new Error('--etcd-certfile and --etcd-keyfile must be given together');
+  const read = (path: string | undefined): string | undefined => (path === undefined ? undefined : readFileSync(path, 'utf8'));
+  return { caPem: read(files.caFile), certPem: read(files.certFile), keyPem: read(files.keyFile) };
+}
+
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE);
@@ -177,6 +214,13 @@ export async function run(argv: string[]): Promise<number> {
     if (!(err instanceof FlagError)) throw err;
     process.stderr.write(`barque apiserver: ${err.message}\n${USAGE}`);
     return 2;
+  }
+  let etcdTls: EtcdClientTls | undefined;
+  try {
+    etcdTls = readEtcdTls(flags.etcdTlsFiles);
+  } catch (err) {
+    process.stderr.write(`barque apiserver: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
   }
   let security: Security;
   try {
@@ -192,12 +236,16 @@ export async function run(argv: string[]): Promise<number> {
   try {
     server = await ApiServer.start({
       etcdServers: flags.etcdServers,
+      etcdTls,
       bindAddress: flags.bindAddress,
       port: flags.port,
       grpcPort: grpcPortOf(flags),
       compactionIntervalMs: flags.compactionIntervalMs,
       serviceClusterIpRange: flags.serviceClusterIpRange,
       serviceNodePortRange: flags.serviceNodePortRange,
+      advertiseAddress: flags.advertiseAddress,
+      endpointReconcilerIntervalMs: flags.endpointReconcilerIntervalMs,
+      endpointReconcilerTtlSeconds: flags.endpointReconcilerTtlSeconds,
       tls: security.tls,
       auth: security.auth,
       logger,

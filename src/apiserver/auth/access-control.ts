@@ -9,7 +9,7 @@ import { Authenticator } from './authenticator.ts';
 import { bootstrapPolicy } from './bootstrap-policy.ts';
 import { alwaysAllow, chain, mastersAuthorizer, type Authorizer } from './decision.ts';
 import type { AccessControl } from './http-guard.ts';
-import { NodeAuthorizer, type PodNodeLookup } from './node-authorizer.ts';
+import { NodeAuthorizer, type NodePodsLookup, type PodNodeLookup } from './node-authorizer.ts';
 import { installNodeRestriction } from './node-restriction.ts';
 import { RbacAuthorizer, type PolicySource } from './rbac-authorizer.ts';
 import type { UserInfo } from './user.ts';
@@ -33,7 +33,7 @@ export function buildAccessControl(options: AuthOptions, registries: readonly Re
     if (mode === 'AlwaysAllow') authorizers.push(alwaysAllow);
     if (mode === 'RBAC') authorizers.push(new RbacAuthorizer(registryPolicy(find)));
     if (mode === 'Node') {
-      authorizers.push(new NodeAuthorizer(podLookup(find('', 'pods'))));
+      authorizers.push(new NodeAuthorizer(podLookup(find('', 'pods')), nodePodsLookup(find('', 'pods'))));
       for (const r of registries) installNodeRestriction(r);
     }
   }
@@ -66,6 +66,14 @@ function podLookup(pods: ResourceRegistry | undefined): PodNodeLookup {
       if (err instanceof ApiError && err.code === 404) return null;
       throw err;
     }
+  };
+}
+
+/** Also a consistent read: a pod just bound (or deleted) changes what its node may read at once. */
+function nodePodsLookup(pods: ResourceRegistry | undefined): NodePodsLookup {
+  return async (namespace, node) => {
+    if (pods === undefined || node === '') return [];
+    return (await pods.list(namespace, { fieldSelector: `spec.nodeName=${node}` })).items;
   };
 }
 

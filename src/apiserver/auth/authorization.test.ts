@@ -11,6 +11,7 @@ import type { UserInfo } from './user.ts';
 
 const alice: UserInfo = { name: 'alice', groups: ['dev', 'system:authenticated'] };
 const node1: UserInfo = { name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
+const node2: UserInfo = { name: 'system:node:n2', groups: ['system:nodes', 'system:authenticated'] };
 const rbac = 'rbac.authorization.k8s.io';
 
 describe('request attributes', () => {
@@ -131,6 +132,38 @@ describe('Node authorizer', () => {
     expect((await decide('POST', '/api/v1/namespaces/d/events')).verdict).toBe('allow');
     expect((await decide('GET', '/api/v1/namespaces/d/secrets/s')).verdict).toBe('no-opinion');
     expect((await decide('POST', '/apis/apps/v1/namespaces/d/deployments')).verdict).toBe('no-opinion');
+  });
+  it('lets a node get only the secrets, config maps, claims and service accounts its pods reference', async () => {
+    const bound = {
+      metadata: { name: 'web', namespace: 'd' },
+      spec: {
+        nodeName: 'n1',
+        serviceAccountName: 'runner',
+        imagePullSecrets: [{ name: 'pull' }],
+        containers: [{ name: 'c', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'env-cm', key: 'x' } } }], envFrom: [{ secretRef: { name: 'env-secret' } }] }],
+        volumes: [
+          { name: 'v', configMap: { name: 'vol-cm' } },
+          { name: 'p', projected: { sources: [{ secret: { name: 'proj-secret' } }] } },
+          { name: 'data', persistentVolumeClaim: { claimName: 'claim' } },
+          { name: 'scratch', ephemeral: {} },
+        ],
+      },
+    };
+    const graph = new NodeAuthorizer(async () => null, async (ns, node) => (ns === 'd' && node === 'n1' ? [bound] : []));
+    const ask = (method: string, url: string, user = node1) => graph.authorize(restAttributes(user, method, url));
+    for (const url of ['secrets/pull', 'secrets/env-secret', 'secrets/proj-secret', 'configmaps/env-cm', 'configmaps/vol-cm', 'persistentvolumeclaims/claim', 'persistentvolumeclaims/web-scratch', 'serviceaccounts/runner']) {
+      expect((await ask('GET', `/api/v1/namespaces/d/${url}`)).verdict).toBe('allow');
+    }
+    expect((await ask('POST', '/api/v1/namespaces/d/serviceaccounts/runner/token')).verdict).toBe('allow');
+    expect(await ask('GET', '/api/v1/namespaces/d/secrets/other')).toEqual({ verdict: 'no-opinion', reason: "no relationship found between node 'n1' and this object" });
+    expect((await ask('GET', '/api/v1/namespaces/e/secrets/pull')).reason).toBe("no relationship found between node 'n1' and this object");
+    expect((await ask('GET', '/api/v1/namespaces/d/secrets/pull', node2)).reason).toBe("no relationship found between node 'n2' and this object");
+    expect((await ask('GET', '/api/v1/namespaces/d/secrets')).reason).toBe('No Object name found');
+    expect((await ask('PUT', '/api/v1/namespaces/d/secrets/pull')).reason).toBe('can only read resources of this type');
+    expect((await ask('GET', '/api/v1/secrets')).reason).toBe('can only read namespaced object of this type');
+    expect((await ask('GET', '/api/v1/namespaces/d/persistentvolumeclaims')).reason).toBe('can only get individual resources of this type');
+    expect((await ask('POST', '/api/v1/namespaces/d/serviceaccounts')).reason).toBe('can only create tokens for individual service accounts');
+    expect((await ask('DELETE', '/api/v1/namespaces/d/serviceaccounts/runner')).reason).toBe('can only create tokens for individual service accounts');
   });
   it('has no opinion on users that are not nodes', async () => {
     expect((await decide('GET', '/api/v1/pods', alice)).verdict).toBe('no-opinion');

@@ -1,4 +1,5 @@
 // The door to the resource table: every kind this apiserver serves, each declared in its own file.
+import { controllerrevisions } from './apps/controllerrevisions.ts';
 import { daemonsets } from './apps/daemonsets.ts';
 import { deployments } from './apps/deployments.ts';
 import { replicasets } from './apps/replicasets.ts';
@@ -16,6 +17,7 @@ import { replicationcontrollers } from './core/replication-controllers.ts';
 import { services } from './core/services.ts';
 import { endpointslices } from './discovery/endpointslices.ts';
 import { ingresses } from './networking/ingresses.ts';
+import { poddisruptionbudgets } from './policy/poddisruptionbudgets.ts';
 import { clusterrolebindings, clusterroles, rolebindings, roles } from './rbac.ts';
 import type { ResourceDef } from './resource-def.ts';
 
@@ -37,6 +39,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   secrets,
   serviceaccounts,
   services,
+  controllerrevisions,
   daemonsets,
   deployments,
   replicasets,
@@ -46,6 +49,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   leases,
   ingresses,
   endpointslices,
+  poddisruptionbudgets,
   clusterrolebindings,
   clusterroles,
   rolebindings,

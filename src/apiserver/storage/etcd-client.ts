@@ -33,7 +33,7 @@ export type CompareSpec =
   | { key: Buffer; target: 'version'; version: number };
 
 export type OpSpec =
-  | { op: 'put'; key: Buffer; value: Buffer }
+  | { op: 'put'; key: Buffer; value: Buffer; /** An etcd lease ID: the key goes when the lease expires. */ lease?: string }
   | { op: 'delete'; key: Buffer; prevKv?: boolean }
   | { op: 'range'; key: Buffer };
 
@@ -76,6 +76,14 @@ export interface EtcdClientOptions {
   /** `http://host:port` URLs or `host:port`. */
   endpoints: readonly string[];
   callTimeoutMs?: number;
+  /** kube-apiserver's --etcd-cafile/--etcd-certfile/--etcd-keyfile (PEM text), used for https endpoints. */
+  tls?: EtcdClientTls;
+}
+
+export interface EtcdClientTls {
+  caPem?: string;
+  certPem?: string;
+  keyPem?: string;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
@@ -90,12 +98,20 @@ export class EtcdClient {
   private readonly callTimeoutMs: number;
   private current = 0;
   private readonly kv = new Map<string, AnyClient>();
+  private readonly leases = new Map<string, AnyClient>();
   private readonly watchClients = new Map<string, grpc.Client>();
   private closed = false;
+  private readonly credentials = new Map<string, grpc.ChannelCredentials>();
 
   constructor(options: EtcdClientOptions) {
     if (options.endpoints.length === 0) throw new Error('at least one etcd endpoint is required');
     this.addresses = options.endpoints.map(endpointAddress);
+    // As clientv3: TLS per endpoint, for https URLs; the CA and client certificate when given.
+    const tls = options.tls ?? {};
+    const secure = grpc.credentials.createSsl(pemBuffer(tls.caPem), pemBuffer(tls.keyPem), pemBuffer(tls.certPem));
+    for (const url of options.endpoints) {
+      this.credentials.set(endpointAddress(url), /^https:/.test(url) ? secure : grpc.credentials.createInsecure());
+    }
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   }
 
@@ -135,6 +151,16 @@ export class EtcdClient {
         return [];
       }),
     };
+  }
+
+  /** A new lease of `ttlSeconds`; its ID as a decimal string (int64). */
+  async grantLease(ttlSeconds: number): Promise<string> {
+    const res = await this.call('LeaseGrant', { TTL: ttlSeconds, ID: 0 }, 'Lease');
+    return String(res.ID);
+  }
+
+  async revokeLease(id: string): Promise<void> {
+    await this.call('LeaseRevoke', { ID: BigInt(id) }, 'Lease');
   }
 
   async compact(revision: number): Promise<void> {
@@ -197,18 +223,19 @@ export class EtcdClient {
 
   close(): void {
     this.closed = true;
-    for (const c of this.kv.values()) c.close();
+    for (const c of [...this.kv.values(), ...this.leases.values()]) c.close();
     for (const c of this.watchClients.values()) c.close();
     this.kv.clear();
+    this.leases.clear();
     this.watchClients.clear();
   }
 
-  private async call(method: string, request: Msg): Promise<Msg> {
+  private async call(method: string, request: Msg, service: 'KV' | 'Lease' = 'KV'): Promise<Msg> {
     let lastError: unknown;
     for (let attempt = 0; attempt < this.addresses.length; attempt++) {
       const address = this.addresses[this.current];
       try {
-        return await this.callOn(address, method, request);
+        return await this.callOn(address, method, request, service);
       } catch (err) {
         lastError = err;
         if (!isUnavailable(err)) throw err;
@@ -218,9 +245,9 @@ export class EtcdClient {
     throw lastError;
   }
 
-  private callOn(address: string, method: string, request: Msg): Promise<Msg> {
+  private callOn(address: string, method: string, request: Msg, service: 'KV' | 'Lease'): Promise<Msg> {
     if (this.closed) return Promise.reject(new Error('etcd client is closed'));
-    const client = this.kvClient(address);
+    const client = service === 'KV' ? this.kvClient(address) : this.leaseClient(address);
     return new Promise((resolve, reject) => {
       client[method](request, new grpc.Metadata(), { deadline: Date.now() + this.callTimeoutMs }, (err, res) =>
         err ? reject(err) : resolve(res),
@@ -233,12 +260,26 @@ export class EtcdClient {
     if (this.addresses[this.current] === failed) this.current = (this.current + 1) % this.addresses.length;
   }
 
+  private credentialsFor(address: string): grpc.ChannelCredentials {
+    return this.credentials.get(address) ?? grpc.credentials.createInsecure();
+  }
+
   private kvClient(address: string): AnyClient {
     let client = this.kv.get(address);
     if (client === undefined) {
       const { services } = loadEtcdProtos();
-      client = new services.KV.Client(address, grpc.credentials.createInsecure()) as unknown as AnyClient;
+      client = new services.KV.Client(address, this.credentialsFor(address)) as unknown as AnyClient;
       this.kv.set(address, client);
+    }
+    return client;
+  }
+
+  private leaseClient(address: string): AnyClient {
+    let client = this.leases.get(address);
+    if (client === undefined) {
+      const { services } = loadEtcdProtos();
+      client = new services.Lease.Client(address, this.credentialsFor(address)) as unknown as AnyClient;
+      this.leases.set(address, client);
     }
     return client;
   }
@@ -247,11 +288,15 @@ export class EtcdClient {
     let client = this.watchClients.get(address);
     if (client === undefined) {
       const { services } = loadEtcdProtos();
-      client = new services.Watch.Client(address, grpc.credentials.createInsecure());
+      client = new services.Watch.Client(address, this.credentialsFor(address));
       this.watchClients.set(address, client);
     }
     return client;
   }
+}
+
+function pemBuffer(pem: string | undefined): Buffer | null {
+  return pem === undefined ? null : Buffer.from(pem);
 }
 
 export function isUnavailable(err: unknown): boolean {
@@ -284,7 +329,7 @@ function toCompare(c: CompareSpec): Msg {
 function toRequestOp(op: OpSpec): Msg {
   switch (op.op) {
     case 'put':
-      return { request_put: { key: op.key, value: op.value }, request: 'request_put' };
+      return { request_put: { key: op.key, value: op.value, lease: op.lease === undefined ? 0 : BigInt(op.lease) }, request: 'request_put' };
     case 'delete':
       return { request_delete_range: { key: op.key, prev_kv: op.prevKv ?? false }, request: 'request_delete_range' };
     case 'range':

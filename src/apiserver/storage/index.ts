@@ -2,6 +2,6 @@
 // them.
 export { Compactor, COMPACT_REV_KEY, DEFAULT_COMPACTION_INTERVAL_MS } from './compactor.ts';
 export { ContinueTokenError, decodeContinue, encodeContinue } from './continue-token.ts';
-export { EtcdClient, EtcdWatchError, endpointAddress, isCompacted, isUnavailable, prefixEnd, type EtcdClientOptions, type EtcdWatch } from './etcd-client.ts';
+export { EtcdClient, EtcdWatchError, endpointAddress, isCompacted, isUnavailable, prefixEnd, type EtcdClientOptions, type EtcdClientTls, type EtcdWatch } from './etcd-client.ts';
 export { isStorageError, StorageError, type StorageErrorCode } from './errors.ts';
 export { ObjectStore, type ListOptions, type ListResult, type StoredEvent, type StoreWatchHandlers, type Updater } from './object-store.ts';

@@ -92,6 +92,8 @@ export const pods: ResourceDef = {
   subresources: [
     { name: 'binding', kind: 'Binding', verbs: ['create'] },
     { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+    // Streamed from the kubelet by rest/subresources/log.ts; listed as kube-apiserver lists it.
+    { name: 'log', kind: 'Pod', verbs: ['get'] },
   ],
   printer: {
     columns: [
