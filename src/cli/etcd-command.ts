@@ -1,7 +1,8 @@
 // `barque etcd`: one store member with etcd's flags (see src/store/member/etcd-flags.ts). Exit codes as etcd: 2 for
 // a bad command line, 1 for a start-up failure; SIGTERM/SIGINT shut down cleanly.
 import { createLogger } from '../common/logger.ts';
-import { EtcdFlagError, etcdUsage, InitialClusterError, parseEtcdFlags, type EtcdConfig } from '../store/member/index.ts';
+import type { ListenerTls } from '../common/http2/index.ts';
+import { EtcdFlagError, etcdUsage, InitialClusterError, loadTls, parseEtcdFlags, TlsConfigError, type EtcdConfig } from '../store/member/index.ts';
 import { ConfigError, EtcdServer } from '../store/server/etcd-server.ts';
 import { AutoCompactionConfigError } from '../store/server/auto-compactor.ts';
 
@@ -28,6 +29,16 @@ export async function run(argv: string[]): Promise<number> {
     return err.exitCode;
   }
   const logger = createLogger({ name: 'etcd', level: PINO_LEVELS[config.logLevel] });
+  let clientTls: ListenerTls | undefined;
+  let peerTls: ListenerTls | undefined;
+  try {
+    clientTls = loadTls(config.clientTls);
+    peerTls = loadTls(config.peerTls);
+  } catch (err) {
+    if (!(err instanceof TlsConfigError)) throw err;
+    process.stderr.write(`barque etcd: ${err.message}\n`);
+    return 1;
+  }
   let server: EtcdServer;
   let requestStop: () => void = () => undefined;
   try {
@@ -54,6 +65,8 @@ export async function run(argv: string[]): Promise<number> {
       authToken: config.authToken,
       authTokenTtlSeconds: config.authTokenTtlSeconds,
       bcryptCost: config.bcryptCost,
+      clientTls,
+      peerTls,
       logger,
       // As etcd: a member removed from the cluster stops.
       onRemoved: () => setImmediate(() => requestStop()),

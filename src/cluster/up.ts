@@ -8,6 +8,7 @@ import { componentKubeconfigs, type ComponentKubeconfigs } from './credentials.t
 import { killLeftovers } from './leftovers.ts';
 import type { UpPorts } from './ports.ts';
 import { Supervisor, type ComponentSpec } from './supervisor.ts';
+import { memberNodeFlags } from '../store/member/node-flags.ts';
 
 const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/barque');
 const HOST = '127.0.0.1';
@@ -39,7 +40,7 @@ export function layoutOf(dataDir: string): UpLayout {
 export function planComponents(options: UpOptions, layout: UpLayout, creds: ComponentKubeconfigs): ComponentSpec[] {
   const p = options.ports;
   const grpc = `${HOST}:${p.grpc}`;
-  const barque = (name: string, args: string[], ready: ComponentSpec['ready']): ComponentSpec => ({ name, command: process.execPath, args: [BARQUE_BIN, name, ...args], ready });
+  const barque = (name: string, args: string[], ready: ComponentSpec['ready']): ComponentSpec => ({ name, command: process.execPath, args: [...(name === 'etcd' ? memberNodeFlags() : []), BARQUE_BIN, name, ...args], ready });
   const peer = `http://${HOST}:${p.storePeer}`;
   const client = `http://${HOST}:${p.storeClient}`;
   const specs = [

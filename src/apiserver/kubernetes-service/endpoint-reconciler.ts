@@ -115,7 +115,15 @@ export class EndpointReconciler {
       await services.get(NAMESPACE, SERVICE);
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 404)) throw err;
-      await createIfAbsent(services, service);
+      try {
+        await createIfAbsent(services, service);
+      } catch (createErr) {
+        // Apiservers starting together race here: the loser's create fails on the cluster IP the winner's Service
+        // holds (422). The Service being there is all that was wanted.
+        await services.get(NAMESPACE, SERVICE).catch(() => {
+          throw createErr;
+        });
+      }
     }
   }
 

@@ -1,26 +1,42 @@
 // Listens for gRPC clients ourselves and hands each connection to a grpc-js server: as the bare socket when its
 // first request's :authority is a plain host:port (Node's native HTTP/2 path), through the authority fix-up
 // (see authority-fixup.ts) otherwise, so Go clients that dial with URL authorities are served as Go servers serve
-// them. connection-sniffer.ts decides.
-import { createServer, type Server as NetServer } from 'node:net';
+// them. connection-sniffer.ts decides. With `tls`, the TLS handshake comes first (tls-termination.ts).
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { sniffConnection, streamForDecision } from './connection-sniffer.ts';
+import { CertificateNames, tlsServerOptions, type ListenerTls } from './tls-termination.ts';
 
 export interface GrpcListener {
   readonly port: number;
+  /** The verified client certificate's CN of the connection at `peer` (call.getPeer()); TLS listeners only. */
+  certificateName?(peer: string): string | undefined;
   close(): Promise<void>;
 }
 
-export function listenGrpc(server: grpc.Server, host: string, port: number): Promise<GrpcListener> {
+export function listenGrpc(server: grpc.Server, host: string, port: number, tls?: ListenerTls): Promise<GrpcListener> {
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   let closed = false;
-  const net: NetServer = createServer((socket) => {
+  const onConnection = (socket: Socket): void => {
     socket.setNoDelay(true);
     sniffConnection(socket, (decision) => {
       if (closed) socket.destroy();
       else injector.injectConnection(streamForDecision(socket, decision));
     });
-  });
+  };
+  const names = new CertificateNames();
+  let net: NetServer;
+  if (tls === undefined) {
+    net = createServer(onConnection);
+  } else {
+    net = createTlsServer(tlsServerOptions(tls), (socket: TLSSocket) => {
+      names.track(socket);
+      onConnection(socket);
+    });
+    // A failed handshake (plaintext, no or a foreign client certificate) concerns that connection only.
+    net.on('tlsClientError', (_err, socket) => socket.destroy());
+  }
   return new Promise((resolve, reject) => {
     net.once('error', reject);
     net.listen(port, host, () => {
@@ -29,6 +45,7 @@ export function listenGrpc(server: grpc.Server, host: string, port: number): Pro
       const bound = typeof address === 'object' && address !== null ? address.port : port;
       resolve({
         port: bound,
+        certificateName: (peer) => names.of(peer),
         close: () =>
           new Promise<void>((done) => {
             closed = true;

@@ -3,3 +3,4 @@ export { AuthorityFixupSocket, normalizeAuthority } from './authority-fixup.ts';
 export { sniffConnection, streamForDecision, type SniffDecision } from './connection-sniffer.ts';
 export { HpackDecoder, encodeWithoutIndexing, type HeaderField } from './hpack-decoder.ts';
 export { huffmanDecode } from './hpack-huffman.ts';
+export { CertificateNames, peerKey, tlsServerOptions, type ListenerTls } from './tls-termination.ts';

@@ -54,6 +54,17 @@ export function issueServingCert(ca: KeyPair, options: ServingCertOptions): KeyP
   return issue(ca, subject({ CN: options.commonName }), extensions, options.days);
 }
 
+/**
+ * A store member's certificate (etcd's --cert-file and --peer-cert-file): served on its client and peer URLs and
+ * presented when it dials a peer or the leader, so it is good for serverAuth and clientAuth alike.
+ */
+export function issueMemberCert(ca: KeyPair, options: ServingCertOptions): KeyPair {
+  const sans = options.hosts.map((h) => (isIP(h) === 0 ? `DNS:${h}` : `IP:${h}`));
+  const extensions = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth,clientAuth'];
+  if (sans.length > 0) extensions.push(`subjectAltName=${sans.join(',')}`);
+  return issue(ca, subject({ CN: options.commonName }), extensions, options.days);
+}
+
 export function issueClientCert(ca: KeyPair, options: ClientCertOptions): KeyPair {
   const extensions = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'];
   return issue(ca, subject({ O: options.groups ?? [], CN: options.user }), extensions, options.days);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCa, issueClientCert, issueServingCert, loadOrCreate, readPemFiles, writePemFiles } from './index.ts';
+import { createCa, issueClientCert, issueMemberCert, issueServingCert, loadOrCreate, readPemFiles, writePemFiles } from './index.ts';
 
 describe('pki', () => {
   const ca = createCa('barque-ca');
@@ -52,5 +52,14 @@ describe('pki', () => {
     const again = loadOrCreate(dir, 'admin', () => (made++, issueClientCert(ca, { user: 'admin' })));
     expect(again).toEqual(first);
     expect(made).toBe(1);
+  });
+
+  it('issues a store member certificate good for serving and dialing (serverAuth and clientAuth)', () => {
+    const pair = issueMemberCert(ca, { commonName: 'm0', hosts: ['127.0.0.1', 'localhost'] });
+    const cert = new X509Certificate(pair.certPem);
+    expect(cert.subject).toBe('CN=m0');
+    expect(cert.subjectAltName).toBe('IP Address:127.0.0.1, DNS:localhost');
+    expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']);
+    expect(cert.verify(caCert.publicKey)).toBe(true);
   });
 });

@@ -58,6 +58,8 @@ export class PeerSender {
     readonly peer: NodeId,
     private address: string,
     private readonly cfg: PeerSenderConfig,
+    /** Plaintext, or TLS for an https peer URL. */
+    private credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ) {
     this.outbox = new PeerOutbox(cfg.queueLimits);
     this.reconnectDelayMs = cfg.reconnectDelayMsMin;
@@ -81,9 +83,10 @@ export class PeerSender {
     return this.call !== undefined && this.nextSeq - 1n > this.ackedSeq && this.cfg.clock.now() - this.ackProgressAt > this.cfg.ackTimeoutMs;
   }
 
-  setAddress(address: string): void {
-    if (address === this.address) return;
+  setAddress(address: string, credentials: grpc.ChannelCredentials = this.credentials): void {
+    if (address === this.address && credentials === this.credentials) return;
     this.address = address;
+    this.credentials = credentials;
     this.refused = false;
     this.hangUp();
     this.closeClient();
@@ -100,7 +103,7 @@ export class PeerSender {
   private dial(): void {
     this.cancelRedial = undefined;
     if (this.closed || this.refused) return;
-    this.client ??= new grpc.Client(this.address, grpc.credentials.createInsecure(), {
+    this.client ??= new grpc.Client(this.address, this.credentials, {
       'grpc.max_send_message_length': this.cfg.messageBytesMax,
       'grpc.max_receive_message_length': this.cfg.messageBytesMax,
       'grpc.keepalive_time_ms': 10_000,

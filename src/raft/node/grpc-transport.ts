@@ -33,6 +33,10 @@ export interface GrpcTransportOptions {
   reconnectDelayMsMax?: number;
   /** A stream whose frames wait longer than this for acknowledgement is redialed (a stuck peer). */
   ackTimeoutMs?: number;
+  /** Credentials of each `listen` address, in order (TLS for https peer URLs); plaintext when absent. */
+  listenCredentials?: readonly grpc.ServerCredentials[];
+  /** Credentials to dial a peer URL with (TLS for https); plaintext when absent. */
+  dialCredentials?: (url: string) => grpc.ChannelCredentials;
   /** Further services served on the peer port (the application's peer-to-peer calls, as etcd's peer handlers). */
   services?: Array<{ definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }>;
 }
@@ -94,9 +98,11 @@ export class GrpcTransport implements Transport {
     for (const svc of options.services ?? []) server.addService(svc.definition, svc.implementation);
     const addresses: string[] = [];
     try {
-      for (const listen of typeof options.listen === 'string' ? [options.listen] : options.listen) {
+      const listens = typeof options.listen === 'string' ? [options.listen] : options.listen;
+      for (const [i, listen] of listens.entries()) {
+        const credentials = options.listenCredentials?.[i] ?? grpc.ServerCredentials.createInsecure();
         const port = await new Promise<number>((resolve, reject) =>
-          server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+          server.bindAsync(listen, credentials, (err, p) => (err ? reject(err) : resolve(p))),
         );
         addresses.push(`${listen.slice(0, listen.lastIndexOf(':'))}:${port}`);
       }
@@ -137,9 +143,10 @@ export class GrpcTransport implements Transport {
   addPeer(id: NodeId, url: string): void {
     if (this.closed) return;
     const address = url.replace(/^[a-z]+:\/\//, '');
+    const credentials = this.options.dialCredentials?.(url) ?? grpc.credentials.createInsecure();
     const existing = this.senders.get(id);
-    if (existing !== undefined) existing.setAddress(address);
-    else this.senders.set(id, new PeerSender(id, address, this.senderConfig));
+    if (existing !== undefined) existing.setAddress(address, credentials);
+    else this.senders.set(id, new PeerSender(id, address, this.senderConfig, credentials));
   }
 
   /** Since when (wall ms) the stream to `id` has been acknowledged, as etcd's transport ActiveSince; undefined if down. */

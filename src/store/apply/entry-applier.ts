@@ -47,17 +47,24 @@ export class EntryApplier {
     return this.deps.store.consistentIndex;
   }
 
-  async applyEntries(entries: readonly CommittedEntry[]): Promise<AppliedEntry[]> {
+  /**
+   * Applies the entries in one batch and resolves once the batch is written. `onApplied` gets the results as soon
+   * as the batch is applied in memory and its write is queued, before that write completes: a caller whose
+   * entries are already durable elsewhere (Raft's WAL) may answer then (see docs/store-server.md).
+   */
+  async applyEntries(entries: readonly CommittedEntry[], onApplied?: (applied: readonly AppliedEntry[]) => void): Promise<AppliedEntry[]> {
     const { store, lessor, alarms } = this.deps;
     const fresh = entries.filter((e) => e.index > store.consistentIndex);
     if (fresh.length === 0) return [];
     store.beginBatch();
     const applied: AppliedEntry[] = [];
     for (const entry of fresh) applied.push(this.applyOne(entry));
-    await store.commitBatch({
+    const written = store.commitBatch({
       appliedIndex: fresh[fresh.length - 1].index,
       extraOps: [...lessor.takeOps(), ...alarms.takeOps(), ...(this.deps.auth?.takeOps() ?? [])],
     });
+    onApplied?.(applied);
+    await written;
     return applied;
   }
 

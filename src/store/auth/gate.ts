@@ -33,7 +33,7 @@ export interface AuthGateOptions {
   leaseKeys: (lease: bigint) => Buffer[];
   /**
    * TLS hook (etcd's --client-cert-auth): the user named by the verified client certificate's CN, for calls
-   * without a token. Not wired until the client listeners speak TLS.
+   * without a token (src/store/server/certificate-users.ts).
    */
   certificateUser?: (metadata: Metadata) => string | undefined;
   /** bcrypt cost of new password hashes (etcd's --bcrypt-cost, default 10). */

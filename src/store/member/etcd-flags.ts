@@ -30,8 +30,20 @@ export interface EtcdConfig {
   authTokenTtlSeconds: number;
   /** --bcrypt-cost of password hashes. */
   bcryptCost: number;
+  /** --cert-file, --key-file, --trusted-ca-file, --client-cert-auth: TLS of the https client URLs. */
+  clientTls: TlsFlags;
+  /** The --peer-* counterparts: TLS of the https peer URLs, served and dialed. */
+  peerTls: TlsFlags;
   /** Test-only, hidden: linearizable reads skip ReadIndex (so the Jepsen runner can show it catches stale reads). */
   experimentalUnsafeLocalReads: boolean;
+}
+
+/** Paths as given ('' = not set), as etcd's TLSInfo. */
+export interface TlsFlags {
+  certFile: string;
+  keyFile: string;
+  trustedCaFile: string;
+  clientCertAuth: boolean;
 }
 
 export class EtcdFlagError extends Error {
@@ -82,6 +94,14 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'auth-token': { kind: 'string', usage: "Specify auth token specific options ('simple' only; 'jwt,...' is not supported yet)." },
   'auth-token-ttl': { kind: 'int', usage: 'The lifetime in seconds of the auth token.' },
   'bcrypt-cost': { kind: 'int', usage: 'Specify bcrypt algorithm cost factor for auth password hashing.' },
+  'cert-file': { kind: 'string', usage: 'Path to the client server TLS cert file.' },
+  'key-file': { kind: 'string', usage: 'Path to the client server TLS key file.' },
+  'client-cert-auth': { kind: 'bool', usage: 'Enable client cert authentication.' },
+  'trusted-ca-file': { kind: 'string', usage: 'Path to the client server TLS trusted CA cert file.' },
+  'peer-cert-file': { kind: 'string', usage: 'Path to the peer server TLS cert file.' },
+  'peer-key-file': { kind: 'string', usage: 'Path to the peer server TLS key file.' },
+  'peer-client-cert-auth': { kind: 'bool', usage: 'Enable peer client cert authentication.' },
+  'peer-trusted-ca-file': { kind: 'string', usage: 'Path to the peer server TLS trusted CA file.' },
   'log-level': { kind: 'string', usage: "Configures log level. Only supports debug, info, warn, error, panic, or fatal." },
   logger: { kind: 'string', usage: "Specify 'zap' or 'capnslog' (ignored: barque logs with pino).", ignored: true },
   'log-outputs': { kind: 'list', usage: 'Ignored: barque logs to stderr.', ignored: true },
@@ -124,6 +144,13 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   const get = (name: string, fallback: string) => values.get(name) ?? fallback;
   const list = (name: string, fallback: string) => get(name, fallback).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const int = (name: string, fallback: number) => (values.has(name) ? Number(values.get(name)) : fallback);
+  const bool = (name: string) => /^(1|t|true|TRUE|True)$/.test(get(name, 'false'));
+  const tls = (prefix: '' | 'peer-'): TlsFlags => ({
+    certFile: get(`${prefix}cert-file`, ''),
+    keyFile: get(`${prefix}key-file`, ''),
+    trustedCaFile: get(`${prefix}trusted-ca-file`, ''),
+    clientCertAuth: bool(`${prefix}client-cert-auth`),
+  });
 
   const name = get('name', 'default');
   const initialAdvertisePeerUrls = list('initial-advertise-peer-urls', 'http://localhost:2380');
@@ -162,7 +189,9 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     authToken: get('auth-token', 'simple'),
     authTokenTtlSeconds: int('auth-token-ttl', 300),
     bcryptCost: int('bcrypt-cost', 10),
-    experimentalUnsafeLocalReads: /^(1|t|true|TRUE|True)$/.test(get('experimental-unsafe-local-reads', 'false')),
+    clientTls: tls(''),
+    peerTls: tls('peer-'),
+    experimentalUnsafeLocalReads: bool('experimental-unsafe-local-reads'),
   };
 }
 

@@ -21,7 +21,7 @@ interface ModelKv {
 
 class Model {
   rev = 1;
-  compacted = 0;
+  compacted = -1;
   states = new Map<number, Map<string, ModelKv>>([[1, new Map()]]);
   events: Array<{ type: EventType; key: string; rev: number; value?: string; prev?: string }> = [];
 
@@ -170,7 +170,7 @@ async function checkAllRevisions(store: MvccStore, model: Model): Promise<void> 
     const got = store.range({ key: Buffer.from([0]), rangeEnd: Buffer.from([0]), revision: rev }).kvs.map(plain);
     expect(got, `state at ${rev}`).toEqual(model.range('\0', '\0', rev).map(modelPlain));
   }
-  const from = model.compacted + 1;
+  const from = Math.max(1, model.compacted + 1);
   const { events } = await store.eventsSince(from, { key: Buffer.from([0]), rangeEnd: Buffer.from([0]) });
   const expected = model.events.filter((e) => e.rev >= from);
   expect(events.map((e) => ({ type: e.type, key: e.kv.key.toString(), rev: e.kv.modRevision, value: e.type === EventType.Put ? e.kv.value.toString() : undefined, prev: e.prevKv?.value.toString() }))).toEqual(

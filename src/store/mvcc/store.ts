@@ -164,7 +164,8 @@ export class MvccStore {
   private readonly log: MvccLogger;
   private readonly maxTxnOps: number;
   private currentRev = 1;
-  private compactedRev = 0;
+  /** etcd's compactMainRev: -1 until the first compaction, so that compacting at revision 0 or 1 succeeds once. */
+  private compactedRev = -1;
   private durableRev = 1;
   private appliedIndex = 0;
   private readonly leaseKeys = new Map<bigint, Set<string>>();
@@ -215,6 +216,7 @@ export class MvccStore {
     return this.durableRev;
   }
 
+  /** The compacted revision; -1 when the store was never compacted (as etcd's HashKV reports it). */
   get compactRevision(): number {
     return this.compactedRev;
   }
@@ -746,7 +748,7 @@ export class MvccStore {
       }
       crc.update(revisionKey).update(encodeEtcdKeyValue(kv));
     }
-    return { hash: crc.digest(), compactRevision: compactRevision > 0 ? compactRevision : -1, revision: this.currentRev };
+    return { hash: crc.digest(), compactRevision, revision: this.currentRev };
   }
 
   /** Every record of the database in key order, from one consistent view. Waits for pending writes first. */
@@ -798,13 +800,14 @@ export class MvccStore {
     this.index.clear();
     this.leaseKeys.clear();
     this.unflushed.clear();
-    const meta = async (key: Buffer) => {
+    const meta = async (key: Buffer, absent: number) => {
       const v = await this.db.get(key);
-      return v === undefined ? 0 : readUint64(v, 0);
+      return v === undefined ? absent : readUint64(v, 0);
     };
-    this.appliedIndex = await meta(META_CONSISTENT_INDEX);
-    const scheduled = await meta(META_SCHEDULED_COMPACT);
-    const finished = await meta(META_FINISHED_COMPACT);
+    this.appliedIndex = await meta(META_CONSISTENT_INDEX, 0);
+    // A compaction at revision 0 is recorded too: only a store without either record was never compacted.
+    const scheduled = await meta(META_SCHEDULED_COMPACT, -1);
+    const finished = await meta(META_FINISHED_COMPACT, -1);
     let lastMain = 0;
     const it = this.db.iterator({ gte: Buffer.from([KEY_PREFIX]), lt: Buffer.from([KEY_PREFIX + 1]) });
     for await (const [k, v] of it) {

@@ -11,7 +11,11 @@ export class LeaderForwarder {
   private closed = false;
 
   /** `leaderUrl`: the current leader's client URL when another member leads, else undefined. */
-  constructor(private readonly leaderUrl: () => string | undefined) {}
+  constructor(
+    private readonly leaderUrl: () => string | undefined,
+    /** Plaintext, or TLS (with this member's certificate) for an https client URL. */
+    private readonly credentials: (url: string) => grpc.ChannelCredentials = () => grpc.credentials.createInsecure(),
+  ) {}
 
   /** A Lease client on the leader, or undefined when this member leads or no leader (URL) is known. */
   leaseClient(): LeaseClient | undefined {
@@ -21,7 +25,7 @@ export class LeaderForwarder {
     let c = this.clients.get(url);
     if (c === undefined) {
       const target = url.replace(/^[a-z]+:\/\//, '');
-      c = new (loadEtcdProtos().services.Lease.Client)(target, grpc.credentials.createInsecure()) as LeaseClient;
+      c = new (loadEtcdProtos().services.Lease.Client)(target, this.credentials(url)) as LeaseClient;
       this.clients.set(url, c);
     }
     return c;
@@ -35,7 +39,7 @@ export class LeaderForwarder {
     let c = this.clusters.get(url);
     if (c === undefined) {
       const target = url.replace(/^[a-z]+:\/\//, '');
-      c = new (loadEtcdProtos().services.Cluster.Client)(target, grpc.credentials.createInsecure()) as LeaseClient;
+      c = new (loadEtcdProtos().services.Cluster.Client)(target, this.credentials(url)) as LeaseClient;
       this.clusters.set(url, c);
     }
     return c;

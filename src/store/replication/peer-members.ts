@@ -36,9 +36,9 @@ export function peerMembersService(clusterId: bigint, list: () => MemberInfo[]):
 }
 
 /** Asks the member at `peerUrl` for the member list; rejects when it cannot be reached in `timeoutMs`. */
-export function fetchPeerMembers(peerUrl: string, timeoutMs: number): Promise<PeerMemberList> {
+export function fetchPeerMembers(peerUrl: string, timeoutMs: number, credentials = grpc.credentials.createInsecure()): Promise<PeerMemberList> {
   const Client = grpc.makeGenericClientConstructor(PEER_MEMBERS_SERVICE, 'PeerMembers');
-  const client = new Client(peerUrl.replace(/^[a-z]+:\/\//, ''), grpc.credentials.createInsecure()) as grpc.Client &
+  const client = new Client(peerUrl.replace(/^[a-z]+:\/\//, ''), credentials) as grpc.Client &
     Record<string, (req: Buffer, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, r: Buffer) => void) => void>;
   return new Promise<PeerMemberList>((resolve, reject) => {
     client.List(Buffer.alloc(0), new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, r) => {

@@ -5,6 +5,7 @@
 // <data-dir>/member/attributes.json.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ListenerTls } from '../../common/http2/index.ts';
 import type { Logger } from '../../common/logger.ts';
 import { bootstrapSnapshot } from '../../raft/bootstrap.ts';
 import { GrpcTransport, RaftNode } from '../../raft/node/index.ts';
@@ -16,7 +17,7 @@ import { isServerError, ServerError, ServerErrorCode } from '../apply/errors.ts'
 import type { Wire } from '../apply/wire-convert.ts';
 import type { Lessor } from '../lease/index.ts';
 import type { MemberInfo } from '../member/index.ts';
-import { checkUrl, computeMemberId } from '../member/index.ts';
+import { channelCredentials, checkUrl, computeMemberId, serverCredentials } from '../member/index.ts';
 import type { CodecRegistry } from '../proto/index.ts';
 import { PEER_MEMBERS_SERVICE, peerMembersService } from './peer-members.ts';
 import { RaftProposer } from './raft-proposer.ts';
@@ -213,6 +214,8 @@ export interface RaftMemberOptions {
   onRemoved?: () => void;
   /** Test-only: linearizable reads without ReadIndex (see RaftProposerOptions). */
   unsafeLocalReads?: boolean;
+  /** etcd's --peer-* TLS: served on https peer URLs and used to dial https peers. */
+  peerTls?: ListenerTls;
 }
 
 export interface RaftMember {
@@ -408,10 +411,13 @@ export async function startRaftMember(o: RaftMemberOptions): Promise<RaftMember>
       if (o.members.length === 1) boot.metadata.index = Math.max(boot.metadata.index, o.appliedIndex());
       await storage.save({ snapshot: boot, hardState: { term: boot.metadata.term, vote: NONE, commit: boot.metadata.index }, entries: [] });
     }
+    const listenUrls = o.listenPeerUrls.length > 0 ? o.listenPeerUrls : ['http://localhost:2380'];
     transport = await GrpcTransport.start({
       id: o.memberId,
       clusterId: o.clusterId,
-      listen: (o.listenPeerUrls.length > 0 ? o.listenPeerUrls : ['http://localhost:2380']).map(peerListenAddress),
+      listen: listenUrls.map(peerListenAddress),
+      listenCredentials: listenUrls.map((url) => serverCredentials(url, o.peerTls)),
+      dialCredentials: (url) => channelCredentials(url, o.peerTls),
       logger: raftLog,
       services: [{ definition: PEER_MEMBERS_SERVICE, implementation: peerMembersService(o.clusterId, () => directory.list()) }],
     });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bootstrapSnapshot } from '../../raft/bootstrap.ts';
 import { InMemoryHub, RaftNode } from '../../raft/node/index.ts';
+import { errStopped } from '../../raft/node/node-errors.ts';
 import { MemoryStorage } from '../../raft/storage/index.ts';
 import { NONE, type NodeId } from '../../raft/types.ts';
 import { AlarmStore } from '../apply/alarms.ts';
@@ -115,6 +116,36 @@ describe('RaftProposer', () => {
     expect(new Set(revisions).size).toBe(1);
   });
 
+  it('answers a write once applied in memory, before its database write; local reads wait for the write', async () => {
+    const { leader } = await cluster();
+    // Hold the leader's database writes: the entry is durable in the Raft log already, so the answer need not wait.
+    const db = leader.store.database;
+    const realBatch = db.batch.bind(db) as (...args: unknown[]) => Promise<void>;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let heldWrites = 0;
+    (db as unknown as { batch: (...args: unknown[]) => Promise<void> }).batch = async (...args: unknown[]) => {
+      heldWrites++;
+      await held;
+      return realBatch(...args);
+    };
+    try {
+      const r = await leader.proposer.propose({ kind: 'put', body: putBody('early', 'answer') });
+      expect(r.ok).toBe(true);
+      expect(heldWrites).toBeGreaterThan(0);
+      expect(leader.store.range({ key: Buffer.from('early') }).kvs.map((kv) => kv.value.toString())).toEqual(['answer']);
+      let barrierPassed = false;
+      const barrier = leader.proposer.localReadBarrier().then(() => (barrierPassed = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(barrierPassed).toBe(false);
+      release();
+      await barrier;
+      expect(barrierPassed).toBe(true);
+    } finally {
+      release();
+    }
+  }, 15_000);
+
   it('fails with "etcdserver: no leader" when no leader is known', async () => {
     const hub = new InMemoryHub();
     const alone = await startMember(hub, 1n);
@@ -146,6 +177,50 @@ describe('RaftProposer', () => {
     // The survivors go on: a new leader takes writes.
     await waitFor('a new leader', () => follower.node.leader !== NONE && follower.node.leader !== leader.id);
     expect((await follower.proposer.propose({ kind: 'put', body: putBody('after', 'x') })).ok).toBe(true);
+  });
+
+  it('fails proposals in flight at close() with "etcdserver: server stopped" and no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const hook = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', hook);
+    try {
+      // A node in the middle of a cycle (a WAL write): it takes queued proposals, or fails them as stopped, only
+      // after an I/O turn of the event loop, as RaftNode.stop() does when a cycle is running.
+      const queued: Array<(err: unknown) => void> = [];
+      const take = () => new Promise<void>((_, reject) => queued.push(reject));
+      const node = {
+        leader: 1n,
+        propose: take,
+        proposeConfChange: take,
+        onLeaderChange: () => undefined,
+        onFatal: () => undefined,
+        stop: async () => {
+          await new Promise((r) => setTimeout(r, 20));
+          for (const reject of queued.splice(0)) reject(errStopped());
+        },
+      };
+      const proposer = new RaftProposer({
+        applier: {} as EntryApplier,
+        memberId: 1n,
+        maxRequestBytes: 1024 * 1024,
+        requestTimeoutMs: 60_000,
+        snapshot: () => Promise.resolve(new Uint8Array(0)),
+        restore: () => Promise.resolve(),
+      });
+      proposer.attach(node as unknown as RaftNode);
+      const put = proposer.propose({ kind: 'put', body: putBody('in-flight', 'x') });
+      const conf = proposer.proposeConfChange(() => ({ transition: 0, changes: [], context: new Uint8Array(0) }));
+      await proposer.close();
+      for (const p of [put, conf]) {
+        await expect(p).rejects.toSatisfy((err: unknown) => {
+          const s = grpcStatusOf(err);
+          return s.code === 14 && s.details === 'etcdserver: server stopped';
+        });
+      }
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', hook);
+    }
   });
 
   it('catches a lagging member up from a snapshot of the store', async () => {

@@ -13,7 +13,7 @@ import { RaftNodeError, RaftNodeErrorCode } from '../../raft/node/index.ts';
 import { RaftError, RaftErrorCode } from '../../raft/errors.ts';
 import { decodeConfChange } from '../../raft/confchange-codec.ts';
 import { EntryType, NONE, type ConfChangeV2, type Entry, type Snapshot } from '../../raft/types.ts';
-import type { ApplyResult, CommittedEntry, EntryApplier } from '../apply/entry-applier.ts';
+import type { AppliedEntry, ApplyResult, CommittedEntry, EntryApplier } from '../apply/entry-applier.ts';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import { encodeInternalRequest } from '../apply/internal-request.ts';
 import type { Proposal, Proposer } from '../apply/proposer.ts';
@@ -140,6 +140,9 @@ export class RaftProposer implements Proposer {
       }, this.options.requestTimeoutMs);
       this.waiters.set(id, { resolve, reject, timer });
     });
+    // close() or the deadline may reject the waiter while the node has not taken the entry yet, i.e. before the
+    // caller gets `result`: handled here so that is no unhandled rejection (the caller still sees the error).
+    result.catch(() => undefined);
     try {
       await node.propose(data);
     } catch (err) {
@@ -148,7 +151,6 @@ export class RaftProposer implements Proposer {
         clearTimeout(w.timer);
         this.waiters.delete(id);
       }
-      result.catch(() => undefined);
       throw serverErrorOfRaft(err);
     }
     return result;
@@ -170,6 +172,7 @@ export class RaftProposer implements Proposer {
       }, this.options.requestTimeoutMs);
       this.confWaiters.set(id, { resolve, reject, timer });
     });
+    result.catch(() => undefined); // as in propose()
     try {
       await node.proposeConfChange(cc);
     } catch (err) {
@@ -178,7 +181,6 @@ export class RaftProposer implements Proposer {
         clearTimeout(w.timer);
         this.confWaiters.delete(id);
       }
-      result.catch(() => undefined);
       throw serverErrorOfRaft(err);
     }
     return result;
@@ -274,7 +276,15 @@ export class RaftProposer implements Proposer {
       // Conf changes and a new leader's empty entry are no-ops for the store but advance its applied index.
       data: e.type === EntryType.Normal && e.data.length > 0 ? Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength) : EMPTY,
     }));
-    const applied = await this.options.applier.applyEntries(committed);
+    // Waiters are answered once their entries are applied in memory, without waiting for the database write:
+    // a committed entry is already fsynced in a quorum's WAL (this member's included: the node hands out an
+    // entry only after its own append was saved), and a restart replays the log from the database's applied
+    // index, so the answer holds whatever happens to that write. Reads that need the write wait for it
+    // (localReadBarrier), and a failed write stops the node.
+    await this.options.applier.applyEntries(committed, (applied) => this.answer(applied));
+  }
+
+  private answer(applied: readonly AppliedEntry[]): void {
     for (const a of applied) {
       if (a.id === 0n) continue;
       const w = this.waiters.get(a.id);

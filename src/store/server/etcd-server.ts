@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { listenGrpc, type GrpcListener } from '../../common/http2/index.ts';
+import { listenGrpc, type GrpcListener, type ListenerTls } from '../../common/http2/index.ts';
 import type { Logger } from '../../common/logger.ts';
 import { AlarmStore } from '../apply/alarms.ts';
 import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
@@ -13,7 +13,7 @@ import { EntryApplier } from '../apply/entry-applier.ts';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import type { Wire } from '../apply/wire-convert.ts';
 import { LeaseIdGenerator, Lessor, minLeaseTtlSeconds } from '../lease/index.ts';
-import { checkUrl, parseInitialCluster } from '../member/index.ts';
+import { channelCredentials, checkTlsUrls, checkUrl, isTlsUrl, parseInitialCluster, TlsConfigError } from '../member/index.ts';
 import { MvccStore, type MvccDb } from '../mvcc/index.ts';
 import { loadEtcdProtos } from '../proto/index.ts';
 import { LeaderForwarder } from '../replication/leader-forwarder.ts';
@@ -24,6 +24,7 @@ import { authService } from './auth-service.ts';
 import { AuthGate, AuthStore, checkAuthTokenOption, SimpleTokens } from '../auth/index.ts';
 import { startAutoCompactor, type AutoCompactor } from './auto-compactor.ts';
 import { BackendSize, backendQuota } from './backend-size.ts';
+import { certificateNames, certificateUserOf, withCertificateUsers } from './certificate-users.ts';
 import { clusterService } from './cluster-service.ts';
 import type { ServerContext, SnapshotSource } from './context.ts';
 import { openDurableDb } from './durable-db.ts';
@@ -72,6 +73,10 @@ export interface EtcdServerOptions {
   authTokenTtlSeconds?: number;
   /** etcd's --bcrypt-cost for password hashes (default 10). */
   bcryptCost?: number;
+  /** etcd's --cert-file/--key-file/--trusted-ca-file/--client-cert-auth, served on https client URLs. */
+  clientTls?: ListenerTls;
+  /** etcd's --peer-* TLS, served on https peer URLs and used to dial https peers. */
+  peerTls?: ListenerTls;
   /** Produces the backend file for Maintenance.Snapshot; etcd's bbolt layout by default. */
   snapshot?: (ctx: ServerContext) => Promise<SnapshotSource>;
 }
@@ -115,6 +120,12 @@ export class EtcdServer {
   static async start(options: EtcdServerOptions): Promise<EtcdServer> {
     const tokenProblem = checkAuthTokenOption(options.authToken ?? 'simple');
     if (tokenProblem !== undefined) throw new ConfigError(tokenProblem);
+    try {
+      checkTlsUrls(options.listenClientUrls, options.listenPeerUrls ?? options.initialAdvertisePeerUrls, options.clientTls, options.peerTls);
+    } catch (err) {
+      if (err instanceof TlsConfigError) throw new ConfigError(err.message);
+      throw err;
+    }
     const identity = await bootstrapIdentity(options);
     const backendDir = join(options.dataDir, 'member', 'store');
     mkdirSync(backendDir, { recursive: true });
@@ -136,10 +147,10 @@ export class EtcdServer {
       await db.close();
       throw err;
     }
-    const server = grpcServer(ctx, options);
     const listeners: GrpcListener[] = [];
+    const server = grpcServer(ctx, options, certificateNames(listeners));
     try {
-      for (const url of options.listenClientUrls) listeners.push(await bind(server, url));
+      for (const url of options.listenClientUrls) listeners.push(await bind(server, url, options.clientTls));
     } catch (err) {
       await Promise.all(listeners.map((l) => l.close()));
       server.forceShutdown();
@@ -195,6 +206,8 @@ export class EtcdServer {
   private async shutdown(): Promise<void> {
     clearInterval(this.expiryTimer);
     this.compactor?.stop();
+    // Watch streams stay open until the server or the client ends them (even half-closed ones): end them first.
+    this.context.hub.close();
     const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => this.grpcServer.forceShutdown(), 2000);
@@ -254,6 +267,7 @@ async function openMember(
     join: identity.join,
     onRemoved: options.onRemoved,
     unsafeLocalReads: options.unsafeLocalReads,
+    peerTls: options.peerTls,
     listenPeerUrls: options.listenPeerUrls ?? options.initialAdvertisePeerUrls,
     advertiseClientUrls: options.advertiseClientUrls,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 100,
@@ -278,7 +292,7 @@ async function openMember(
     const lead = replicated.proposer.leaderId;
     if (lead === 0n || lead === memberId) return undefined;
     return replicated.directory.list().find((m) => m.id === lead)?.clientUrls[0];
-  });
+  }, (url) => channelCredentials(url, options.clientTls));
   const ctx: ServerContext = {
     store,
     lessor,
@@ -286,7 +300,11 @@ async function openMember(
     alarms,
     proposer: replicated.proposer,
     hub,
-    auth: new AuthGate(auth, { leaseKeys: (lease) => store.keysForLease(lease), bcryptCost: options.bcryptCost }),
+    auth: new AuthGate(auth, {
+      leaseKeys: (lease) => store.keysForLease(lease),
+      bcryptCost: options.bcryptCost,
+      certificateUser: options.clientTls?.clientCertAuth === true ? certificateUserOf : undefined,
+    }),
     codecs,
     clusterId: BigInt(`0x${identity.clusterId}`),
     memberId,
@@ -306,7 +324,7 @@ async function openMember(
   return { ctx, ready: replicated.published, closeForwarder: () => forwarder.close() };
 }
 
-function grpcServer(ctx: ServerContext, options: EtcdServerOptions): grpc.Server {
+function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateName: (peer: string) => string | undefined): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': ctx.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     'grpc.max_send_message_length': 2 ** 31 - 1,
@@ -315,8 +333,11 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions): grpc.Server
     'grpc.keepalive_permit_without_calls': 1,
   });
   const s = loadEtcdProtos().services;
+  // etcd takes a client certificate's CN as the user only with --client-cert-auth; otherwise no per-call cost.
+  const withCertificates = (impl: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation =>
+    options.clientTls?.clientCertAuth === true ? withCertificateUsers(impl, certificateName) : impl;
   const add = (definition: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation): void =>
-    server.addService(definition, learnerGuard(ctx, definition, impl));
+    server.addService(definition, learnerGuard(ctx, definition, withCertificates(impl)));
   add(withRawRequests(s.KV.definition), kvService(ctx));
   add(withRawRequests(s.Watch.definition), watchService(ctx, options.progressNotifyMs ?? DEFAULT_PROGRESS_NOTIFY_MS));
   add(withRawRequests(s.Lease.definition), leaseService(ctx));
@@ -365,11 +386,12 @@ function learnerGuard(ctx: ServerContext, definition: grpc.ServiceDefinition, im
  * Listens ourselves rather than with bindAsync: connections pass through the authority fix-up, which etcdctl's
  * per-endpoint commands need (src/common/http2/authority-fixup.ts).
  */
-async function bind(server: grpc.Server, url: string): Promise<GrpcListener> {
+async function bind(server: grpc.Server, url: string, tls: ListenerTls | undefined): Promise<GrpcListener> {
   const u = checkUrl(url);
-  if (u.protocol !== 'http:') throw new ConfigError(`listen URL ${url}: only http is supported for now`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`listen URL ${url}: only http and https are supported`);
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-  return listenGrpc(server, host, u.port === '' ? 2379 : Number(u.port));
+  // As etcd: certificate files are ignored on an http URL.
+  return listenGrpc(server, host, u.port === '' ? 2379 : Number(u.port), isTlsUrl(url) ? tls : undefined);
 }
 
 /** First start: IDs from the initial cluster and token, kept in the data dir; later starts read them back (as etcd). */
@@ -416,7 +438,7 @@ async function joinIdentity(options: EtcdServerOptions): Promise<MemberIdentity>
     for (const url of others) {
       let list: PeerMemberList;
       try {
-        list = await fetchPeerMembers(url, 2_000);
+        list = await fetchPeerMembers(url, 2_000, channelCredentials(url, options.peerTls));
       } catch (err) {
         lastError = err;
         continue;

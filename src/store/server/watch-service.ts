@@ -3,6 +3,7 @@
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { WatchCreateRequest, WatchRequest, WatchResponse, WatchStream } from '../watch/index.ts';
 import { eventToWire, type Wire } from '../apply/wire-convert.ts';
+import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
 import { GRPC_CODE_NAMES, grpcStatusOf, toServiceError } from './grpc-errors.ts';
@@ -86,13 +87,15 @@ export function watchService(ctx: ServerContext, progressNotifyMs = DEFAULT_PROG
         }
         stream.handle(domain);
       });
-      call.on('end', () => {
-        finish();
-        call.end();
-      });
+      // A client that half-closes its send side still gets events, as from etcd (whose receive loop ends on EOF
+      // without ending the stream): only a cancel, a transport error or the server ends it.
       call.on('cancelled', finish);
       call.on('error', finish);
-      void pump(ctx, call, stream).finally(finish);
+      void pump(ctx, call, stream).then(() => {
+        finish();
+        // The hub closed the stream while the client still listens: the server is stopping.
+        if (!call.cancelled && !call.destroyed) call.emit('error', toServiceError(new ServerError(ServerErrorCode.Stopped)));
+      });
     },
   };
 }

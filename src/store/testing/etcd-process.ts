@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { referenceBinary } from './reference-binaries.ts';
+import { memberNodeFlags } from '../member/node-flags.ts';
 
 export type EtcdImpl = 'etcd' | 'barque';
 
@@ -147,6 +148,10 @@ export interface EtcdMemberConfig {
   initialClusterState?: 'new' | 'existing';
   /** Added to the inherited environment (e.g. a per-member grpc_proxy for the Jepsen runner's partitions). */
   env?: Record<string, string>;
+  /** 'https' for TLS client and peer URLs (the TLS flags go in extraArgs); 'http' by default. */
+  scheme?: 'http' | 'https';
+  /** etcdctl flags the health probe needs (--cacert/--cert/--key with TLS). */
+  etcdctlArgs?: readonly string[];
 }
 
 export class MemberStartError extends Error {
@@ -168,10 +173,10 @@ export class EtcdMember {
     return this.config.spec.name;
   }
   get clientUrl(): string {
-    return `http://127.0.0.1:${this.config.spec.clientPort}`;
+    return `${this.config.scheme ?? 'http'}://127.0.0.1:${this.config.spec.clientPort}`;
   }
   get peerUrl(): string {
-    return `http://127.0.0.1:${this.config.spec.peerPort}`;
+    return `${this.config.scheme ?? 'http'}://127.0.0.1:${this.config.spec.peerPort}`;
   }
   get dataDir(): string {
     return this.config.dataDir;
@@ -202,7 +207,7 @@ export class EtcdMember {
 
   command(): { file: string; args: string[] } {
     if (this.config.impl === 'etcd') return { file: referenceBinary('etcd'), args: this.flags() };
-    return { file: process.execPath, args: [BARQUE_BIN, 'etcd', ...this.flags()] };
+    return { file: process.execPath, args: [...memberNodeFlags(), BARQUE_BIN, 'etcd', ...this.flags()] };
   }
 
   /** Spawns the process; does not wait for health (see `waitHealthy`). */
@@ -241,7 +246,7 @@ export class EtcdMember {
         await this.exited; // so the error carries the exit status and the whole log
         throw this.startError('exited before becoming healthy');
       }
-      last = await runEtcdctl([`--endpoints=${this.clientUrl}`, '--command-timeout=2s', '--dial-timeout=2s', 'endpoint', 'health'], {
+      last = await runEtcdctl([`--endpoints=${this.clientUrl}`, ...(this.config.etcdctlArgs ?? []), '--command-timeout=2s', '--dial-timeout=2s', 'endpoint', 'health'], {
         timeoutMs: 10_000,
       });
       if (last.code === 0) return;
@@ -309,6 +314,9 @@ export interface ClusterOptions {
    * data dir with `etcdctl snapshot restore` (the member's name, peer URL and the initial cluster are on it).
    */
   beforeLaunch?: (members: readonly EtcdMember[]) => Promise<void>;
+  /** As EtcdMemberConfig's: https URLs and the etcdctl flags to reach them. */
+  scheme?: 'http' | 'https';
+  etcdctlArgs?: readonly string[];
 }
 
 export class EtcdCluster {
@@ -335,7 +343,8 @@ export class EtcdCluster {
       clientPort: ports[2 * i],
       peerPort: ports[2 * i + 1],
     }));
-    const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
+    const scheme = options.scheme ?? 'http';
+    const initialCluster = specs.map((s) => `${s.name}=${scheme}://127.0.0.1:${s.peerPort}`).join(',');
     const members = specs.map(
       (spec) =>
         new EtcdMember({
@@ -345,6 +354,8 @@ export class EtcdCluster {
           initialCluster,
           initialClusterToken: options.initialClusterToken ?? 'barque-test-cluster',
           extraArgs: options.extraArgs ?? [],
+          scheme,
+          etcdctlArgs: options.etcdctlArgs,
         }),
     );
     const cluster = new EtcdCluster(options.impl, rootDir, members);

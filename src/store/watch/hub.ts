@@ -127,9 +127,12 @@ export class WatchHub {
     this.kick();
   }
 
+  /** Stops the hub and ends every open stream (their gRPC calls end: the server is stopping). */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
+    for (const s of [...this.streams]) s.close();
   }
 
   // ---- called by streams ---------------------------------------------------------------------------------------
