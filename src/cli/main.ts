@@ -27,11 +27,24 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
+  // A failed command exits at once: handles it opened before failing (a store client's channels, a half-started
+  // listener) must not keep the process alive, or a supervisor would never see it fail and restart it.
   (code) => {
-    if (code !== 0) process.exitCode = code;
+    if (code !== 0) exitSoon(code);
   },
   (err: unknown) => {
     process.stderr.write(`barque: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    exitSoon(1);
   },
 );
+
+/** Exits once stdout and stderr have drained (a pipe's writes are asynchronous). */
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
