@@ -15,6 +15,7 @@ export const commands: Record<string, Command> = {
     summary: 'benchmarks: `bench kv` compares barque with etcd 3.4 on KV workloads',
     load: async () => import('../../bench/kv/command.ts'),
   },
+  cluster: { summary: 'a local multi-master cluster: `cluster up|status|kill-master I|restart-master I|down`', load: async () => import('./cluster-command.ts') },
   'controller-manager': { summary: 'run the workload controllers, leader-elected', load: async () => import('./controller-manager-command.ts') },
   etcd: {
     summary: 'run an etcd-compatible store member (etcd 3.4 flags)',

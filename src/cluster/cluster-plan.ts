@@ -1,0 +1,82 @@
+// What each process of `barque cluster` runs: per master a store member, an apiserver, a controller-manager and a
+// scheduler; then the node agents. Every client gets every master's address and fails over itself.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { referenceBinary } from '../store/testing/reference-binaries.ts';
+import type { ClusterCredentials } from './cluster-pki.ts';
+import { HOST, masterPorts, nodePorts, type ClusterConfig, type ClusterLayout } from './cluster-layout.ts';
+import type { ComponentSpec } from './supervisor.ts';
+import { memberNodeFlags } from '../store/member/node-flags.ts';
+
+const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/barque');
+/** Shorter than the 15 s default so a killed leader is replaced within the issue's 15 s. */
+const LEADER_ELECTION = ['--leader-elect-lease-duration', '8s', '--leader-elect-renew-deadline', '6s', '--leader-elect-retry-period', '1s'];
+
+export const memberName = (i: number): string => `m${i}`;
+export const storeClientUrl = (config: ClusterConfig, i: number): string => `http://${HOST}:${masterPorts(config, i).storeClient}`;
+const storePeerUrl = (config: ClusterConfig, i: number): string => `http://${HOST}:${masterPorts(config, i).storePeer}`;
+export const grpcAddress = (config: ClusterConfig, i: number): string => `${HOST}:${masterPorts(config, i).grpc}`;
+export const apiserverUrl = (config: ClusterConfig, i: number): string => `https://${HOST}:${masterPorts(config, i).apiserver}`;
+export const schedulerIdentity = (i: number): string => `${memberName(i)}-scheduler`;
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/**
+ * Store member i's argv, etcd's flags (the same for `barque etcd` and etcd 3.4.23). Plaintext on loopback for now:
+ * the TLS flags (--cert-file, --peer-*) go here, and only here, once the store has them.
+ */
+export function storeMemberArgs(config: ClusterConfig, layout: ClusterLayout, i: number): string[] {
+  const initialCluster = range(config.masters).map((m) => `${memberName(m)}=${storePeerUrl(config, m)}`).join(',');
+  return [
+    '--name', memberName(i),
+    '--data-dir', join(layout.masterDir(i), 'store'),
+    '--listen-client-urls', storeClientUrl(config, i),
+    '--advertise-client-urls', storeClientUrl(config, i),
+    '--listen-peer-urls', storePeerUrl(config, i),
+    '--initial-advertise-peer-urls', storePeerUrl(config, i),
+    '--initial-cluster', initialCluster,
+    '--initial-cluster-state', 'new',
+    '--initial-cluster-token', 'barque-cluster',
+  ];
+}
+
+function barque(name: string, args: string[], ready: ComponentSpec['ready']): ComponentSpec {
+  return { name, command: process.execPath, args: [...(name === 'etcd' ? memberNodeFlags() : []), BARQUE_BIN, name, ...args], ready };
+}
+
+/** Master i's components, in start order. */
+export function masterComponents(config: ClusterConfig, layout: ClusterLayout, creds: ClusterCredentials, i: number): ComponentSpec[] {
+  const ports = masterPorts(config, i);
+  const grpcs = range(config.masters).map((m) => grpcAddress(config, m)).join(',');
+  const store: ComponentSpec = config.store === 'etcd'
+    ? { name: 'etcd', command: referenceBinary('etcd'), args: storeMemberArgs(config, layout, i), ready: { port: ports.storeClient } }
+    : barque('etcd', storeMemberArgs(config, layout, i), { port: ports.storeClient });
+  // Its own member first: the apiserver fails over through the list in order.
+  const etcdServers = [i, ...range(config.masters).filter((m) => m !== i)].map((m) => storeClientUrl(config, m)).join(',');
+  const serving = creds.serving[i];
+  return [
+    store,
+    barque('apiserver', ['--etcd-servers', etcdServers, '--tls-cert-file', serving.certFile, '--tls-private-key-file', serving.keyFile, '--client-ca-file', creds.caFile, '--secure-port', String(ports.apiserver), '--grpc-port', String(ports.grpc)], { line: /^apiserver listening on / }),
+    barque('controller-manager', ['--apiserver', grpcs, '--kubeconfig', creds.controllerManager, ...LEADER_ELECTION], { line: /^controller-manager .* started$/ }),
+    barque('scheduler', ['--apiserver', grpcs, '--kubeconfig', creds.scheduler, '--identity', schedulerIdentity(i), ...LEADER_ELECTION], { line: /^scheduler (leading|running|.* waiting)/ }),
+  ];
+}
+
+export const processNodeName = (j: number): string => `node-${j}`;
+
+/** The node agents: `nodes` process-runtime agents, then one agent with every hollow node. */
+export function nodeComponents(config: ClusterConfig, layout: ClusterLayout, creds: ClusterCredentials): { node: string; spec: ComponentSpec }[] {
+  const grpcs = range(config.masters).map((m) => grpcAddress(config, m)).join(',');
+  const specs = range(config.nodes).map((j) => {
+    const name = processNodeName(j);
+    const p = nodePorts(config, j);
+    return { node: name, spec: barque('agent', ['--apiserver', grpcs, '--node-name', name, '--node-index', String(j + 1), '--root-dir', join(layout.nodesDir, name, 'root'), '--kubelet-port', String(p.kubelet), '--dns-port', String(p.dns), '--ingress-port', String(p.ingress), '--kubeconfig', creds.nodes.get(name) ?? ''], { line: /^agent ready/ }) };
+  });
+  if (config.hollowNodes > 0) {
+    const spec = barque('agent', ['--apiserver', grpcs, '--node-name', 'hollow', '--hollow-nodes', String(config.hollowNodes), '--node-index', '200', '--kubelet-port', '0', '--root-dir', join(layout.nodesDir, 'hollow', 'root'), '--kubeconfig', creds.hollow], { line: /^agent ready/ });
+    specs.push({ node: 'hollow', spec });
+  }
+  return specs;
+}
