@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cdfPoints, summarize } from '../lib/index.ts';
+import { comparisonTable, writeReport } from './report.ts';
+import { parseSettings, UsageError } from './settings.ts';
+import type { StoreRun } from './store-run.ts';
+
+function run(store: 'barque' | 'etcd', scale: number): StoreRun {
+  const startup = Float64Array.from([100, 200, 300, 400].map((v) => v * scale));
+  return {
+    store,
+    pods: 4,
+    allRunning: true,
+    workloadMs: 2_000 * scale,
+    startup: {
+      pods: 4,
+      running: 4,
+      startup: summarize(startup),
+      watchStartup: summarize(startup),
+      startupCdf: cdfPoints(startup),
+      scheduling: { bound: 4, averagePodsPerSecond: 8 / scale, p50PodsPerSecond: 4, maxPodsPerSecond: 4, boundOverTime: [{ seconds: 0, bound: 0 }, { seconds: 1, bound: 4 }] },
+    },
+    api: [{ verb: 'POST', resource: 'configmaps', kind: 'mutating', errors: 0, latency: summarize(Float64Array.from([10 * scale])) }],
+    usage: [
+      { component: 'm0/apiserver', cpuSeconds: 1 * scale, peakRssMiB: 100 },
+      { component: 'm1/apiserver', cpuSeconds: 2 * scale, peakRssMiB: 150 },
+    ],
+    drills: [{ drill: 'store leader', master: 0, recoveryMs: 1_500 * scale, note: '' }],
+  };
+}
+
+describe('comparisonTable', () => {
+  it('puts both stores side by side with barque/etcd, one row per role summed over masters', () => {
+    const table = comparisonTable([run('barque', 2), run('etcd', 1)]);
+    const row = (label: string): string[] => (table.split('\n').find((l) => l.startsWith(`| ${label}`)) ?? '').split('|').map((c) => c.trim());
+    expect(table.split('\n')[0]).toMatch(/^\| measure +\| unit +\| +on barque \| +on etcd 3\.4 \| barque\/etcd \|$/);
+    expect(row('pod startup p99 ').slice(3, 6)).toEqual(['800', '400', '2.00x']);
+    expect(row('CPU apiserver').slice(3, 6)).toEqual(['6', '3', '2.00x']);
+    expect(row('peak RSS apiserver').slice(3, 6)).toEqual(['150', '150', '1.00x']);
+    expect(row('API POST configmaps p99').slice(3, 6)).toEqual(['20', '10', '2.00x']);
+    expect(row('failover: store leader').slice(3, 6)).toEqual(['3,000', '1,500', '2.00x']);
+  });
+
+  it('has no ratio column with one store', () => {
+    expect(comparisonTable([run('barque', 1)]).split('\n')[0]).not.toContain('barque/etcd');
+  });
+});
+
+describe('writeReport', () => {
+  it('writes results.json, report.md and both charts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-k8s-report-'));
+    try {
+      writeReport({ command: 'barque bench k8s --quick', startedAt: '2026-11-23T10:00:00.000Z', loadAverage: [1, 2, 3], runs: [run('barque', 1)] }, dir);
+      expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).runs[0].store).toBe('barque');
+      expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('Command: `barque bench k8s --quick`');
+      for (const svg of ['startup-cdf.svg', 'pods-bound.svg']) expect(readFileSync(join(dir, svg), 'utf8')).toMatch(/^<svg [^]*<\/svg>\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('parseSettings', () => {
+  it('defaults to the issue’s density run and shrinks with --quick', () => {
+    expect(parseSettings([])).toMatchObject({ stores: ['barque', 'etcd'], masters: 3, hollowNodes: 100, deployments: 30, replicas: 100, drills: true });
+    expect(parseSettings(['--quick', '--stores', 'etcd', '--no-drills'])).toMatchObject({ stores: ['etcd'], hollowNodes: 10, deployments: 3, replicas: 10, drills: false });
+  });
+
+  it('rejects unknown stores and bad counts', () => {
+    expect(() => parseSettings(['--stores', 'zk'])).toThrow(UsageError);
+    expect(() => parseSettings(['--replicas', '0'])).toThrow('--replicas must be an integer ≥ 1, got "0"');
+  });
+});
