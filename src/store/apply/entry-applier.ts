@@ -47,24 +47,18 @@ export class EntryApplier {
     return this.deps.store.consistentIndex;
   }
 
-  /**
-   * Applies the entries in one batch and resolves once the batch is written. `onApplied` gets the results as soon
-   * as the batch is applied in memory and its write is queued, before that write completes: a caller whose
-   * entries are already durable elsewhere (Raft's WAL) may answer then (see docs/store-server.md).
-   */
-  async applyEntries(entries: readonly CommittedEntry[], onApplied?: (applied: readonly AppliedEntry[]) => void): Promise<AppliedEntry[]> {
+  /** Applies the entries in one batch and resolves with their results once the batch is written. */
+  async applyEntries(entries: readonly CommittedEntry[]): Promise<AppliedEntry[]> {
     const { store, lessor, alarms } = this.deps;
     const fresh = entries.filter((e) => e.index > store.consistentIndex);
     if (fresh.length === 0) return [];
     store.beginBatch();
     const applied: AppliedEntry[] = [];
     for (const entry of fresh) applied.push(this.applyOne(entry));
-    const written = store.commitBatch({
+    await store.commitBatch({
       appliedIndex: fresh[fresh.length - 1].index,
       extraOps: [...lessor.takeOps(), ...alarms.takeOps(), ...(this.deps.auth?.takeOps() ?? [])],
     });
-    onApplied?.(applied);
-    await written;
     return applied;
   }
 

@@ -276,12 +276,9 @@ export class RaftProposer implements Proposer {
       // Conf changes and a new leader's empty entry are no-ops for the store but advance its applied index.
       data: e.type === EntryType.Normal && e.data.length > 0 ? Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength) : EMPTY,
     }));
-    // Waiters are answered once their entries are applied in memory, without waiting for the database write:
-    // a committed entry is already fsynced in a quorum's WAL (this member's included: the node hands out an
-    // entry only after its own append was saved), and a restart replays the log from the database's applied
-    // index, so the answer holds whatever happens to that write. Reads that need the write wait for it
-    // (localReadBarrier), and a failed write stops the node.
-    await this.options.applier.applyEntries(committed, (applied) => this.answer(applied));
+    // Answered only once the batch is written: the watch hub and every read see that revision by then, so no
+    // client learns of a revision (from a response header) that a watch or progress request has not reached.
+    this.answer(await this.options.applier.applyEntries(committed));
   }
 
   private answer(applied: readonly AppliedEntry[]): void {
