@@ -64,6 +64,7 @@ function alive(pid: number): boolean {
 describe('barque up', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'barque-up-'));
   const kubectlBin = referenceBinary('kubectl');
+  const etcdctlBin = referenceBinary('etcdctl');
   const started: ChildProcess[] = [];
   const childPids = new Set<number>();
   const statusFile = join(dataDir, 'status.json');
@@ -119,6 +120,17 @@ describe('barque up', () => {
     expect(kubeconfig).toContain(`server: https://127.0.0.1:${base + 2}`);
     expect(kubeconfig).toContain('client-certificate-data:');
     const ca = readFileSync(join(dataDir, 'pki', 'ca.crt'), 'utf8');
+
+    // The store speaks TLS with client certificates, as a kubeadm etcd does: the real etcdctl gets in with the
+    // client certificate `up` made, and is refused without one or over plaintext.
+    const pki = join(dataDir, 'pki');
+    const etcdctl = (...args: string[]) => run(etcdctlBin, ['--dial-timeout', '3s', '--command-timeout', '10s', ...args], { timeout: 30_000, env: { ...process.env, ETCDCTL_API: '3' } });
+    const tlsFlags = [`--cacert=${join(pki, 'ca.crt')}`, `--cert=${join(pki, 'etcd-client.crt')}`, `--key=${join(pki, 'etcd-client.key')}`];
+    const https = `--endpoints=https://127.0.0.1:${base}`;
+    const registry = (await etcdctl(https, ...tlsFlags, 'get', '/registry/namespaces/default', '--print-value-only=false', '--keys-only')).stdout;
+    expect(registry.trim()).toBe('/registry/namespaces/default');
+    await expect(etcdctl(https, `--cacert=${join(pki, 'ca.crt')}`, 'get', 'x')).rejects.toThrow();
+    await expect(etcdctl(`--endpoints=http://127.0.0.1:${base}`, 'get', 'x')).rejects.toThrow();
 
     await kubectl('create', 'namespace', 'demo');
     await kubectl('-n', 'demo', 'create', 'deployment', 'web', '--image=busybox', '--replicas=2');

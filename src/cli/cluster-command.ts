@@ -191,7 +191,7 @@ async function status(layout: ClusterLayout, flags: Flags): Promise<number> {
   const config = readConfig(layout);
   if (config === undefined) return fail(`no cluster in ${layout.dataDir}`);
   const supervisor = (await callControl(layout.controlSocket, { op: 'status' }, 10_000).catch(() => null)) as DaemonStatus | null;
-  const [store, leaders, nodes] = await Promise.all([storeStatus(config), controlPlaneLeaders(layout, config), nodeReadiness(layout, config)]);
+  const [store, leaders, nodes] = await Promise.all([storeStatus(layout, config), controlPlaneLeaders(layout, config), nodeReadiness(layout, config)]);
   const s: ClusterStatus = { store, ...leaders, nodes, supervisor };
   process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
   return 0;

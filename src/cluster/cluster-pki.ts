@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { MASTERS_GROUP, writeKubeconfig } from '../apiserver/index.ts';
 import { createCa, issueClientCert, issueServingCert, loadOrCreate, LOCAL_HOSTS, pemFilesIn, type KeyPair, type PemFiles } from '../common/pki/index.ts';
 import { componentKubeconfigs } from './credentials.ts';
+import { memberName } from './cluster-plan.ts';
+import { storeTls, type StoreTls } from './store-tls.ts';
 
 /** The first IP of the apiserver's default --service-cluster-ip-range. */
 const KUBERNETES_SERVICE_IP = '127.10.0.1';
@@ -21,6 +23,8 @@ export interface ClusterCredentials {
   /** Per process node name: its kubeconfig (user system:node:<name>). */
   nodes: Map<string, string>;
   hollow: string;
+  /** The store members' certificates and the apiservers' client certificate to them. */
+  store: StoreTls;
 }
 
 export function clusterCredentials(pkiDir: string, masters: number, endpointUrl: string, nodeNames: string[], kubeconfig: string): ClusterCredentials {
@@ -42,5 +46,6 @@ export function clusterCredentials(pkiDir: string, masters: number, endpointUrl:
   const hollowPair = loadOrCreate(pkiDir, 'hollow-agent', () => issueClientCert(ca, { user: 'barque-hollow-agent', groups: [MASTERS_GROUP] }));
   const hollow = join(pkiDir, 'hollow-agent.kubeconfig');
   writeKubeconfig(hollow, endpointUrl, { caPem: ca.certPem, certPem: hollowPair.certPem, keyPem: hollowPair.keyPem });
-  return { caFile: pemFilesIn(pkiDir, 'ca').certFile, admin, serving, controllerManager: base.controllerManager, scheduler: base.scheduler, nodes, hollow };
+  const store = storeTls(pkiDir, Array.from({ length: masters }, (_, i) => memberName(i)));
+  return { caFile: pemFilesIn(pkiDir, 'ca').certFile, admin, serving, controllerManager: base.controllerManager, scheduler: base.scheduler, nodes, hollow, store };
 }

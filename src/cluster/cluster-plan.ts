@@ -6,6 +6,7 @@ import { referenceBinary } from '../store/testing/reference-binaries.ts';
 import type { ClusterCredentials } from './cluster-pki.ts';
 import { HOST, masterPorts, nodePorts, type ClusterConfig, type ClusterLayout } from './cluster-layout.ts';
 import type { ComponentSpec } from './supervisor.ts';
+import { apiserverStoreTlsArgs, memberTlsArgs, type StoreTls } from './store-tls.ts';
 import { memberNodeFlags } from '../store/member/node-flags.ts';
 
 const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/barque');
@@ -13,8 +14,8 @@ const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/b
 const LEADER_ELECTION = ['--leader-elect-lease-duration', '8s', '--leader-elect-renew-deadline', '6s', '--leader-elect-retry-period', '1s'];
 
 export const memberName = (i: number): string => `m${i}`;
-export const storeClientUrl = (config: ClusterConfig, i: number): string => `http://${HOST}:${masterPorts(config, i).storeClient}`;
-const storePeerUrl = (config: ClusterConfig, i: number): string => `http://${HOST}:${masterPorts(config, i).storePeer}`;
+export const storeClientUrl = (config: ClusterConfig, i: number): string => `https://${HOST}:${masterPorts(config, i).storeClient}`;
+const storePeerUrl = (config: ClusterConfig, i: number): string => `https://${HOST}:${masterPorts(config, i).storePeer}`;
 export const grpcAddress = (config: ClusterConfig, i: number): string => `${HOST}:${masterPorts(config, i).grpc}`;
 export const apiserverUrl = (config: ClusterConfig, i: number): string => `https://${HOST}:${masterPorts(config, i).apiserver}`;
 export const schedulerIdentity = (i: number): string => `${memberName(i)}-scheduler`;
@@ -24,10 +25,10 @@ function range(n: number): number[] {
 }
 
 /**
- * Store member i's argv, etcd's flags (the same for `barque etcd` and etcd 3.4.23). Plaintext on loopback for now:
- * the TLS flags (--cert-file, --peer-*) go here, and only here, once the store has them.
+ * Store member i's argv, etcd's flags (the same for `barque etcd` and etcd 3.4.23): TLS on client and peer links,
+ * both requiring certificates from the cluster CA.
  */
-export function storeMemberArgs(config: ClusterConfig, layout: ClusterLayout, i: number): string[] {
+export function storeMemberArgs(config: ClusterConfig, layout: ClusterLayout, i: number, tls: StoreTls): string[] {
   const initialCluster = range(config.masters).map((m) => `${memberName(m)}=${storePeerUrl(config, m)}`).join(',');
   return [
     '--name', memberName(i),
@@ -39,6 +40,7 @@ export function storeMemberArgs(config: ClusterConfig, layout: ClusterLayout, i:
     '--initial-cluster', initialCluster,
     '--initial-cluster-state', 'new',
     '--initial-cluster-token', 'barque-cluster',
+    ...memberTlsArgs(tls, memberName(i)),
   ];
 }
 
@@ -51,14 +53,14 @@ export function masterComponents(config: ClusterConfig, layout: ClusterLayout, c
   const ports = masterPorts(config, i);
   const grpcs = range(config.masters).map((m) => grpcAddress(config, m)).join(',');
   const store: ComponentSpec = config.store === 'etcd'
-    ? { name: 'etcd', command: referenceBinary('etcd'), args: storeMemberArgs(config, layout, i), ready: { port: ports.storeClient } }
-    : barque('etcd', storeMemberArgs(config, layout, i), { port: ports.storeClient });
+    ? { name: 'etcd', command: referenceBinary('etcd'), args: storeMemberArgs(config, layout, i, creds.store), ready: { port: ports.storeClient } }
+    : barque('etcd', storeMemberArgs(config, layout, i, creds.store), { port: ports.storeClient });
   // Its own member first: the apiserver fails over through the list in order.
   const etcdServers = [i, ...range(config.masters).filter((m) => m !== i)].map((m) => storeClientUrl(config, m)).join(',');
   const serving = creds.serving[i];
   return [
     store,
-    barque('apiserver', ['--etcd-servers', etcdServers, '--tls-cert-file', serving.certFile, '--tls-private-key-file', serving.keyFile, '--client-ca-file', creds.caFile, '--secure-port', String(ports.apiserver), '--grpc-port', String(ports.grpc)], { line: /^apiserver listening on / }),
+    barque('apiserver', ['--etcd-servers', etcdServers, ...apiserverStoreTlsArgs(creds.store), '--tls-cert-file', serving.certFile, '--tls-private-key-file', serving.keyFile, '--client-ca-file', creds.caFile, '--secure-port', String(ports.apiserver), '--grpc-port', String(ports.grpc)], { line: /^apiserver listening on / }),
     barque('controller-manager', ['--apiserver', grpcs, '--kubeconfig', creds.controllerManager, ...LEADER_ELECTION], { line: /^controller-manager .* started$/ }),
     barque('scheduler', ['--apiserver', grpcs, '--kubeconfig', creds.scheduler, '--identity', schedulerIdentity(i), ...LEADER_ELECTION], { line: /^scheduler (leading|running|.* waiting)/ }),
   ];

@@ -9,6 +9,7 @@ import { EtcdRpc } from '../verify/jepsen/etcd-rpc.ts';
 import { endpointPort, HOST, type ClusterConfig, type ClusterLayout } from './cluster-layout.ts';
 import { memberName, schedulerIdentity, storeClientUrl } from './cluster-plan.ts';
 import type { DaemonStatus } from './cluster-daemon.ts';
+import { storeChannelCredentials, storeTls } from './store-tls.ts';
 
 export interface StoreMemberStatus {
   master: number;
@@ -36,11 +37,12 @@ interface StatusResponse {
   raft_index?: bigint;
 }
 
-export async function storeStatus(config: ClusterConfig): Promise<ClusterStatus['store']> {
+export async function storeStatus(layout: ClusterLayout, config: ClusterConfig): Promise<ClusterStatus['store']> {
+  const credentials = storeChannelCredentials(storeTls(layout.pkiDir, Array.from({ length: config.masters }, (_, i) => memberName(i))));
   const members = await Promise.all(
     Array.from({ length: config.masters }, async (_, i): Promise<StoreMemberStatus> => {
       const url = storeClientUrl(config, i);
-      const rpc = new EtcdRpc(url);
+      const rpc = new EtcdRpc(url, credentials);
       try {
         const s = await rpc.unary<StatusResponse>('Maintenance', 'Status', {}, 2000);
         return { master: i, name: memberName(i), url, reachable: true, memberId: String(s.header?.member_id ?? ''), leaderId: String(s.leader), revision: String(s.header?.revision ?? ''), raftIndex: String(s.raftIndex ?? s.raft_index ?? '') };

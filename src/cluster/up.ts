@@ -8,6 +8,7 @@ import { componentKubeconfigs, type ComponentKubeconfigs } from './credentials.t
 import { killLeftovers } from './leftovers.ts';
 import type { UpPorts } from './ports.ts';
 import { Supervisor, type ComponentSpec } from './supervisor.ts';
+import { apiserverStoreTlsArgs, memberTlsArgs, storeTls, type StoreTls } from './store-tls.ts';
 import { memberNodeFlags } from '../store/member/node-flags.ts';
 
 const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/barque');
@@ -37,15 +38,18 @@ export function layoutOf(dataDir: string): UpLayout {
   return { dataDir: dir, kubeconfig: join(dir, 'kubeconfig'), logDir: join(dir, 'logs'), statusFile: join(dir, 'status.json'), pkiDir: join(dir, 'pki') };
 }
 
-export function planComponents(options: UpOptions, layout: UpLayout, creds: ComponentKubeconfigs): ComponentSpec[] {
+const MEMBER = 'default';
+
+export function planComponents(options: UpOptions, layout: UpLayout, creds: ComponentKubeconfigs, store: StoreTls): ComponentSpec[] {
   const p = options.ports;
   const grpc = `${HOST}:${p.grpc}`;
   const barque = (name: string, args: string[], ready: ComponentSpec['ready']): ComponentSpec => ({ name, command: process.execPath, args: [...(name === 'etcd' ? memberNodeFlags() : []), BARQUE_BIN, name, ...args], ready });
-  const peer = `http://${HOST}:${p.storePeer}`;
-  const client = `http://${HOST}:${p.storeClient}`;
+  // The store's links are TLS too, with etcd's flags; only the cluster's CA-signed clients get in.
+  const peer = `https://${HOST}:${p.storePeer}`;
+  const client = `https://${HOST}:${p.storeClient}`;
   const specs = [
-    barque('etcd', ['--name', 'default', '--data-dir', join(layout.dataDir, 'etcd'), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `default=${peer}`], { port: p.storeClient }),
-    barque('apiserver', ['--etcd-servers', client, '--cert-dir', layout.pkiDir, '--secure-port', String(p.apiserver), '--grpc-port', String(p.grpc), '--write-kubeconfig', layout.kubeconfig], { line: /^apiserver listening on / }),
+    barque('etcd', ['--name', MEMBER, '--data-dir', join(layout.dataDir, 'etcd'), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `${MEMBER}=${peer}`, ...memberTlsArgs(store, MEMBER)], { port: p.storeClient }),
+    barque('apiserver', ['--etcd-servers', client, ...apiserverStoreTlsArgs(store), '--cert-dir', layout.pkiDir, '--secure-port', String(p.apiserver), '--grpc-port', String(p.grpc), '--write-kubeconfig', layout.kubeconfig], { line: /^apiserver listening on / }),
     barque('controller-manager', ['--apiserver', grpc, '--kubeconfig', creds.controllerManager], { line: /^controller-manager .* started$/ }),
     barque('scheduler', ['--apiserver', grpc, '--kubeconfig', creds.scheduler], { line: /^scheduler (leading|running|.* waiting)/ }),
   ];
@@ -81,7 +85,7 @@ export class Cluster {
     const leftovers = killLeftovers(layout.statusFile);
     if (leftovers.length > 0) options.say(`ended components a previous up left running: ${leftovers.join(', ')}`);
     const creds = componentKubeconfigs(layout.pkiDir, `https://${HOST}:${options.ports.apiserver}`, options.nodeName);
-    for (const spec of planComponents(options, layout, creds)) {
+    for (const spec of planComponents(options, layout, creds, storeTls(layout.pkiDir, [MEMBER]))) {
       if (this.stopping) return false;
       const log = join(layout.logDir, `${spec.name}.log`);
       const outcome = await withTimeout(Promise.race([this.supervisor.start(spec).then(() => 'ready' as const), this.stopRequested.then(() => 'stopped' as const)]), options.startupTimeoutMs);

@@ -41,7 +41,11 @@ export class EtcdRpc {
   private readonly clients = new Map<Service, AnyClient>();
   private closed = false;
 
-  constructor(readonly url: string) {}
+  /** `credentials` for https members (TLS, with a client certificate when they require one); plaintext otherwise. */
+  constructor(
+    readonly url: string,
+    private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  ) {}
 
   unary<T>(service: Service, method: string, request: unknown, deadlineMs: number): Promise<T> {
     const client = this.client(service);
@@ -70,7 +74,7 @@ export class EtcdRpc {
       // All services of one endpoint share a channel, as etcd's clientv3 does.
       if (first !== undefined) options.channelOverride = first.getChannel();
       const Ctor = loadEtcdProtos().services[service].Client;
-      c = new Ctor(this.url.replace(/^[a-z]+:\/\//, ''), grpc.credentials.createInsecure(), options) as AnyClient;
+      c = new Ctor(this.url.replace(/^[a-z]+:\/\//, ''), this.credentials, options) as AnyClient;
       this.clients.set(service, c);
     }
     return c;
