@@ -7,13 +7,13 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
+import { alive, eventually, portFree } from './process-helpers.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BARQUE = join(REPO_ROOT, 'bin', 'barque');
@@ -33,14 +33,6 @@ interface StatusJson {
   nodes: { name: string; ready: boolean }[] | null;
 }
 
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.once('error', () => done(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
-  });
-}
-
 /** A --base-port whose endpoint and master ports are free. */
 async function freeBasePort(): Promise<number> {
   for (;;) {
@@ -49,30 +41,6 @@ async function freeBasePort(): Promise<number> {
     let ok = true;
     for (const p of ports) if (ok) ok = await portFree(p);
     if (ok) return base;
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, pollMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -190,7 +158,7 @@ describe('barque cluster: three masters, kill -9 each leader in turn', () => {
     await barque('restart-master', String(victim));
     recordPids();
     await writer.stop();
-    await waitFor('the restarted member at the same revision', async () => {
+    await eventually('the restarted member at the same revision', async () => {
       const s = await status();
       const revs = new Set(s.store.members.map((m) => (m.reachable ? m.revision : 'down')));
       return revs.size === 1 && !revs.has('down') ? true : undefined;
@@ -206,18 +174,18 @@ describe('barque cluster: three masters, kill -9 each leader in turn', () => {
     // takes seconds on a loaded machine and is no part of the failover).
     const victimPids = Object.values(clusterFile().masters[victim].pids).filter((p): p is number => p !== null);
     const killing = barque('kill-master', String(victim));
-    const killedAt = await waitFor('the killed master\'s first process gone', () => (victimPids.some((pid) => !alive(pid)) ? Date.now() : undefined), 60_000, 20);
+    const killedAt = await eventually('the killed master\'s first process gone', () => (victimPids.some((pid) => !alive(pid)) ? Date.now() : undefined), 60_000, 20);
     await killing;
     for (const pid of Object.values(clusterFile().masters[victim].pids)) expect(pid).toBeNull();
-    const firstWrite = await waitFor('a write after the kill', () => writer.acked.slice(ackedBefore).find((a) => a.at > killedAt), 60_000).catch((err: Error) => {
+    const firstWrite = await eventually('a write after the kill', () => writer.acked.slice(ackedBefore).find((a) => a.at > killedAt), 60_000).catch((err: Error) => {
       throw new Error(`${err.message}; the writer's last error: ${writer.lastError()}\n--- supervisor.log ---\n${readFileSync(join(dataDir, 'supervisor.log'), 'utf8').slice(-3000)}`);
     });
-    const newCm = before.controllerManagerLeader?.master === victim ? waitFor('a new controller-manager leader', async () => ((await leaseHolder('kube-controller-manager')) !== cmHolder ? Date.now() : undefined), 60_000) : Promise.resolve(undefined);
-    const newSched = before.schedulerLeader?.master === victim ? waitFor('a new scheduler leader', async () => ((await leaseHolder('kube-scheduler')) !== schedHolder ? Date.now() : undefined), 60_000) : Promise.resolve(undefined);
+    const newCm = before.controllerManagerLeader?.master === victim ? eventually('a new controller-manager leader', async () => ((await leaseHolder('kube-controller-manager')) !== cmHolder ? Date.now() : undefined), 60_000) : Promise.resolve(undefined);
+    const newSched = before.schedulerLeader?.master === victim ? eventually('a new scheduler leader', async () => ((await leaseHolder('kube-scheduler')) !== schedHolder ? Date.now() : undefined), 60_000) : Promise.resolve(undefined);
     expect(await kubectl('scale', 'deployment', 'web', `--replicas=${replicas}`)).toContain('scaled');
     expect(await kubectl('get', 'nodes', '-o', 'name')).toContain('node/hollow-0');
     const [cmAt, schedAt] = await Promise.all([newCm, newSched]);
-    await waitFor(`the Deployment at ${replicas} ready replicas`, () => readyReplicas(replicas), 90_000);
+    await eventually(`the Deployment at ${replicas} ready replicas`, () => readyReplicas(replicas), 90_000);
     const round = writer.acked.slice(Math.max(0, ackedBefore - 1));
     const gaps = round.slice(1).map((a, i) => a.at - round[i].at);
     const ms = (t: number | undefined): string => (t === undefined ? 'n/a (not led by the killed master)' : `${t - killedAt} ms`);
@@ -236,7 +204,7 @@ describe('barque cluster: three masters, kill -9 each leader in turn', () => {
     expect(readFileSync(join(dataDir, 'kubeconfig'), 'utf8')).toContain(`server: https://127.0.0.1:${base}`);
 
     await kubectl('create', 'deployment', 'web', '--image=busybox', '--replicas=2');
-    await waitFor('the Deployment at 2 ready replicas', () => readyReplicas(2), 60_000);
+    await eventually('the Deployment at 2 ready replicas', () => readyReplicas(2), 60_000);
     const writer = startWriter('w');
     try {
       const s0 = await status();

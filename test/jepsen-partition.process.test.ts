@@ -4,18 +4,8 @@
 // heal every member converges to the same HashKV. Multi-process, slow; bounds are generous, no timing assertions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterHarness } from '../src/verify/jepsen/index.ts';
+import { eventually } from './process-helpers.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 interface Range {
   kvs: Array<{ value: Buffer }>;

@@ -3,26 +3,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdProtos, type EtcdServiceName } from '../src/store/proto/index.ts';
 import { runEtcdctl, type EtcdctlResult, type EtcdMember } from '../src/store/testing/etcd-process.ts';
+import { eventually, sleep } from './process-helpers.ts';
+
+export { eventually, sleep };
 
 export type EtcdClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns a value; the bound is generous (the machine is slow and shared). */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000, pollMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(pollMs);
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-}
 
 export function endpoints(members: readonly EtcdMember[]): string {
   return `--endpoints=${members.map((m) => m.clientUrl).join(',')}`;

@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEtcdProtos } from '../src/store/proto/index.ts';
 import { EtcdCluster, runEtcdctl, type EtcdMember } from '../src/store/testing/etcd-process.ts';
+import { eventually, sleep } from './process-helpers.ts';
 
 type Kv = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
@@ -22,22 +23,6 @@ function unary<T>(c: Kv, method: string, req: unknown, deadlineMs = 10_000): Pro
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-}
 
 async function ctl(members: readonly EtcdMember[], args: string[]): Promise<string> {
   const r = await runEtcdctl([`--endpoints=${members.map((m) => m.clientUrl).join(',')}`, '--command-timeout=10s', ...args], { timeoutMs: 30_000 });

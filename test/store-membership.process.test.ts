@@ -5,25 +5,10 @@
 // data, and answers again after SIGCONT. Multi-process, slow; loopback only; no timing assertions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdCluster, runEtcdctl, type EtcdctlResult, type EtcdMember } from '../src/store/testing/etcd-process.ts';
+import { eventually } from './process-helpers.ts';
 
 const TEST_TIMEOUT_MS = 300_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(300);
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-}
 
 function at(members: readonly EtcdMember[]): string {
   return `--endpoints=${members.map((m) => m.clientUrl).join(',')}`;

@@ -4,27 +4,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
+import { alive, eventually, portFree } from './process-helpers.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
 
 interface Status {
   components: { name: string; state: string; pid: number | null; restarts: number }[];
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.once('error', () => done(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
-  });
 }
 
 /** A base with 7 free consecutive ports. */
@@ -34,30 +26,6 @@ async function freePortBase(): Promise<number> {
     let ok = true;
     for (let p = base; p < base + 7 && ok; p++) ok = await portFree(p);
     if (ok) return base;
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -94,7 +62,7 @@ describe('barque up', () => {
     proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
     proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
-    await waitFor('the two lines to use the cluster', () => (/export KUBECONFIG=\S+\n\s+kubectl get nodes/.test(out) ? true : proc.exitCode !== null ? Promise.reject(new Error(`up exited:\n${out}`)) : undefined), 90_000).catch((err: Error) => {
+    await eventually('the two lines to use the cluster', () => (/export KUBECONFIG=\S+\n\s+kubectl get nodes/.test(out) ? true : proc.exitCode !== null ? Promise.reject(new Error(`up exited:\n${out}`)) : undefined), 90_000).catch((err: Error) => {
       throw new Error(`${err.message}\n--- up output ---\n${out}`);
     });
     return { proc, out: () => out, exited };
@@ -107,7 +75,7 @@ describe('barque up', () => {
     const code = await Promise.race([cluster.exited, new Promise<'slow'>((r) => setTimeout(() => r('slow'), 60_000))]);
     expect(code, cluster.out()).toBe(0);
     expect(cluster.out()).toContain('barque up: stopped');
-    await waitFor('every component process gone', () => (pids.every((p) => !alive(p)) ? true : undefined), 10_000);
+    await eventually('every component process gone', () => (pids.every((p) => !alive(p)) ? true : undefined), 10_000);
   }
 
   const kubectl = async (...args: string[]): Promise<string> => (await run(kubectlBin, ['--kubeconfig', join(dataDir, 'kubeconfig'), ...args], { timeout: 30_000 })).stdout;
@@ -135,18 +103,17 @@ describe('barque up', () => {
     await kubectl('create', 'namespace', 'demo');
     await kubectl('-n', 'demo', 'create', 'deployment', 'web', '--image=busybox', '--replicas=2');
     // The controller-manager (authenticated as system:kube-controller-manager over TLS) makes the ReplicaSet and pods.
-    await waitFor('2 pods of the deployment', async () => ((await kubectl('-n', 'demo', 'get', 'pods', '-l', 'app=web', '-o', 'name')).trim().split('\n').filter((l) => l !== '').length === 2 ? true : undefined), 60_000);
+    await eventually('2 pods of the deployment', async () => ((await kubectl('-n', 'demo', 'get', 'pods', '-l', 'app=web', '-o', 'name')).trim().split('\n').filter((l) => l !== '').length === 2 ? true : undefined), 60_000);
     expect(await kubectl('-n', 'demo', 'get', 'replicasets', '-o', 'name')).toMatch(/replicaset\.apps\/web-/);
-    if (first.out().includes('agent: healthy')) {
-      await waitFor('the node Ready', async () => (/\sReady\s/.test(await kubectl('get', 'nodes')) ? true : undefined), 60_000);
-    }
+    // The one agent `up` starts registers its Node, and it turns Ready.
+    await eventually('the node Ready', async () => (/\sReady\s/.test(await kubectl('get', 'nodes')) ? true : undefined), 60_000);
 
     // kill -9 the controller-manager: the supervisor starts a new one.
     const cm = readStatus().components.find((c) => c.name === 'controller-manager');
     expect(cm?.pid).toBeTypeOf('number');
     childPids.add(cm?.pid as number);
     process.kill(cm?.pid as number, 'SIGKILL');
-    const restarted = await waitFor('the controller-manager restarted', () => {
+    const restarted = await eventually('the controller-manager restarted', () => {
       const c = readStatus().components.find((x) => x.name === 'controller-manager');
       return c !== undefined && c.restarts >= 1 && c.state === 'running' && c.pid !== cm?.pid ? c : undefined;
     }, 60_000);

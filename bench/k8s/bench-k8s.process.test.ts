@@ -2,22 +2,14 @@
 // store), 3 hollow nodes, 3 Deployments × 10 pods, no drills. Asserts the report's shape, never its timings.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { portFree } from '../../test/process-helpers.ts';
 import type { K8sReport } from './report.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.once('error', () => done(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
-  });
-}
 
 /** A --base-port whose failover endpoint and master ports are free (cluster-layout: base, base+10…). */
 async function freeBasePort(): Promise<number> {

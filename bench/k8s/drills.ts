@@ -5,6 +5,7 @@
 // - scheduler leader → a new pod is bound.
 // The master is restarted after each drill and the next one waits until every leadership is held again.
 import type { KubeObject } from '../../src/apiserver/index.ts';
+import { alive } from '../../src/cluster/daemon-process.ts';
 import { RESOURCES, type ApiClient } from '../../src/agents/client/index.ts';
 import type { ClusterCli, ClusterStatusJson } from './cluster-cli.ts';
 import { deploymentManifest, waitFor, type PodWatch } from './workload.ts';
@@ -57,15 +58,6 @@ async function drill(ctx: DrillContext, name: DrillResult['drill'], holder: (s: 
   ctx.say(`drill: ${name}: ${ok ? `recovered after ${recoveryMs} ms` : 'not recovered'}; restart-master ${master}`);
   await ctx.cli.restartMaster(master);
   return { drill: name, master, recoveryMs, note: ok ? '' : `not recovered within ${RECOVERY_BOUND_MS / 1000} s` };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function leadersHeld(s: ClusterStatusJson): boolean {
