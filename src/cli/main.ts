@@ -1,5 +1,8 @@
 // barque's single executable: dispatches to a subcommand module.
+import { silenceIpServernameWarning } from '../common/ip-servername-warning.ts';
 import { commands } from './commands.ts';
+
+silenceIpServernameWarning();
 
 const usage = `barque: a Raft-replicated, etcd-compatible store with a Kubernetes-style control plane
 
