@@ -59,7 +59,7 @@ export class ClusterCli {
   }
 
   async restartMaster(i: number): Promise<void> {
-    await this.cli(['restart-master', String(i)], 300_000);
+    await this.cli(['restart-master', String(i), '--startup-timeout=290s'], 300_000);
   }
 
   async down(): Promise<void> {

@@ -16,6 +16,7 @@ export interface DrillResult {
   /** ms from the kill until the job was done again; null if it was not within the bound. */
   recoveryMs: number | null;
   note: string;
+  restartFailed?: boolean;
 }
 
 const RECOVERY_BOUND_MS = 120_000;
@@ -29,10 +30,18 @@ export interface DrillContext {
 }
 
 export async function runDrills(ctx: DrillContext): Promise<DrillResult[]> {
+  const drills: [DrillResult['drill'], (s: ClusterStatusJson) => number | null, (master: number) => Promise<boolean>][] = [
+    ['store leader', (s) => s.store.leaderMaster, (i) => storeWrites(ctx, i)],
+    ['controller-manager leader', (s) => s.controllerManagerLeader?.master ?? null, () => controllersProgress(ctx)],
+    ['scheduler leader', (s) => s.schedulerLeader?.master ?? null, () => podBound(ctx)],
+  ];
   const results: DrillResult[] = [];
-  results.push(await drill(ctx, 'store leader', (s) => s.store.leaderMaster, (i) => storeWrites(ctx, i)));
-  results.push(await drill(ctx, 'controller-manager leader', (s) => s.controllerManagerLeader?.master ?? null, () => controllersProgress(ctx)));
-  results.push(await drill(ctx, 'scheduler leader', (s) => s.schedulerLeader?.master ?? null, () => podBound(ctx)));
+  for (const [name, holder, recovered] of drills) {
+    const r = await drill(ctx, name, holder, recovered);
+    results.push(r);
+    // A master that did not come back leaves a two-master cluster: later drills would measure something else.
+    if (r.restartFailed) break;
+  }
   return results;
 }
 
@@ -56,8 +65,14 @@ async function drill(ctx: DrillContext, name: DrillResult['drill'], holder: (s: 
   const recoveryMs = ok ? Date.now() - killedMs : null;
   await killing;
   ctx.say(`drill: ${name}: ${ok ? `recovered after ${recoveryMs} ms` : 'not recovered'}; restart-master ${master}`);
-  await ctx.cli.restartMaster(master);
-  return { drill: name, master, recoveryMs, note: ok ? '' : `not recovered within ${RECOVERY_BOUND_MS / 1000} s` };
+  const note = ok ? '' : `not recovered within ${RECOVERY_BOUND_MS / 1000} s`;
+  try {
+    await ctx.cli.restartMaster(master);
+  } catch (err) {
+    ctx.say(`drill: restart-master ${master} failed (${(err as Error).message}); no further drills`);
+    return { drill: name, master, recoveryMs, note: `${note}${note === '' ? '' : '; '}restart-master failed, later drills skipped`, restartFailed: true };
+  }
+  return { drill: name, master, recoveryMs, note };
 }
 
 function leadersHeld(s: ClusterStatusJson): boolean {

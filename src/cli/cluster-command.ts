@@ -2,6 +2,7 @@
 // supervisor process (src/cluster/cluster-daemon.ts); these commands start it or talk to it over its control socket.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { FlagError, forEachFlag, parseCommandFlags } from '../common/cli-flags.ts';
+import { parseDurationFlag } from '../common/duration-flag.ts';
 import { ClusterDaemon, type DaemonStatus } from '../cluster/cluster-daemon.ts';
 import { clusterLayout, DEFAULT_CONFIG, lastPort, readConfig, writeConfig, type ClusterConfig, type ClusterLayout, type StoreImpl } from '../cluster/cluster-layout.ts';
 import { controlPlaneLeaders, formatStatus, nodeReadiness, storeStatus, type ClusterStatus } from '../cluster/cluster-status.ts';
@@ -12,7 +13,8 @@ const USAGE = `Usage: barque cluster up [--masters=3] [--nodes=0] [--hollow-node
                          [--base-port=27000] [--store=barque|etcd] [--startup-timeout=180s]
        barque cluster status [--data-dir=D] [-o json]
        barque cluster kill-master I [--data-dir=D]      SIGKILL every process of master I and keep them down
-       barque cluster restart-master I [--data-dir=D]
+       barque cluster restart-master I [--data-dir=D] [--startup-timeout=180s]
+                                                          start its processes again, waiting until they are healthy
        barque cluster down [--data-dir=D] [--purge]
   Ports from --base-port P: P the kubeconfig's failover endpoint; master i: P+10(i+1) store client, +1 peer,
   +2 apiserver (HTTPS), +3 gRPC; process node j: P+100+10j kubelet, +1 DNS, +2 ingress. See docs/cluster.md.
@@ -60,12 +62,9 @@ function parseFlags(argv: string[]): Flags {
         flags.config.store = v as StoreImpl;
         break;
       }
-      case 'startup-timeout': {
-        const m = /^(\d+)(s|m)?$/.exec(flag.value());
-        if (m === null) throw new FlagError('invalid duration for --startup-timeout');
-        flags.startupTimeoutMs = Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000);
+      case 'startup-timeout':
+        flags.startupTimeoutMs = parseDurationFlag(flag.value());
         break;
-      }
       case 'o':
       case 'output': {
         const v = flag.value();
@@ -110,7 +109,9 @@ export async function run(argv: string[]): Promise<number> {
       case 'kill-master':
       case 'restart-master': {
         if (flags.master === undefined) return fail(`${sub} needs a master index`);
-        const result = await callControl(layout.controlSocket, { op: sub, master: flags.master });
+        // The supervisor answers restart-master once the master's processes are healthy again: on a loaded machine
+        // that can take minutes (the apiserver lists every object into its watch cache), so wait as long as `up` would.
+        const result = await callControl(layout.controlSocket, { op: sub, master: flags.master }, sub === 'restart-master' ? flags.startupTimeoutMs : undefined);
         say(sub === 'kill-master' ? `master ${flags.master} killed (pids ${(result as { pids: number[] }).pids.join(', ')})` : `master ${flags.master} restarted`);
         return 0;
       }
