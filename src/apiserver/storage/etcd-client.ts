@@ -87,6 +87,7 @@ export interface EtcdClientTls {
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+const MAX_INT32 = 2 ** 31 - 1;
 const COMPARE_TARGET = { version: 0, mod: 2 } as const;
 
 export function endpointAddress(url: string): string {
@@ -265,34 +266,29 @@ export class EtcdClient {
   }
 
   private kvClient(address: string): AnyClient {
-    let client = this.kv.get(address);
-    if (client === undefined) {
-      const { services } = loadEtcdProtos();
-      client = new services.KV.Client(address, this.credentialsFor(address)) as unknown as AnyClient;
-      this.kv.set(address, client);
-    }
-    return client;
+    return this.clientOf(this.kv, 'KV', address) as unknown as AnyClient;
   }
 
   private leaseClient(address: string): AnyClient {
-    let client = this.leases.get(address);
+    return this.clientOf(this.leases, 'Lease', address) as unknown as AnyClient;
+  }
+
+  private watchClient(address: string): grpc.Client {
+    return this.clientOf(this.watchClients, 'Watch', address);
+  }
+
+  private clientOf<C>(cache: Map<string, C>, service: 'KV' | 'Lease' | 'Watch', address: string): C {
+    let client = cache.get(address);
     if (client === undefined) {
       const { services } = loadEtcdProtos();
-      client = new services.Lease.Client(address, this.credentialsFor(address)) as unknown as AnyClient;
-      this.leases.set(address, client);
+      // clientv3 accepts answers of any size (MaxCallRecvMsgSize defaults to MaxInt32), and the watch cache's
+      // first list of a resource is one Range of every object: 3,000 pods are ~11 MiB, past grpc-js's 4 MiB.
+      client = new services[service].Client(address, this.credentialsFor(address), { 'grpc.max_receive_message_length': MAX_INT32 }) as unknown as C;
+      cache.set(address, client);
     }
     return client;
   }
 
-  private watchClient(address: string): grpc.Client {
-    let client = this.watchClients.get(address);
-    if (client === undefined) {
-      const { services } = loadEtcdProtos();
-      client = new services.Watch.Client(address, this.credentialsFor(address));
-      this.watchClients.set(address, client);
-    }
-    return client;
-  }
 }
 
 function pemBuffer(pem: string | undefined): Buffer | null {
