@@ -99,6 +99,27 @@ describe('Reflector and SharedInformer (scripted apiserver, manual clock)', () =
     await inf.stop();
   });
 
+  it('gives up on a watch still open well past its server-side timeout and resumes it', async () => {
+    const lw = new FakeLW();
+    const clock = new ManualClock();
+    const inf = new SharedInformer<KubeObject>(lw, { clock, resyncPeriodMs: 0, watchTimeoutSeconds: 60 });
+    inf.run();
+    await inf.waitForSync();
+    await settle();
+    lw.current.handlers.event({ type: 'ADDED', object: obj('a', 15) });
+    clock.advance(60_000 + 29_999);
+    await settle();
+    expect(lw.watches).toHaveLength(1);
+    clock.advance(1);
+    await settle();
+    expect(lw.watches[0].stopped).toBe(true);
+    expect(lw.watches).toHaveLength(2);
+    expect(lw.current.options.resourceVersion).toBe('15');
+    expect(lw.lists).toHaveLength(1);
+    await inf.stop();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('relists (consistently) on 410 Expired and turns the difference into adds, updates and deletes', async () => {
     const lw = new FakeLW();
     lw.objects = [obj('keep', 1), obj('change', 2), obj('gone', 3)];
