@@ -64,8 +64,9 @@ describe('jepsen runner against barque (process)', () => {
   });
 
   it('catches stale reads when barque serves linearizable reads without ReadIndex', { timeout: 3 * RUN_TIMEOUT_MS }, async () => {
-    // A stale read needs a client reading from a cut-off member while others write: likely in a 10 s partition run,
-    // not certain, so up to three seeds are tried; the first that exits 1 must carry an illegal history.
+    // A stale read needs a read on a cut-off member while the others write: the reader pinned to each member makes
+    // that near-certain in any run with a partition; up to three seeds are tried, the first that exits 1 must carry
+    // an illegal history.
     const runCli = (seed: number) =>
       new Promise<{ code: number | null; out: string }>((resolve, reject) => {
         const child = spawn(

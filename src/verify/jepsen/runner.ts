@@ -8,7 +8,7 @@ import { HistoryRecorder, type OpCounts } from './history-recorder.ts';
 import { runNemesis, type FaultKind, type FaultRecord } from './nemesis.ts';
 import { Rng } from './rng.ts';
 import { PrefixWatcher } from './watch-recorder.ts';
-import { KEY_PREFIX, KEY_PREFIX_END, runWorker, sleep } from './workload.ts';
+import { CLIENT_ID_STRIDE, KEY_PREFIX, KEY_PREFIX_END, runReader, runWorker, sleep } from './workload.ts';
 import { readWriteHistory } from './write-history.ts';
 import type { EtcdImpl } from '../../store/testing/etcd-process.ts';
 import type { KvOperation, RecordedWatch, RevisionRecord } from '../index.ts';
@@ -84,6 +84,11 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
     const workers = Array.from({ length: o.clients }, (_, w) =>
       runWorker({ worker: w, rng: rng.fork(w), recorder, endpoint: endpointOf(w), slots: 3, opTimeoutMs: o.opTimeoutMs, thinkMs: o.thinkMs, leaseTtlSeconds, stopped }),
     );
+    // One reader pinned to each member; ids and channels after the clients' and the watchers'.
+    for (let slot = 0; slot < 3; slot++) {
+      const owner = o.clients + o.watchers + slot;
+      workers.push(runReader({ clientId: owner * CLIENT_ID_STRIDE, rng: rng.fork(owner), recorder, endpoint: endpointOf(owner)(slot), opTimeoutMs: o.opTimeoutMs, thinkMs: o.thinkMs, stopped }));
+    }
     const nemesis = runNemesis({
       harness,
       rng: nemesisRng,

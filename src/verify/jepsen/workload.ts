@@ -4,6 +4,9 @@
 //   cas       if value(k) == last seen then put(k, new) else get(k)
 //   txn       two keys at once: if modRevision(a) == last seen then put a, put b else get a, get b
 //   lease     grant (client-chosen ID) -> put with the lease -> get -> revoke -> get, one step per op
+// Besides the clients, one reader per member only reads the register keys and never moves: a member cut off from
+// the others keeps its reader, which is what makes a stale read (a member answering from its own, old state) show
+// up within a single partition rather than by luck.
 // A client sticks to one member and moves to the next after a failure. An op with an unknown outcome retires the
 // client's id (Jepsen's convention: a process whose op may still be in flight is crashed); the next op goes out
 // under a fresh id, so one id's ops never overlap.
@@ -21,7 +24,8 @@ const CAS_KEYS = [0, 1].map((i) => `${KEY_PREFIX}c/${i}`);
 const TXN_KEYS = [`${KEY_PREFIX}t/a`, `${KEY_PREFIX}t/b`];
 const LEASE_KEYS = [0, 1].map((i) => `${KEY_PREFIX}l/${i}`);
 /** Client ids of one worker: worker * stride + generation. */
-const CLIENT_ID_STRIDE = 10_000;
+export const CLIENT_ID_STRIDE = 10_000;
+const READER_BACKOFF_MS = 100;
 
 export interface WorkloadOptions {
   worker: number;
@@ -130,6 +134,34 @@ export async function runWorker(o: WorkloadOptions): Promise<void> {
       // A lease step that failed is not retried: move on so that the lease is still revoked eventually.
     }
     if (leaseStep === true) nextLeaseStage();
+    if (o.thinkMs > 0) await sleep(o.rng.int(o.thinkMs + 1));
+  }
+}
+
+export interface ReaderOptions {
+  /** Client id: fixed, as a reader's failed read has no effect and so never retires the id. */
+  clientId: number;
+  rng: Rng;
+  recorder: HistoryRecorder;
+  /** The reader's own client on its member. */
+  endpoint: EtcdRpc;
+  opTimeoutMs: number;
+  thinkMs: number;
+  stopped: () => boolean;
+}
+
+export async function runReader(o: ReaderOptions): Promise<void> {
+  while (!o.stopped()) {
+    const input: KvInput = { type: 'get', key: o.rng.pick(REGISTER_KEYS) };
+    const pending = o.recorder.begin(o.clientId, 'member-get', input);
+    try {
+      o.recorder.ok(pending, await executeKv(o.endpoint, input, o.opTimeoutMs));
+    } catch {
+      // A range changes nothing, so a read without an answer is an op without effect whatever happened to it.
+      o.recorder.failed(pending);
+      // A member that is down refuses at once: do not spin on it.
+      await sleep(READER_BACKOFF_MS);
+    }
     if (o.thinkMs > 0) await sleep(o.rng.int(o.thinkMs + 1));
   }
 }
