@@ -7,6 +7,13 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { sniffConnection, streamForDecision } from './connection-sniffer.ts';
 import { CertificateNames, tlsServerOptions, type ListenerTls } from './tls-termination.ts';
+import { grpcHttp2Servers, installFastUnaryPath, type FastPathLimits, type FastUnaryRoutes } from './unary-fast-path.ts';
+
+/** Unary methods served ahead of grpc-js (unary-fast-path.ts). */
+export interface FastUnaryOptions {
+  routes: FastUnaryRoutes;
+  limits: FastPathLimits;
+}
 
 export interface GrpcListener {
   readonly port: number;
@@ -15,8 +22,10 @@ export interface GrpcListener {
   close(): Promise<void>;
 }
 
-export function listenGrpc(server: grpc.Server, host: string, port: number, tls?: ListenerTls): Promise<GrpcListener> {
+export function listenGrpc(server: grpc.Server, host: string, port: number, tls?: ListenerTls, fast?: FastUnaryOptions): Promise<GrpcListener> {
+  const before = grpcHttp2Servers(server);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  if (fast !== undefined) installFastUnaryPath(server, before, fast.routes, fast.limits);
   let closed = false;
   const onConnection = (socket: Socket): void => {
     socket.setNoDelay(true);

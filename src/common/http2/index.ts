@@ -1,4 +1,5 @@
-export { listenGrpc, type GrpcListener } from './grpc-listener.ts';
+export { listenGrpc, type FastUnaryOptions, type GrpcListener } from './grpc-listener.ts';
+export type { FastUnaryMethod, FastUnaryRoutes } from './unary-fast-path.ts';
 export { AuthorityFixupSocket, normalizeAuthority } from './authority-fixup.ts';
 export { sniffConnection, streamForDecision, type SniffDecision } from './connection-sniffer.ts';
 export { HpackDecoder, encodeWithoutIndexing, type HeaderField } from './hpack-decoder.ts';

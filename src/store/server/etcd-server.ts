@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { listenGrpc, type GrpcListener, type ListenerTls } from '../../common/http2/index.ts';
+import { listenGrpc, type FastUnaryMethod, type FastUnaryOptions, type GrpcListener, type ListenerTls } from '../../common/http2/index.ts';
 import type { Logger } from '../../common/logger.ts';
 import { AlarmStore } from '../apply/alarms.ts';
 import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
@@ -148,9 +148,10 @@ export class EtcdServer {
       throw err;
     }
     const listeners: GrpcListener[] = [];
-    const server = grpcServer(ctx, options, certificateNames(listeners));
+    const client = grpcServer(ctx, options, certificateNames(listeners));
+    const server = client.server;
     try {
-      for (const url of options.listenClientUrls) listeners.push(await bind(server, url, options.clientTls));
+      for (const url of options.listenClientUrls) listeners.push(await bind(client, url, options.clientTls));
     } catch (err) {
       await Promise.all(listeners.map((l) => l.close()));
       server.forceShutdown();
@@ -324,10 +325,17 @@ async function openMember(
   return { ctx, ready: replicated.published, closeForwarder: () => forwarder.close() };
 }
 
-function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateName: (peer: string) => string | undefined): grpc.Server {
+interface ClientServer {
+  server: grpc.Server;
+  fast: FastUnaryOptions;
+}
+
+function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateName: (peer: string) => string | undefined): ClientServer {
+  const limits = { maxReceiveBytes: ctx.maxRequestBytes + GRPC_OVERHEAD_BYTES, maxSendBytes: 2 ** 31 - 1 };
+  const fastRoutes = new Map<string, FastUnaryMethod>();
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': ctx.maxRequestBytes + GRPC_OVERHEAD_BYTES,
-    'grpc.max_send_message_length': 2 ** 31 - 1,
+    'grpc.max_receive_message_length': limits.maxReceiveBytes,
+    'grpc.max_send_message_length': limits.maxSendBytes,
     // etcdctl pings every 2 s by default; clients must not be told off for it.
     'grpc.http2.min_ping_interval_without_data_ms': 1000,
     'grpc.keepalive_permit_without_calls': 1,
@@ -336,8 +344,15 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateN
   // etcd takes a client certificate's CN as the user only with --client-cert-auth; otherwise no per-call cost.
   const withCertificates = (impl: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation =>
     options.clientTls?.clientCertAuth === true ? withCertificateUsers(impl, certificateName) : impl;
-  const add = (definition: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation): void =>
-    server.addService(definition, learnerGuard(ctx, definition, withCertificates(impl)));
+  const add = (definition: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation): void => {
+    const served = learnerGuard(ctx, definition, withCertificates(impl));
+    server.addService(definition, served);
+    // Every unary method also goes on the fast path (unary-fast-path.ts); streams stay with grpc-js.
+    for (const [name, method] of Object.entries(definition)) {
+      if (method.requestStream || method.responseStream || served[name] === undefined) continue;
+      fastRoutes.set(method.path, { definition: method as grpc.MethodDefinition<unknown, unknown>, handler: served[name] as grpc.handleUnaryCall<unknown, unknown> });
+    }
+  };
   add(withRawRequests(s.KV.definition), kvService(ctx));
   add(withRawRequests(s.Watch.definition), watchService(ctx, options.progressNotifyMs ?? DEFAULT_PROGRESS_NOTIFY_MS));
   add(withRawRequests(s.Lease.definition), leaseService(ctx));
@@ -346,7 +361,7 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateN
   add(withRawRequests(s.Auth.definition), authService(ctx));
   add(withRawRequests(s.Lock.definition), lockService(ctx));
   add(withRawRequests(s.Election.definition), electionService(ctx));
-  return server;
+  return { server, fast: { routes: fastRoutes, limits } };
 }
 
 /** As etcd's interceptors: a learner answers only Status and serializable Range ("rpc not supported for learner"). */
@@ -386,12 +401,12 @@ function learnerGuard(ctx: ServerContext, definition: grpc.ServiceDefinition, im
  * Listens ourselves rather than with bindAsync: connections pass through the authority fix-up, which etcdctl's
  * per-endpoint commands need (src/common/http2/authority-fixup.ts).
  */
-async function bind(server: grpc.Server, url: string, tls: ListenerTls | undefined): Promise<GrpcListener> {
+async function bind({ server, fast }: ClientServer, url: string, tls: ListenerTls | undefined): Promise<GrpcListener> {
   const u = checkUrl(url);
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`listen URL ${url}: only http and https are supported`);
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   // As etcd: certificate files are ignored on an http URL.
-  return listenGrpc(server, host, u.port === '' ? 2379 : Number(u.port), isTlsUrl(url) ? tls : undefined);
+  return listenGrpc(server, host, u.port === '' ? 2379 : Number(u.port), isTlsUrl(url) ? tls : undefined, fast);
 }
 
 /** First start: IDs from the initial cluster and token, kept in the data dir; later starts read them back (as etcd). */
