@@ -80,6 +80,20 @@ export interface MvccOptions {
 
 export type DbOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
+/**
+ * Writes ops as one atomic classic-level batch. A chained batch, not db.batch(array): the array form costs 12-20 us
+ * of main-thread time per op (it validates and copies each op object, and the binding reads them back property by
+ * property), the chained form about 2-4 us, for the same single LevelDB write.
+ */
+function writeOps(db: MvccDb, ops: readonly DbOp[], sync: boolean): Promise<void> {
+  const batch = db.batch();
+  for (const op of ops) {
+    if (op.type === 'put') batch.put(op.key, op.value);
+    else batch.del(op.key);
+  }
+  return batch.write({ sync });
+}
+
 export interface CommitMeta {
   /** Raft index of the last entry applied in this batch; stored as the consistent index in the same write. */
   appliedIndex?: number;
@@ -299,7 +313,7 @@ export class MvccStore {
   }
 
   private enqueueWrite(ops: DbOp[]): Promise<void> {
-    const write = this.writeChain.then(() => this.db.batch(ops, { sync: this.options.syncWrites ?? true }));
+    const write = this.writeChain.then(() => writeOps(this.db, ops, this.options.syncWrites ?? true));
     this.writeChain = write.catch(() => undefined);
     return write;
   }
@@ -776,11 +790,11 @@ export class MvccStore {
     for await (const [key, value] of entries) {
       chunk.push({ type: 'put', key, value });
       if (chunk.length >= RESTORE_CHUNK) {
-        await this.db.batch(chunk, { sync: true });
+        await writeOps(this.db, chunk, true);
         chunk = [];
       }
     }
-    if (chunk.length > 0) await this.db.batch(chunk, { sync: true });
+    if (chunk.length > 0) await writeOps(this.db, chunk, true);
     await this.load();
   }
 

@@ -120,14 +120,20 @@ describe('RaftProposer', () => {
     const { leader } = await cluster();
     // Hold the leader's database writes: the entry commits and applies in memory, but the answer must wait.
     const db = leader.store.database;
-    const realBatch = db.batch.bind(db) as (...args: unknown[]) => Promise<void>;
+    type Writable = { write: (...args: unknown[]) => Promise<void> };
+    const realBatch = db.batch.bind(db) as () => Writable;
     let release: () => void = () => undefined;
     const held = new Promise<void>((r) => (release = r));
     let heldWrites = 0;
-    (db as unknown as { batch: (...args: unknown[]) => Promise<void> }).batch = async (...args: unknown[]) => {
-      heldWrites++;
-      await held;
-      return realBatch(...args);
+    (db as unknown as { batch: () => Writable }).batch = () => {
+      const batch = realBatch();
+      const realWrite = batch.write.bind(batch);
+      batch.write = async (...args: unknown[]) => {
+        heldWrites++;
+        await held;
+        return realWrite(...args);
+      };
+      return batch;
     };
     try {
       let answered = false;
