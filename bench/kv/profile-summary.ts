@@ -2,7 +2,10 @@
 // function itself (self), in each source file, and under each function (inclusive), idle time shown apart, so
 // that "where does a member's CPU go" is one command:
 //
-//   tsx bench/kv/profile-summary.ts bench/results/<run>/profiles/CPU.<pid>.cpuprofile [--top 30]
+//   tsx bench/kv/profile-summary.ts bench/results/<run>/profiles/CPU.<pid>.cpuprofile [--top 30] [--busiest 10]
+//
+// --busiest S keeps only the S seconds with the most busy time, so start-up, warm-up and the compaction after a
+// workload do not blur a workload's profile.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -96,6 +99,30 @@ export function summarizeProfile(profile: CpuProfile, topN = 30): ProfileSummary
   };
 }
 
+/** The part of the profile in the `windowMs` with the most busy (non-idle) time; the whole one if shorter. */
+export function busiestWindow(profile: CpuProfile, windowMs: number): CpuProfile {
+  const idleIds = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  const deltas = profile.timeDeltas.map((t) => Math.max(0, t ?? 0));
+  const busy = profile.samples.map((id, i) => (idleIds.has(id) ? 0 : deltas[i]));
+  const windowUs = windowMs * 1000;
+  let best = { from: 0, to: profile.samples.length, busy: -1 };
+  let from = 0;
+  let span = 0;
+  let busySum = 0;
+  for (let to = 0; to < profile.samples.length; to++) {
+    span += deltas[to];
+    busySum += busy[to];
+    while (span - deltas[from] >= windowUs && from < to) {
+      span -= deltas[from];
+      busySum -= busy[from];
+      from++;
+    }
+    if (span >= windowUs && busySum > best.busy) best = { from, to: to + 1, busy: busySum };
+  }
+  if (best.busy < 0) return profile;
+  return { nodes: profile.nodes, samples: profile.samples.slice(best.from, best.to), timeDeltas: profile.timeDeltas.slice(best.from, best.to) };
+}
+
 function formatSummary(s: ProfileSummary): string {
   const pct = (x: number): string => `${(x * 100).toFixed(1).padStart(5)} %`;
   const section = (title: string, rows: ProfileShare[]): string => [`-- ${title}`, ...rows.map((r) => `${pct(r.share)}  ${r.name}`)].join('\n');
@@ -108,13 +135,14 @@ function formatSummary(s: ProfileSummary): string {
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '30' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '30' }, busiest: { type: 'string' } }, allowPositionals: true });
   if (positionals.length === 0) {
-    process.stderr.write('usage: tsx bench/kv/profile-summary.ts FILE.cpuprofile... [--top N]\n');
+    process.stderr.write('usage: tsx bench/kv/profile-summary.ts FILE.cpuprofile... [--top N] [--busiest SECONDS]\n');
     process.exit(2);
   }
   for (const file of positionals) {
-    const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+    const whole = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+    const profile = values.busiest === undefined ? whole : busiestWindow(whole, Number(values.busiest) * 1000);
     process.stdout.write(`== ${file}\n${formatSummary(summarizeProfile(profile, Number(values.top)))}\n\n`);
   }
 }
