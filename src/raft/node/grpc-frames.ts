@@ -1,5 +1,6 @@
 // The peer stream's frames (proto/raft.proto: PeerMessage from the dialer, PeerAck back), as the codecs shape them.
-import { loadRaftProtos, type MessageCodec, type WireMessage } from '../../store/proto/index.ts';
+import { decodePlainFrame, loadRaftProtos, type MessageCodec, type WireMessage } from '../../store/proto/index.ts';
+import type { Message } from '../types.ts';
 
 export const RAFT_PEER_STREAM_METHOD = '/barque.raft.RaftPeer/Stream';
 
@@ -36,6 +37,8 @@ export type WirePeerFrame = {
   seq: bigint;
   messages: WireMessage[];
   snapshot_chunk: WireSnapshotChunk | null;
+  /** Set by decodePeerFrame for a frame of plain messages: already the core's Messages (`messages` is empty). */
+  decoded?: Message[];
 };
 
 export type WirePeerAck = {
@@ -48,6 +51,13 @@ export type WirePeerAck = {
 
 export function frameCodec(): MessageCodec<WirePeerFrame> {
   return loadRaftProtos().codecs.type<WirePeerFrame>('barque.raft.PeerMessage');
+}
+
+/** The receiving side's decoder: plain frames by hand (raft-frame-codec.ts), the rest by the general codec. */
+export function decodePeerFrame(bytes: Buffer): WirePeerFrame {
+  const plain = decodePlainFrame(bytes);
+  if (plain === undefined) return frameCodec().decode(bytes);
+  return { hello: null, seq: plain.seq, messages: [], snapshot_chunk: null, decoded: plain.messages };
 }
 
 export function ackCodec(): MessageCodec<WirePeerAck> {

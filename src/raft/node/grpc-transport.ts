@@ -9,7 +9,7 @@ import { silentLogger, type RaftLogger } from '../config.ts';
 import { LOCAL_MESSAGE_TYPES, type Message, type NodeId } from '../types.ts';
 import { formatId, loadRaftProtos, messageFromWire, MalformedPeerMessageError } from '../../store/proto/index.ts';
 import { RealClock, type Clock } from './clock.ts';
-import { Refusal, type WirePeerAck, type WirePeerFrame } from './grpc-frames.ts';
+import { decodePeerFrame, Refusal, type WirePeerAck, type WirePeerFrame } from './grpc-frames.ts';
 import { PeerSender, type PeerSenderConfig } from './grpc-peer-sender.ts';
 import { SnapshotAssembler, SnapshotChunkError } from './snapshot-assembler.ts';
 import { DEFAULT_PEER_QUEUE_LIMITS, groupByPeer, type PeerQueueLimits, type PeerReport, type Transport } from './transport.ts';
@@ -92,7 +92,8 @@ export class GrpcTransport implements Transport {
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     });
     const holder: { transport?: GrpcTransport } = {};
-    server.addService(loadRaftProtos().services.RaftPeer.definition, {
+    const peer = loadRaftProtos().services.RaftPeer.definition;
+    server.addService({ ...peer, Stream: { ...peer.Stream, requestDeserialize: decodePeerFrame } }, {
       Stream: (call: ServerCall) => holder.transport!.accept(call),
     });
     for (const svc of options.services ?? []) server.addService(svc.definition, svc.implementation);
@@ -248,6 +249,10 @@ export class GrpcTransport implements Transport {
         return;
       }
       if (snap !== undefined) this.deliver(from, [snap]);
+      return;
+    }
+    if (frame.decoded !== undefined) {
+      this.deliver(from, frame.decoded);
       return;
     }
     const messages: Message[] = [];

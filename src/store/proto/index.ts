@@ -11,3 +11,4 @@ export { asInt64, asUint64, formatId, parseId, toBigInt, toSafeNumber } from './
 export { ETCD_PACKAGES, ETCD_PROTO_FILES, PROTO_ROOT, RAFT_PROTO_FILES } from './proto-files.ts';
 export { loadEtcdProtos, loadRaftProtos, type EtcdServiceName, type ProtoSet, type RaftServiceName } from './proto-sets.ts';
 export { encodeMessageFrame, MalformedPeerMessageError, messageFromWire, messageToWire, type WireMessage } from './raft-wire.ts';
+export { decodePlainFrame, encodePlainFrame } from './raft-frame-codec.ts';

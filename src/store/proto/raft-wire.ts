@@ -9,30 +9,10 @@ import {
   type Snapshot,
 } from '../../raft/types.ts';
 import { loadRaftProtos } from './proto-sets.ts';
+import { encodePlainFrame } from './raft-frame-codec.ts';
+import { WIRE_MESSAGE_TYPE } from './raft-message-types.ts';
 import { toSafeNumber } from './longs.ts';
 
-/** proto/raft.proto's MessageType numbers. 0 is "unspecified" and never valid. */
-const WIRE_MESSAGE_TYPE: Readonly<Record<MessageType, number>> = {
-  [MessageType.Hup]: 1,
-  [MessageType.Beat]: 2,
-  [MessageType.Prop]: 3,
-  [MessageType.App]: 4,
-  [MessageType.AppResp]: 5,
-  [MessageType.Vote]: 6,
-  [MessageType.VoteResp]: 7,
-  [MessageType.Snap]: 8,
-  [MessageType.Heartbeat]: 9,
-  [MessageType.HeartbeatResp]: 10,
-  [MessageType.Unreachable]: 11,
-  [MessageType.SnapStatus]: 12,
-  [MessageType.CheckQuorum]: 13,
-  [MessageType.TransferLeader]: 14,
-  [MessageType.TimeoutNow]: 15,
-  [MessageType.ReadIndex]: 16,
-  [MessageType.ReadIndexResp]: 17,
-  [MessageType.PreVote]: 18,
-  [MessageType.PreVoteResp]: 19,
-};
 const MESSAGE_TYPE_OF_WIRE = new Map(Object.entries(WIRE_MESSAGE_TYPE).map(([type, n]) => [n, type as MessageType]));
 
 /** A peer sent something that does not decode into a valid Raft message: answer with Refusal MALFORMED. */
@@ -114,6 +94,8 @@ export function messageFromWire(w: WireMessage): Message {
 
 /** One frame of Raft messages (no hello, no snapshot chunk), encoded. */
 export function encodeMessageFrame(seq: bigint, messages: readonly Message[]): Buffer {
+  const plain = encodePlainFrame(seq, messages);
+  if (plain !== undefined) return plain;
   return loadRaftProtos().codecs.type('barque.raft.PeerMessage').encode({ seq, messages: messages.map(messageToWire) });
 }
 
