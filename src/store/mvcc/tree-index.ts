@@ -14,20 +14,27 @@ const BTree: BTreeCtor = typeof interop.default === 'function' ? interop.default
 
 export class TreeIndex {
   private readonly tree: BTreeClass<Buffer, KeyIndex> = new BTree<Buffer, KeyIndex>(undefined, Buffer.compare);
+  /**
+   * The same key indexes by exact key: a put, a get of one key and a compare look up one key, which in the tree
+   * costs a dozen Buffer.compare calls into C++ on long common prefixes; here one hash of the key.
+   */
+  private readonly byKey = new Map<string, KeyIndex>();
 
   get size(): number {
     return this.tree.size;
   }
 
   keyIndex(key: Buffer): KeyIndex | undefined {
-    return this.tree.get(key);
+    return this.byKey.get(key.toString('latin1'));
   }
 
   private ensure(key: Buffer): KeyIndex {
-    let ki = this.tree.get(key);
+    const name = key.toString('latin1');
+    let ki = this.byKey.get(name);
     if (ki === undefined) {
       ki = new KeyIndex(key);
       this.tree.set(key, ki);
+      this.byKey.set(name, ki);
     }
     return ki;
   }
@@ -46,7 +53,7 @@ export class TreeIndex {
 
   /** Rebuilds from one on-disk record (oldest first); a tombstone for an unknown key is compacted history. */
   restoreRecord(key: Buffer, rev: Revision, tombstone: boolean, created: Revision, version: number): KeyIndex | undefined {
-    const ki = this.tree.get(key);
+    const ki = this.keyIndex(key);
     if (ki === undefined || !ki.live) {
       if (tombstone) return ki;
       const fresh = ki ?? this.ensure(key);
@@ -60,13 +67,13 @@ export class TreeIndex {
   }
 
   get(key: Buffer, atRev: number): IndexHit | undefined {
-    return this.tree.get(key)?.get(atRev);
+    return this.keyIndex(key)?.get(atRev);
   }
 
   /** Key indexes in [range.key, range.end) in key order (end undefined: the one key; null: unbounded). */
   *keyIndexes(range: KeyRange): IterableIterator<KeyIndex> {
     if (range.end === undefined) {
-      const ki = this.tree.get(range.key);
+      const ki = this.keyIndex(range.key);
       if (ki !== undefined) yield ki;
       return;
     }
@@ -92,11 +99,15 @@ export class TreeIndex {
     for (const [k, ki] of this.tree.entries()) {
       if (ki.compact(atRev, keep)) emptied.push(k);
     }
-    for (const k of emptied) this.tree.delete(k);
+    for (const k of emptied) {
+      this.tree.delete(k);
+      this.byKey.delete(k.toString('latin1'));
+    }
     return keep;
   }
 
   clear(): void {
     this.tree.clear();
+    this.byKey.clear();
   }
 }
