@@ -165,6 +165,38 @@ describe('RaftNode on the in-memory transport', () => {
     await c.until('101 everywhere', allHave(c, 101));
   });
 
+  it('keeps replicating and applying while a slow snapshot is being made, and compacts once it is written', async () => {
+    c = new MemCluster([1n, 2n, 3n], { snapshotCount: 20, snapshotCatchUpEntries: 5 });
+    await c.startAll();
+    const leader = await c.electLeader();
+    let release: () => void = () => undefined;
+    leader.app.snapshotGate = new Promise<void>((r) => (release = r));
+    const firstIndex = leader.storage.firstIndex();
+    const written: Array<{ index: number; values: string[] }> = [];
+    const create = leader.storage.createSnapshot.bind(leader.storage);
+    leader.storage.createSnapshot = (index, confState, data) => {
+      written.push({ index, values: Buffer.from(data).toString().split('\n') });
+      return create(index, confState, data);
+    };
+    try {
+      await proposeAll(c, leader.id, Array.from({ length: 25 }, (_, i) => `a${i}`));
+      await c.until('25 everywhere', allHave(c, 25));
+      // The leader's snapshot is under way and held; the cluster goes on regardless (heartbeats, appends, applies).
+      await proposeAll(c, leader.id, Array.from({ length: 40 }, (_, i) => `b${i}`));
+      await c.until('65 everywhere', allHave(c, 65));
+      expect(leader.storage.firstIndex()).toBe(firstIndex);
+      expect(c.leader()?.id).toBe(leader.id);
+    } finally {
+      release();
+    }
+    await c.until('the leader wrote its snapshot and compacted', () => leader.storage.firstIndex() > firstIndex);
+    // The snapshot holds the state as of when it was taken, not as of when its bytes came.
+    const first = written[0];
+    expect(first.values.length).toBeGreaterThanOrEqual(19);
+    expect(first.values.length).toBeLessThan(65);
+    expect(first.values).toEqual(leader.app.values.slice(0, first.values.length));
+  });
+
   it('adds a member by conf change; the new node catches up from a snapshot naming it', async () => {
     c = new MemCluster([1n, 2n, 3n, 4n], {}, [1n, 2n, 3n]);
     await c.startAll();

@@ -52,7 +52,10 @@ export interface RaftApplication {
    * empty entries a new leader appends. Entries at or below the applied index given at start never come.
    */
   apply(entries: readonly Entry[]): Promise<void>;
-  /** The application's state at `index`, its applied index (no apply runs meanwhile), for a snapshot. */
+  /**
+   * The application's state at `index`, its applied index (no apply runs during the call), for a snapshot. The
+   * state must be taken on the call itself: the bytes may come later, while the next entries are applied.
+   */
   snapshot(index: number): Promise<Uint8Array> | Uint8Array;
   /** Replaces the application's state with a snapshot's, received from the leader or found newer at start. */
   restore(snapshot: Snapshot): Promise<void>;
@@ -151,6 +154,8 @@ export class RaftNode {
   private stopped = false;
   private closing: Promise<void> | undefined;
   private failure: unknown = undefined;
+  /** A snapshot being serialized and written in the background (maybeSnapshot). */
+  private snapshotting: Promise<void> | undefined;
   private cycles = 0;
 
   private constructor(options: RaftNodeOptions, applied: number) {
@@ -311,6 +316,7 @@ export class RaftNode {
       this.cancelTick();
       while (this.running !== undefined) await this.running;
       await this.applying.catch(() => undefined);
+      // A snapshot still being made is not waited for: it notices the stop and writes nothing.
       this.failWaiters(errStopped());
       await this.transport.close();
       await this.storage.close();
@@ -491,23 +497,41 @@ export class RaftNode {
   }
 
   private async maybeSnapshot(): Promise<void> {
+    if (this.snapshotting !== undefined) return;
     if (this.applied - this.snapshotIndex < this.snapshotCount && !this.confChangedSinceSnapshot) return;
     await this.applying; // the application's state is taken with no apply running
     const index = this.applied;
-    if (index <= this.snapshotIndex || index > this.storage.lastIndex()) return;
+    if (this.snapshotting !== undefined || index <= this.snapshotIndex || index > this.storage.lastIndex()) return;
     if (index - this.snapshotIndex < this.snapshotCount && !this.confChangedSinceSnapshot) return;
     this.confChangedSinceSnapshot = false;
-    const data = await this.app.snapshot(index);
+    // The application takes its state as of `index` on this call; making the bytes and writing them go on while
+    // cycles run (heartbeats, appends, applies). A large store takes seconds to serialize, longer than an
+    // election timeout: done inside the cycle, the member went silent and lost (or deposed) its leader.
+    const data = this.app.snapshot(index);
+    const confState = this.confState;
+    this.snapshotting = this.finishSnapshot(index, confState, data)
+      .catch((e: unknown) => {
+        if (!this.stopped) this.fail(e);
+      })
+      .finally(() => {
+        this.snapshotting = undefined;
+      });
+  }
+
+  private async finishSnapshot(index: number, confState: ConfState, data: Promise<Uint8Array> | Uint8Array): Promise<void> {
+    const bytes = await data;
+    // Stopping closes the storage; a snapshot received from the leader meanwhile may have gone further.
+    if (this.stopped || index <= this.snapshotIndex) return;
     try {
-      await this.storage.createSnapshot(index, this.confState, data);
+      await this.storage.createSnapshot(index, confState, bytes);
     } catch (e) {
       if (!(e instanceof RaftError)) throw e;
       this.logger.info(`raft node ${this.id}: snapshot at ${index} skipped: ${e.message}`);
       return;
     }
-    this.snapshotIndex = index;
+    this.snapshotIndex = Math.max(this.snapshotIndex, index);
     const compactTo = index - this.catchUpEntries;
-    if (compactTo >= this.storage.firstIndex()) await this.storage.compact(compactTo);
+    if (!this.stopped && compactTo >= this.storage.firstIndex()) await this.storage.compact(compactTo);
     this.logger.info(`raft node ${this.id}: snapshot at ${index}, log compacted to ${Math.max(compactTo, 0)}`);
   }
 

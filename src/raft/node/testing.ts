@@ -25,9 +25,13 @@ export class ListApp implements RaftApplication {
     }
   }
 
-  snapshot(index: number): Uint8Array {
+  /** While set, snapshots are taken at once but their bytes are handed over only when it resolves. */
+  snapshotGate: Promise<void> | undefined;
+
+  snapshot(index: number): Uint8Array | Promise<Uint8Array> {
     if (index !== this.appliedIndex) throw new Error(`snapshot at ${index}, applied ${this.appliedIndex}`);
-    return Buffer.from(this.values.join('\n'));
+    const bytes = Buffer.from(this.values.join('\n'));
+    return this.snapshotGate === undefined ? bytes : this.snapshotGate.then(() => bytes);
   }
 
   async restore(s: Snapshot): Promise<void> {

@@ -425,6 +425,21 @@ describe('hashes and snapshots', () => {
       await other.cleanup();
     }
   });
+
+  it('a snapshot holds the database as of the call, not of when its bytes are ready', async () => {
+    await put('a', '1');
+    const taken = s.snapshotData();
+    for (let i = 0; i < 50; i++) await put(`later${i}`, 'x');
+    const other = await tempStore();
+    try {
+      await other.store.restoreFrom(await taken);
+      expect(other.store.revision).toBe(2);
+      expect(other.store.range({ key: b('later0') }).kvs).toHaveLength(0);
+      expect(other.store.range({ key: b('a') }).kvs).toHaveLength(1);
+    } finally {
+      await other.cleanup();
+    }
+  });
 });
 
 describe('applier behaviour', () => {

@@ -76,6 +76,8 @@ export interface MvccOptions {
    * acknowledged write survives kill -9 and power loss. Default true; tests of pure semantics may turn it off.
    */
   syncWrites?: boolean;
+  /** Lets the event loop run between slices of a long job (snapshot encoding); by default it does not. */
+  nextTurn?: () => Promise<void>;
 }
 
 export type DbOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
@@ -772,9 +774,14 @@ export class MvccStore {
     for await (const entry of this.db.iterator()) yield entry;
   }
 
-  /** snapshotEntries as one self-checking buffer (see snapshot-format.ts). */
-  async snapshotData(): Promise<Buffer> {
-    return encodeSnapshot(this.snapshotEntries());
+  /**
+   * The database as one self-checking buffer (see snapshot-format.ts) as of this call: it is read through a LevelDB
+   * snapshot taken before the call returns, so writes after it are not in the result however long encoding takes.
+   * Writes to be included must have completed (a Raft snapshot is taken once its applies have settled).
+   */
+  snapshotData(): Promise<Buffer> {
+    this.assertUsable();
+    return encodeSnapshot(this.db.iterator(), this.options.nextTurn);
   }
 
   /** Replaces the whole database with a snapshot (snapshotData bytes or snapshotEntries) and reloads. */

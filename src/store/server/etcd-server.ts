@@ -247,6 +247,7 @@ async function openMember(
     maxTxnOps,
     leaseExists: (id) => lessor.has(id),
     syncWrites: false,
+    nextTurn: () => new Promise((resolve) => setImmediate(resolve)),
   });
   const alarms = await AlarmStore.open(db);
   const { codecs } = loadEtcdProtos();
