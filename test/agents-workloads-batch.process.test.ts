@@ -175,8 +175,9 @@ describe('StatefulSet', () => {
     expect(db1.metadata?.labels?.['statefulset.kubernetes.io/pod-name']).toBe('db-1');
 
     // Rolling update with partition 1: db-2 then db-1 get the new template, db-0 keeps the old one.
-    const sts = await sets.get(NS, 'db');
-    await sets.update(NS, 'db', { ...sts, spec: { ...sts.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, template: { metadata: { labels: { app: 'db' } }, spec: container('db:2') } } });
+    // A merge patch, not get + update: the controller writes the set's status meanwhile, and an update carrying the
+    // read resourceVersion would then be refused with 409 Conflict (as Kubernetes does).
+    await sets.patch(NS, 'db', 'merge', { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, template: { metadata: { labels: { app: 'db' } }, spec: container('db:2') } } });
     await eventually('db-1 and db-2 updated', async () => {
       const s = (await sets.get(NS, 'db')).status ?? {};
       const pods = await podsOf(c, 'app=db');
@@ -251,8 +252,7 @@ describe('CronJob (in-process controller on a manual clock)', () => {
       expect(await jobNames()).toEqual([`tick-${first / 60_000}`]);
 
       // Replace: the running Job gives way to the one for the latest activation.
-      const cj = await cronJobs.get(NS, 'tick');
-      await cronJobs.update(NS, 'tick', { ...cj, spec: { ...cj.spec, concurrencyPolicy: 'Replace' } });
+      await cronJobs.patch(NS, 'tick', 'merge', { spec: { concurrencyPolicy: 'Replace' } });
       await eventually('replaced', async () => (await jobNames()).join() === `tick-${(first + FIVE_MIN) / 60_000}`, 30_000);
     } finally {
       await controller.stop();

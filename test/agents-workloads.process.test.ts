@@ -122,8 +122,8 @@ describe('ReplicaSet', () => {
     expect(ready.availableReplicas ?? 0).toBeLessThan(2);
     await eventually('available after minReadySeconds', async () => (await rss.get(NS, 'slow')).status?.availableReplicas === 2, 30_000);
 
-    const current = await rss.get(NS, 'slow');
-    await rss.update(NS, 'slow', { ...current, spec: { ...current.spec, replicas: 1 } });
+    // Patched, not read and updated: the controller writes the status meanwhile (an update would risk 409).
+    await rss.patch(NS, 'slow', 'merge', { spec: { replicas: 1 } });
     await eventually('observedGeneration 2 with 1 replica', async () => {
       const s = (await rss.get(NS, 'slow')).status ?? {};
       return s.observedGeneration === 2 && s.replicas === 1;
@@ -328,8 +328,7 @@ describe('controller-manager leader election', () => {
 
     // The new leader's controllers work.
     const rss = c.resource<Obj>(RESOURCES.replicasets);
-    const rs = await rss.get(NS, 'slow');
-    await rss.update(NS, 'slow', { ...rs, spec: { ...rs.spec, replicas: 3 } });
+    await rss.patch(NS, 'slow', 'merge', { spec: { replicas: 3 } });
     await eventually('3 ready pods under the new leader', async () => readyPods(await podsOf(c, 'app=slow')).length === 3, 60_000);
 
     // A graceful stop releases the lease.
