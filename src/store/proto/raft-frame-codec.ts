@@ -8,10 +8,8 @@
 // codec, so that what is accepted or refused does not change. The bytes are plain proto3 (zero values omitted),
 // which the general codec reads too.
 import { EntryType, MessageType, type Entry, type Message } from '../../raft/types.ts';
-import { WIRE_MESSAGE_TYPE } from './raft-message-types.ts';
-
-const MESSAGE_TYPE_OF_WIRE: (MessageType | undefined)[] = [];
-for (const [type, n] of Object.entries(WIRE_MESSAGE_TYPE)) MESSAGE_TYPE_OF_WIRE[n] = type as MessageType;
+import { assert } from '../../raft/assert.ts';
+import { messageTypeOfWire, WIRE_MESSAGE_TYPE } from './raft-message-types.ts';
 
 const VARINT = 0;
 const FIXED64 = 1;
@@ -27,33 +25,27 @@ function varintSize(v: number): number {
   return n;
 }
 
+/** Bytes of an optional field (one-byte tag, fields 1-15): a uint when non-zero, a length-delimited one when non-empty. */
+const uintFieldSize = (v: number): number => (v > 0 ? 1 + varintSize(v) : 0);
+const delimitedFieldSize = (len: number): number => (len > 0 ? 1 + varintSize(len) + len : 0);
+
 function entrySize(e: Entry): number {
-  const len = e.data.length;
-  return (
-    (e.term > 0 ? 1 + varintSize(e.term) : 0) +
-    (e.index > 0 ? 1 + varintSize(e.index) : 0) +
-    (e.type !== EntryType.Normal ? 1 + varintSize(e.type) : 0) +
-    (len > 0 ? 1 + varintSize(len) + len : 0)
-  );
+  return uintFieldSize(e.term) + uintFieldSize(e.index) + uintFieldSize(e.type) + delimitedFieldSize(e.data.length);
 }
 
 function messageSize(m: Message, entrySizes: number[]): number {
-  let n = 1 + varintSize(WIRE_MESSAGE_TYPE[m.type]) + (m.to !== 0n ? 9 : 0) + (m.from !== 0n ? 9 : 0);
-  if (m.term > 0) n += 1 + varintSize(m.term);
-  if (m.logTerm > 0) n += 1 + varintSize(m.logTerm);
-  if (m.index > 0) n += 1 + varintSize(m.index);
+  let n = uintFieldSize(WIRE_MESSAGE_TYPE[m.type]) + (m.to !== 0n ? 9 : 0) + (m.from !== 0n ? 9 : 0);
+  n += uintFieldSize(m.term) + uintFieldSize(m.logTerm) + uintFieldSize(m.index);
   for (const e of m.entries) {
     const s = entrySize(e);
     entrySizes.push(s);
     n += 1 + varintSize(s) + s;
   }
-  if (m.commit > 0) n += 1 + varintSize(m.commit);
-  if (m.reject) n += 2;
-  if (m.rejectHint > 0) n += 1 + varintSize(m.rejectHint);
-  if (m.context.length > 0) n += 1 + varintSize(m.context.length) + m.context.length;
+  n += uintFieldSize(m.commit) + uintFieldSize(m.reject ? 1 : 0) + uintFieldSize(m.rejectHint) + delimitedFieldSize(m.context.length);
   return n;
 }
 
+/** Writes fields as the sizes above count them: zero and empty values are left out (proto3). */
 class Writer {
   pos = 0;
   constructor(readonly buf: Buffer) {}
@@ -66,15 +58,31 @@ class Writer {
     this.buf[this.pos++] = v;
   }
 
-  fixed64(v: bigint): void {
+  uint(field: number, v: number): void {
+    if (v === 0) return;
+    this.varint(tag(field, VARINT));
+    this.varint(v);
+  }
+
+  fixed64(field: number, v: bigint): void {
+    if (v === 0n) return;
+    this.varint(tag(field, FIXED64));
     this.buf.writeBigUInt64LE(v, this.pos);
     this.pos += 8;
   }
 
-  bytes(b: Uint8Array): void {
+  bytes(field: number, b: Uint8Array): void {
+    if (b.length === 0) return;
+    this.varint(tag(field, BYTES));
     this.varint(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
+  }
+
+  /** The header of an embedded message whose fields follow. */
+  nested(field: number, size: number): void {
+    this.varint(tag(field, BYTES));
+    this.varint(size);
   }
 }
 
@@ -82,7 +90,7 @@ class Writer {
 export function encodePlainFrame(seq: bigint, messages: readonly Message[]): Buffer | undefined {
   const sizes: number[] = [];
   const entrySizes: number[] = [];
-  let total = seq !== 0n ? 1 + varintSize(Number(seq)) : 0;
+  let total = uintFieldSize(Number(seq));
   for (const m of messages) {
     if (m.snapshot !== undefined) return undefined;
     const s = messageSize(m, entrySizes);
@@ -90,74 +98,29 @@ export function encodePlainFrame(seq: bigint, messages: readonly Message[]): Buf
     total += 1 + varintSize(s) + s;
   }
   const w = new Writer(Buffer.allocUnsafe(total));
-  if (seq !== 0n) {
-    w.varint(tag(2, VARINT));
-    w.varint(Number(seq));
-  }
+  w.uint(2, Number(seq));
   let entryAt = 0;
   messages.forEach((m, i) => {
-    w.varint(tag(3, BYTES));
-    w.varint(sizes[i]);
-    w.varint(tag(1, VARINT));
-    w.varint(WIRE_MESSAGE_TYPE[m.type]);
-    if (m.to !== 0n) {
-      w.varint(tag(2, FIXED64));
-      w.fixed64(m.to);
-    }
-    if (m.from !== 0n) {
-      w.varint(tag(3, FIXED64));
-      w.fixed64(m.from);
-    }
-    if (m.term > 0) {
-      w.varint(tag(4, VARINT));
-      w.varint(m.term);
-    }
-    if (m.logTerm > 0) {
-      w.varint(tag(5, VARINT));
-      w.varint(m.logTerm);
-    }
-    if (m.index > 0) {
-      w.varint(tag(6, VARINT));
-      w.varint(m.index);
-    }
+    w.nested(3, sizes[i]);
+    w.uint(1, WIRE_MESSAGE_TYPE[m.type]);
+    w.fixed64(2, m.to);
+    w.fixed64(3, m.from);
+    w.uint(4, m.term);
+    w.uint(5, m.logTerm);
+    w.uint(6, m.index);
     for (const e of m.entries) {
-      w.varint(tag(7, BYTES));
-      w.varint(entrySizes[entryAt++]);
-      if (e.term > 0) {
-        w.varint(tag(1, VARINT));
-        w.varint(e.term);
-      }
-      if (e.index > 0) {
-        w.varint(tag(2, VARINT));
-        w.varint(e.index);
-      }
-      if (e.type !== EntryType.Normal) {
-        w.varint(tag(3, VARINT));
-        w.varint(e.type);
-      }
-      if (e.data.length > 0) {
-        w.varint(tag(4, BYTES));
-        w.bytes(e.data);
-      }
+      w.nested(7, entrySizes[entryAt++]);
+      w.uint(1, e.term);
+      w.uint(2, e.index);
+      w.uint(3, e.type);
+      w.bytes(4, e.data);
     }
-    if (m.commit > 0) {
-      w.varint(tag(8, VARINT));
-      w.varint(m.commit);
-    }
-    if (m.reject) {
-      w.varint(tag(10, VARINT));
-      w.varint(1);
-    }
-    if (m.rejectHint > 0) {
-      w.varint(tag(11, VARINT));
-      w.varint(m.rejectHint);
-    }
-    if (m.context.length > 0) {
-      w.varint(tag(12, BYTES));
-      w.bytes(m.context);
-    }
+    w.uint(8, m.commit);
+    w.uint(10, m.reject ? 1 : 0);
+    w.uint(11, m.rejectHint);
+    w.bytes(12, m.context);
   });
-  if (w.pos !== total) throw new Error(`raft frame encoder wrote ${w.pos} bytes of ${total}`);
+  assert(w.pos === total, () => `raft frame encoder wrote ${w.pos} bytes of ${total}`);
   return w.buf;
 }
 
@@ -246,7 +209,7 @@ function readMessage(buf: Buffer, start: number, end: number): Message {
   while (r.pos < end) {
     switch (r.varint()) {
       case tag(1, VARINT):
-        type = MESSAGE_TYPE_OF_WIRE[r.varint()];
+        type = messageTypeOfWire(r.varint());
         if (type === undefined) throw new NotPlain();
         break;
       case tag(2, FIXED64):

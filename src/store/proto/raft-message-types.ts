@@ -23,3 +23,11 @@ export const WIRE_MESSAGE_TYPE: Readonly<Record<MessageType, number>> = {
   [MessageType.PreVote]: 18,
   [MessageType.PreVoteResp]: 19,
 };
+
+const BY_WIRE_NUMBER: (MessageType | undefined)[] = [];
+for (const [type, n] of Object.entries(WIRE_MESSAGE_TYPE)) BY_WIRE_NUMBER[n] = type as MessageType;
+
+/** The message type with wire number `n`; undefined for 0 and for numbers proto/raft.proto does not define. */
+export function messageTypeOfWire(n: number): MessageType | undefined {
+  return BY_WIRE_NUMBER[n];
+}

@@ -2,7 +2,6 @@
 // peer transport. Node ids stay bigint; indexes and terms become numbers (checked to be exact).
 import {
   EntryType,
-  MessageType,
   type ConfState,
   type Entry,
   type Message,
@@ -10,10 +9,9 @@ import {
 } from '../../raft/types.ts';
 import { loadRaftProtos } from './proto-sets.ts';
 import { encodePlainFrame } from './raft-frame-codec.ts';
-import { WIRE_MESSAGE_TYPE } from './raft-message-types.ts';
+import { messageTypeOfWire, WIRE_MESSAGE_TYPE } from './raft-message-types.ts';
 import { toSafeNumber } from './longs.ts';
 
-const MESSAGE_TYPE_OF_WIRE = new Map(Object.entries(WIRE_MESSAGE_TYPE).map(([type, n]) => [n, type as MessageType]));
 
 /** A peer sent something that does not decode into a valid Raft message: answer with Refusal MALFORMED. */
 export class MalformedPeerMessageError extends Error {
@@ -73,7 +71,7 @@ export function messageToWire(m: Message): WireMessage {
 }
 
 export function messageFromWire(w: WireMessage): Message {
-  const type = MESSAGE_TYPE_OF_WIRE.get(w.type);
+  const type = messageTypeOfWire(w.type);
   if (type === undefined) throw new MalformedPeerMessageError(`unknown message type ${w.type}`);
   const message: Message = {
     type,
