@@ -154,8 +154,8 @@ export class RaftNode {
   private stopped = false;
   private closing: Promise<void> | undefined;
   private failure: unknown = undefined;
-  /** A snapshot being serialized and written in the background (maybeSnapshot). */
-  private snapshotting: Promise<void> | undefined;
+  /** A snapshot is being serialized and written in the background (maybeSnapshot): one at a time. */
+  private snapshotting = false;
   private cycles = 0;
 
   private constructor(options: RaftNodeOptions, applied: number) {
@@ -497,11 +497,11 @@ export class RaftNode {
   }
 
   private async maybeSnapshot(): Promise<void> {
-    if (this.snapshotting !== undefined) return;
+    if (this.snapshotting) return;
     if (this.applied - this.snapshotIndex < this.snapshotCount && !this.confChangedSinceSnapshot) return;
     await this.applying; // the application's state is taken with no apply running
     const index = this.applied;
-    if (this.snapshotting !== undefined || index <= this.snapshotIndex || index > this.storage.lastIndex()) return;
+    if (this.snapshotting || index <= this.snapshotIndex || index > this.storage.lastIndex()) return;
     if (index - this.snapshotIndex < this.snapshotCount && !this.confChangedSinceSnapshot) return;
     this.confChangedSinceSnapshot = false;
     // The application takes its state as of `index` on this call; making the bytes and writing them go on while
@@ -509,12 +509,13 @@ export class RaftNode {
     // election timeout: done inside the cycle, the member went silent and lost (or deposed) its leader.
     const data = this.app.snapshot(index);
     const confState = this.confState;
-    this.snapshotting = this.finishSnapshot(index, confState, data)
+    this.snapshotting = true;
+    void this.finishSnapshot(index, confState, data)
       .catch((e: unknown) => {
         if (!this.stopped) this.fail(e);
       })
       .finally(() => {
-        this.snapshotting = undefined;
+        this.snapshotting = false;
       });
   }
 
