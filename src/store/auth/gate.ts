@@ -7,6 +7,7 @@ import type { DeleteRangeRequest, PutRequest, RequestOp, TxnRequest } from '../m
 import { ROOT_ROLE, type AuthStore } from './auth-store.ts';
 import { AuthError, AuthErrorCode } from './errors.ts';
 import { DEFAULT_BCRYPT_COST } from './password.ts';
+import { tokenIndex } from './simple-tokens.ts';
 
 /** etcd's AuthInfo: the user and the auth revision its permissions were read at. */
 export interface Caller {
@@ -55,6 +56,21 @@ export class AuthGate {
 
   get bcryptCost(): number {
     return this.options.bcryptCost ?? DEFAULT_BCRYPT_COST;
+  }
+
+  /**
+   * The index of the Authenticate entry the call's token names, when this member does not know the token and has
+   * not applied that entry yet (a client may authenticate through one member and call another that lags). As
+   * etcd, the token is judged only once that entry is applied here. Undefined otherwise: judge it now.
+   */
+  unappliedTokenIndex(metadata: Metadata, appliedIndex: number): number | undefined {
+    if (!this.store.enabled) return undefined;
+    const token = metadata.get(TOKEN_METADATA_KEY);
+    if (token.length === 0) return undefined;
+    const text = String(token[0]);
+    if (this.store.tokens.has(text)) return undefined;
+    const index = tokenIndex(text);
+    return index !== undefined && index > appliedIndex ? index : undefined;
   }
 
   /** The caller a request's metadata names; undefined without credentials or with auth off. */

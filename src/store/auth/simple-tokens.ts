@@ -42,6 +42,12 @@ export class SimpleTokens {
     return h.user;
   }
 
+  /** Known and not expired, without extending its life. */
+  has(token: string): boolean {
+    const h = this.held.get(token);
+    return h !== undefined && h.expiresAtMs > this.clock.now();
+  }
+
   /** A deleted user or a changed password ends the user's tokens. */
   invalidateUser(user: string): void {
     for (const [token, h] of this.held) if (h.user === user) this.held.delete(token);
@@ -59,6 +65,15 @@ export class SimpleTokens {
     const now = this.clock.now();
     for (const [token, h] of this.held) if (h.expiresAtMs <= now) this.held.delete(token);
   }
+}
+
+/** The Raft index a simple token names (its Authenticate entry), or undefined when it names none. */
+export function tokenIndex(token: string): number | undefined {
+  const dot = token.lastIndexOf('.');
+  if (dot < 0) return undefined;
+  const digits = token.slice(dot + 1);
+  if (!/^[0-9]{1,15}$/.test(digits)) return undefined;
+  return Number(digits);
 }
 
 /**

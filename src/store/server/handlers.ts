@@ -31,6 +31,30 @@ export function checkRequireLeader(ctx: ServerContext, metadata: Metadata): void
   if (v.length > 0 && String(v[0]) === 'true' && !ctx.hasLeader()) throw new ServerError(ServerErrorCode.NoLeader);
 }
 
+/** Longest wait for the Authenticate entry a token names; a member a heartbeat or two behind catches up well within. */
+const TOKEN_APPLY_WAIT_MS = 5_000;
+
+/**
+ * Resolves once this member has applied the Authenticate entry the call's token names (etcd's simple tokens end
+ * in that index, and etcd waits for it the same way), or after TOKEN_APPLY_WAIT_MS; the token is judged after.
+ * Undefined, the common case, when there is nothing to wait for.
+ */
+export function tokenApplied(ctx: ServerContext, metadata: Metadata): Promise<void> | undefined {
+  const index = ctx.auth.unappliedTokenIndex(metadata, ctx.store.consistentIndex);
+  if (index === undefined) return undefined;
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop();
+      resolve();
+    };
+    const stop = ctx.store.onCommitted(() => {
+      if (ctx.store.consistentIndex >= index) done();
+    });
+    const timer = setTimeout(done, TOKEN_APPLY_WAIT_MS);
+  });
+}
+
 type UnaryFn = (req: Wire, call: ServerUnaryCall<Wire, Wire>) => Promise<Wire> | Wire;
 
 /**
@@ -54,7 +78,8 @@ export function unary(ctx: ServerContext, fn: UnaryFn): handleUnaryCall<Wire, Wi
     let result: Promise<Wire>;
     try {
       checkRequireLeader(ctx, call.metadata);
-      result = Promise.resolve(fn(call.request, call));
+      const waiting = tokenApplied(ctx, call.metadata);
+      result = waiting === undefined ? Promise.resolve(fn(call.request, call)) : waiting.then(() => fn(call.request, call));
     } catch (err) {
       result = Promise.reject(err);
     }

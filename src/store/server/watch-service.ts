@@ -7,7 +7,7 @@ import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
 import { GRPC_CODE_NAMES, grpcStatusOf, toServiceError } from './grpc-errors.ts';
-import { checkRequireLeader, saturatingNumber } from './handlers.ts';
+import { checkRequireLeader, tokenApplied, saturatingNumber } from './handlers.ts';
 
 /** etcd's default progress-notify interval. */
 export const DEFAULT_PROGRESS_NOTIFY_MS = 10 * 60 * 1000;
@@ -78,15 +78,20 @@ export function watchService(ctx: ServerContext, progressNotifyMs = DEFAULT_PROG
         clearInterval(ticker);
         stream.close();
       };
-      call.on('data', (req: Wire) => {
-        const domain = watchRequestFromWire(req);
-        if (domain === undefined) return;
-        if ('createRequest' in domain && ctx.auth.enabled) {
-          const refusal = watchRefusal(ctx, call, req.create_request as Wire);
-          if (refusal !== undefined) return void call.write(refusal);
-        }
-        stream.handle(domain);
-      });
+      const serve = () =>
+        call.on('data', (req: Wire) => {
+          const domain = watchRequestFromWire(req);
+          if (domain === undefined) return;
+          if ('createRequest' in domain && ctx.auth.enabled) {
+            const refusal = watchRefusal(ctx, call, req.create_request as Wire);
+            if (refusal !== undefined) return void call.write(refusal);
+          }
+          stream.handle(domain);
+        });
+      // Requests wait in the stream until the token can be judged (see tokenApplied).
+      const waiting = tokenApplied(ctx, call.metadata);
+      if (waiting === undefined) serve();
+      else void waiting.then(serve);
       // A client that half-closes its send side still gets events, as from etcd (whose receive loop ends on EOF
       // without ending the stream): only a cancel, a transport error or the server ends it.
       call.on('cancelled', finish);
