@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RaftError, RaftErrorCode } from '../errors.ts';
 import { ConfChangeTransition, ConfChangeType, NONE, type NodeId } from '../types.ts';
 import { RaftNodeError, RaftNodeErrorCode } from './node-errors.ts';
-import { MemCluster } from './testing.ts';
+import { DurableListApp, MemCluster } from './testing.ts';
 
 const enc = (s: string) => Buffer.from(s);
 
@@ -163,6 +163,73 @@ describe('RaftNode on the in-memory transport', () => {
     // And it keeps up afterwards through the log.
     await proposeAll(c, leader.id, ['after']);
     await c.until('101 everywhere', allHave(c, 101));
+  });
+
+  it('sends a lagging node the state as of sending when the application keeps its own state', async () => {
+    c = new MemCluster([1n, 2n, 3n], { snapshotCount: 20, snapshotCatchUpEntries: 5 });
+    c.newApp = () => new DurableListApp();
+    await c.startAll();
+    const leader = await c.electLeader();
+    const lagging = c.ids.find((id) => id !== leader.id)!;
+    await c.stop(lagging);
+    for (let round = 0; round < 5; round++) {
+      await proposeAll(c, leader.id, Array.from({ length: 20 }, (_, i) => `s${round}-${i}`));
+    }
+    await c.until('the leader compacted', () => leader.storage.firstIndex() > 10);
+    // Past the last snapshot: the state sent is newer than the snapshot it goes with.
+    await proposeAll(c, leader.id, Array.from({ length: 7 }, (_, i) => `x${i}`));
+    const others = c.ids.filter((id) => id !== lagging);
+    await c.until('107 on the running nodes', allHave(c, 107, others));
+    const snap = leader.storage.snapshot();
+    expect(snap.data.length).toBe(0);
+    expect(leader.node.appliedIndex).toBeGreaterThan(snap.metadata.index);
+    const durable = leader.app as DurableListApp;
+    expect(durable.persistedIndex).toBe(snap.metadata.index);
+
+    const back = await c.start(lagging);
+    await c.until('107 on the lagging node', allHave(c, 107));
+    expect(durable.sentStates + (c.member(others.find((id) => id !== leader.id)!).app as DurableListApp).sentStates).toBeGreaterThanOrEqual(1);
+    expect(back.app.restores).toBeGreaterThanOrEqual(1);
+    expect(back.app.values).toEqual(leader.app.values);
+    // Entries the sent state already held were not applied again (ListApp.apply would have failed the node).
+    await proposeAll(c, leader.id, ['after']);
+    await c.until('108 everywhere', allHave(c, 108));
+    for (const id of c.ids) expect(c.member(id).app.values).toEqual(leader.app.values);
+    expect(back.node.appliedIndex).toBe(leader.node.appliedIndex);
+  });
+
+  it('adds a member that keeps its own state: it gets the state as of sending and sees itself as a voter', async () => {
+    c = new MemCluster([1n, 2n, 3n, 4n], {}, [1n, 2n, 3n]);
+    c.newApp = () => new DurableListApp();
+    await c.startAll();
+    const leader = await c.electLeader();
+    await proposeAll(c, leader.id, ['a', 'b']);
+    await c.until('2 on the voters', allHave(c, 2, c.voters));
+    const cc = { transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.AddNode, nodeId: 4n }], context: new Uint8Array(0) };
+    await c.drive(leader.node.proposeConfChange(cc), 'conf change accepted');
+    await c.until('4 is a voter', () => leader.node.status().config.voters.includes(4n));
+    const added = await c.start(4n);
+    await proposeAll(c, leader.id, ['c']);
+    await c.until('3 everywhere', allHave(c, 3));
+    expect(added.app.values).toEqual(['a', 'b', 'c']);
+    expect(added.app.restores).toBe(1);
+    expect(added.node.status().config.voters).toEqual(expect.arrayContaining([1n, 2n, 3n, 4n]));
+  });
+
+  it('refuses to start when an application keeping its own state is behind a snapshot without state', async () => {
+    c = new MemCluster([1n, 2n, 3n], { snapshotCount: 20, snapshotCatchUpEntries: 5 });
+    c.newApp = () => new DurableListApp();
+    await c.startAll();
+    const leader = await c.electLeader();
+    const follower = c.ids.find((id) => id !== leader.id)!;
+    await proposeAll(c, leader.id, Array.from({ length: 30 }, (_, i) => `v${i}`));
+    await c.until('a snapshot on the follower', () => c!.member(follower).storage.snapshot().metadata.index > 1);
+    await c.stop(follower);
+    // The application "loses" what it had made durable.
+    const app = c.member(follower).app;
+    app.values = [];
+    app.appliedIndex = 0;
+    await expect(c.start(follower)).rejects.toThrow(/lost durable state/);
   });
 
   it('keeps replicating and applying while a slow snapshot is being made, and compacts once it is written', async () => {

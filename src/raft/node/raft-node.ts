@@ -19,6 +19,7 @@
 // output waits for the next cycle. Proposals are data only: the application recognises its own entries when
 // they are applied (the store puts a request id in each), so the node never waits per proposal.
 import { assert } from '../assert.ts';
+import { BOOTSTRAP_INDEX } from '../bootstrap.ts';
 import { decodeConfChange } from '../confchange-codec.ts';
 import { silentLogger, type RaftLogger } from '../config.ts';
 import { RaftError, errProposalDropped } from '../errors.ts';
@@ -33,6 +34,7 @@ import {
   type ConfChangeV2,
   type ConfState,
   type Entry,
+  MessageType,
   type Message,
   type NodeId,
   type Ready,
@@ -55,10 +57,23 @@ export interface RaftApplication {
   /**
    * The application's state at `index`, its applied index (no apply runs during the call), for a snapshot. The
    * state must be taken on the call itself: the bytes may come later, while the next entries are applied.
+   * An application with stateToSend() instead makes its state through `index` durable and returns no bytes.
    */
   snapshot(index: number): Promise<Uint8Array> | Uint8Array;
-  /** Replaces the application's state with a snapshot's, received from the leader or found newer at start. */
-  restore(snapshot: Snapshot): Promise<void>;
+  /**
+   * Optional, for an application whose state is durable on its own (a database that stores its applied index):
+   * snapshots in storage then carry no state (only Raft's metadata; the log is compacted once snapshot() made
+   * the state durable), and a follower that needs a snapshot is sent the state as it is when sending, at an
+   * applied index at or past the snapshot's, as etcd sends its backend. Called with no apply running; the state
+   * must be taken on the call itself.
+   */
+  stateToSend?(): Promise<Uint8Array>;
+  /**
+   * Replaces the application's state with a snapshot's, received from the leader or found newer at start.
+   * Resolves with the applied index of the state restored when it is past the snapshot's (see stateToSend):
+   * the entries up to it are then not handed to apply() again.
+   */
+  restore(snapshot: Snapshot): Promise<number | void>;
 }
 
 export interface RaftNodeOptions {
@@ -207,9 +222,12 @@ export class RaftNode {
     const snap = options.storage.snapshot();
     let applied = options.appliedIndex;
     if (snap.metadata.index > applied) {
+      // An application keeping its own state made it durable past every snapshot it let us take: it lost it.
+      const stateless = snap.data.length === 0 && snap.metadata.index > BOOTSTRAP_INDEX;
+      assert(!stateless || options.app.stateToSend === undefined, () => `raft node ${options.id}: the application's applied index ${applied} is behind the snapshot at ${snap.metadata.index}, which holds no state: the application lost durable state`);
       // The bootstrap snapshot carries no application state: nothing to restore from it.
-      if (snap.data.length > 0) await options.app.restore(snap);
-      applied = snap.metadata.index;
+      if (snap.data.length > 0) applied = Math.max(applied, (await options.app.restore(snap)) ?? 0);
+      applied = Math.max(applied, snap.metadata.index);
     }
     return new RaftNode(options, applied);
   }
@@ -406,14 +424,14 @@ export class RaftNode {
     // which would otherwise send its round out again.
     if (rd.readStates.length > 0) this.reads.onReadStates(rd.readStates, this.applied);
     if (rd.softState !== undefined) this.onSoftState(rd.softState);
-    if (rd.messages.length > 0) this.transport.send(rd.messages);
+    if (rd.messages.length > 0) this.send(rd.messages);
 
     const writes = rd.snapshot !== undefined || rd.entries.length > 0 || rd.hardState !== undefined;
     const saved = writes
       ? this.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot })
       : Promise.resolve();
     const sent = saved.then(() => {
-      if (rd.messagesAfterPersist.length > 0) this.transport.send(rd.messagesAfterPersist);
+      if (rd.messagesAfterPersist.length > 0) this.send(rd.messagesAfterPersist);
     });
     const previous = this.applying;
     const ready = this.mustApplyAfterSave(rd) ? Promise.all([previous, saved]) : previous;
@@ -428,6 +446,48 @@ export class RaftNode {
     }
     this.raw.advance();
     await this.maybeSnapshot();
+  }
+
+  /** Hands messages to the transport; a snapshot without state gets the application's first (sendSnapshot). */
+  private send(messages: Message[]): void {
+    if (this.app.stateToSend === undefined || !messages.some(isStatelessSnapshot)) return this.transport.send(messages);
+    const rest: Message[] = [];
+    for (const m of messages) {
+      if (isStatelessSnapshot(m)) this.sendSnapshot(m);
+      else rest.push(m);
+    }
+    if (rest.length > 0) this.transport.send(rest);
+  }
+
+  /**
+   * Sends a snapshot with the application's state as it is now (stateToSend). The core waits for the peer's
+   * report, as for any snapshot; failing to make the state reports the snapshot failed, so the core retries.
+   */
+  private sendSnapshot(m: Message): void {
+    const stateToSend = this.app.stateToSend;
+    assert(stateToSend !== undefined && m.snapshot !== undefined, 'sendSnapshot without state to send');
+    const metadata = m.snapshot.metadata;
+    void (async () => {
+      await this.applyIdle();
+      const data = await stateToSend.call(this.app);
+      if (this.stopped) return;
+      this.logger.info(`raft node ${this.id}: sending snapshot ${metadata.index}/${metadata.term} to ${m.to} (${data.length} bytes of state)`);
+      this.transport.send([{ ...m, snapshot: { metadata, data } }]);
+    })().catch((e: unknown) => {
+      if (this.stopped) return;
+      this.logger.warn(`raft node ${this.id}: snapshot for ${m.to} not made: ${e instanceof Error ? e.message : String(e)}`);
+      this.guard(() => this.raw.reportSnapshot(m.to, false));
+      this.schedule();
+    });
+  }
+
+  /** Resolves at a moment when no apply batch runs or waits to run. */
+  private async applyIdle(): Promise<void> {
+    for (;;) {
+      const batch = this.applying;
+      await batch.catch(() => undefined);
+      if (batch === this.applying) return;
+    }
   }
 
   /** A snapshot to restore or a conf change to apply: the core must see it before the next Ready. */
@@ -468,8 +528,8 @@ export class RaftNode {
   private async applyReady(rd: Ready): Promise<void> {
     if (rd.snapshot !== undefined) {
       const snap = rd.snapshot;
-      await this.app.restore(snap);
-      this.applied = Math.max(this.applied, snap.metadata.index);
+      const restoredTo = await this.app.restore(snap);
+      this.applied = Math.max(this.applied, snap.metadata.index, restoredTo ?? 0);
       this.snapshotIndex = snap.metadata.index;
       this.confState = snap.metadata.confState;
       this.logger.info(`raft node ${this.id}: restored snapshot ${snap.metadata.index}/${snap.metadata.term}`);
@@ -583,4 +643,9 @@ export class RaftNode {
     }
     this.reads.failAll(e);
   }
+}
+
+/** A snapshot message whose state is to be filled in when sending (the application keeps its own state). */
+function isStatelessSnapshot(m: Message): boolean {
+  return m.type === MessageType.Snap && m.snapshot !== undefined && m.snapshot.data.length === 0;
 }

@@ -34,11 +34,41 @@ export class ListApp implements RaftApplication {
     return this.snapshotGate === undefined ? bytes : this.snapshotGate.then(() => bytes);
   }
 
-  async restore(s: Snapshot): Promise<void> {
+  async restore(s: Snapshot): Promise<number | void> {
     this.restores++;
     const text = Buffer.from(s.data).toString();
     this.values = text === '' ? [] : text.split('\n');
     this.appliedIndex = s.metadata.index;
+  }
+}
+
+/**
+ * A ListApp that keeps its state itself, as the store does: its snapshots carry no bytes, and a follower is sent
+ * its state as of sending (index and values), which may be past the snapshot's index.
+ */
+export class DurableListApp extends ListApp {
+  /** Highest index snapshot() was asked to make durable. */
+  persistedIndex = 0;
+  sentStates = 0;
+
+  override snapshot(index: number): Uint8Array {
+    if (index !== this.appliedIndex) throw new Error(`snapshot at ${index}, applied ${this.appliedIndex}`);
+    this.persistedIndex = index;
+    return new Uint8Array(0);
+  }
+
+  stateToSend(): Promise<Uint8Array> {
+    this.sentStates++;
+    return Promise.resolve(Buffer.from(JSON.stringify({ index: this.appliedIndex, values: this.values })));
+  }
+
+  override async restore(s: Snapshot): Promise<number> {
+    this.restores++;
+    const state = JSON.parse(Buffer.from(s.data).toString()) as { index: number; values: string[] };
+    if (state.index < s.metadata.index) throw new Error(`state at ${state.index} sent for snapshot ${s.metadata.index}`);
+    this.values = state.values;
+    this.appliedIndex = state.index;
+    return state.index;
   }
 }
 
@@ -58,6 +88,9 @@ export class MemCluster {
 
   /** Initial voters: every id unless given; the others start with an empty log, to be added by conf change. */
   readonly voters: NodeId[];
+
+  /** The application each new member runs. */
+  newApp: () => ListApp = () => new ListApp();
 
   constructor(
     readonly ids: NodeId[],
@@ -79,7 +112,7 @@ export class MemCluster {
       storage = new MemoryStorage();
       if (this.voters.includes(id)) storage.applySnapshot(bootstrapSnapshot(this.voters));
     }
-    const app = old?.app ?? new ListApp();
+    const app = old?.app ?? this.newApp();
     const transport: Transport = this.hub.connect(id);
     for (const peer of this.ids) if (peer !== id) transport.addPeer(peer, `mem://${peer}`);
     const node = await RaftNode.start({

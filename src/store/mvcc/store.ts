@@ -314,8 +314,18 @@ export class MvccStore {
     return result;
   }
 
-  private enqueueWrite(ops: DbOp[]): Promise<void> {
-    const write = this.writeChain.then(() => writeOps(this.db, ops, this.options.syncWrites ?? true));
+  /**
+   * Resolves once every batch committed so far is on disk (fsynced), also with syncWrites off: a sync write of
+   * the applied index after them (LevelDB's log is one sequential file, so syncing it covers what came before).
+   * The Raft log is compacted only past what this made durable.
+   */
+  sync(): Promise<void> {
+    this.assertUsable();
+    return this.enqueueWrite([{ type: 'put', key: META_CONSISTENT_INDEX, value: uint64Buffer(this.appliedIndex) }], true);
+  }
+
+  private enqueueWrite(ops: DbOp[], sync = this.options.syncWrites ?? true): Promise<void> {
+    const write = this.writeChain.then(() => writeOps(this.db, ops, sync));
     this.writeChain = write.catch(() => undefined);
     return write;
   }

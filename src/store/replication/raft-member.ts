@@ -3,7 +3,7 @@
 // election timeout of --election-timeout, and the RaftProposer feeding the store. Also the member directory:
 // names and client URLs that members publish through the log once they run (as etcd's publish), kept in
 // <data-dir>/member/attributes.json.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ListenerTls } from '../../common/http2/index.ts';
 import type { Logger } from '../../common/logger.ts';
@@ -62,6 +62,21 @@ function unpackSnapshot(data: Buffer): { directory?: DirectoryState; store: Buff
   if (data.length < 8 || !data.subarray(0, 4).equals(SNAPSHOT_MAGIC)) return { store: data };
   const len = data.readUInt32BE(4);
   return { directory: JSON.parse(data.subarray(8, 8 + len).toString('utf8')) as DirectoryState, store: data.subarray(8 + len) };
+}
+
+/**
+ * Replaces a file's contents atomically and durably: the Raft log holding the change may be compacted once the
+ * store is durable, and no snapshot in storage carries the directory.
+ */
+function writeDurably(file: string, text: string): void {
+  const fd = openSync(`${file}.tmp`, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(`${file}.tmp`, file);
 }
 
 interface MemberRecord {
@@ -138,14 +153,12 @@ export class MemberDirectory {
       members: [...this.members].map(([k, v]) => ({ id: k.toString(16), ...v })),
       removed: [...this.removed].map((r) => r.toString(16)),
     };
-    writeFileSync(`${this.membershipFile}.tmp`, JSON.stringify(saved));
-    renameSync(`${this.membershipFile}.tmp`, this.membershipFile);
+    writeDurably(this.membershipFile, JSON.stringify(saved));
   }
 
   private saveAttributes(): void {
     const saved = [...this.attributes].map(([k, v]) => ({ id: k.toString(16), ...v }));
-    writeFileSync(`${this.file}.tmp`, JSON.stringify(saved));
-    renameSync(`${this.file}.tmp`, this.file);
+    writeDurably(this.file, JSON.stringify(saved));
   }
 
   /** The whole directory, for a Raft snapshot (a member restoring one missed the changes it holds). */
@@ -203,7 +216,10 @@ export interface RaftMemberOptions {
   maxRequestBytes: number;
   applier: (onMemberAttributes: (m: Wire) => void) => EntryApplier;
   appliedIndex: () => number;
+  /** The store's state for a follower, taken on the call (see RaftProposerOptions.snapshot). */
   snapshot: () => Promise<Uint8Array>;
+  /** Resolves once everything applied is durable. */
+  persist: () => Promise<void>;
   restore: (data: Buffer) => Promise<void>;
   lessor: Lessor;
   codecs: CodecRegistry;
@@ -390,6 +406,7 @@ export async function startRaftMember(o: RaftMemberOptions): Promise<RaftMember>
     unsafeLocalReads: o.unsafeLocalReads,
     requestTimeoutMs: requestTimeoutMs(o.electionTimeoutMs),
     snapshot: async () => packSnapshot(directory.exportState(), await o.snapshot()),
+    persist: () => o.persist(),
     restore: async (data) => {
       const { directory: state, store } = unpackSnapshot(data);
       await o.restore(store);

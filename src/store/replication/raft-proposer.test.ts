@@ -37,6 +37,7 @@ interface Member {
   store: MvccStore;
   proposer: RaftProposer;
   node: RaftNode;
+  storage: MemoryStorage;
 }
 
 async function startMember(hub: InMemoryHub, id: NodeId, tuning: { requestTimeoutMs?: number; electionTick?: number; snapshotCount?: number } = {}): Promise<Member> {
@@ -53,6 +54,7 @@ async function startMember(hub: InMemoryHub, id: NodeId, tuning: { requestTimeou
     maxRequestBytes: 1.5 * 1024 * 1024,
     requestTimeoutMs: tuning.requestTimeoutMs ?? 5_000,
     snapshot: () => store.snapshotData(),
+    persist: () => store.sync(),
     restore: async (data) => {
       await store.restoreFrom(data);
       await lessor.reload(store.database);
@@ -76,7 +78,7 @@ async function startMember(hub: InMemoryHub, id: NodeId, tuning: { requestTimeou
   });
   proposer.attach(node);
   running.push({ proposer, store });
-  return { id, store, proposer, node };
+  return { id, store, proposer, node, storage };
 }
 
 async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
@@ -212,6 +214,7 @@ describe('RaftProposer', () => {
         maxRequestBytes: 1024 * 1024,
         requestTimeoutMs: 60_000,
         snapshot: () => Promise.resolve(new Uint8Array(0)),
+        persist: () => Promise.resolve(),
         restore: () => Promise.resolve(),
       });
       proposer.attach(node as unknown as RaftNode);
@@ -240,5 +243,12 @@ describe('RaftProposer', () => {
     await lagging.proposer.readBarrier();
     expect(lagging.store.range({ key: Buffer.from('s'), rangeEnd: Buffer.from('t') }).count).toBe(30);
     expect(lagging.node.status().snapshotIndex).toBeGreaterThan(0);
+    // The leader's snapshots keep no copy of the store: it sent the database as it was when sending.
+    expect(leader.storage.snapshot().metadata.index).toBeGreaterThan(1);
+    expect(leader.storage.snapshot().data.length).toBe(0);
+    for (let i = 30; i < 33; i++) await leader.proposer.propose({ kind: 'put', body: putBody(`s${i}`, String(i)) });
+    await waitFor('the caught-up member to follow through the log', () => lagging.store.revision === leader.store.revision);
+    await lagging.proposer.readBarrier();
+    expect(lagging.store.range({ key: Buffer.from('s'), rangeEnd: Buffer.from('t') }).count).toBe(33);
   });
 });

@@ -5,9 +5,11 @@
 // says whether the leader changed meanwhile, as etcd's does.
 //
 // The proposer is also the RaftNode's application (`app`): committed entries -> EntryApplier (conf change entries
-// and a new leader's empty entries go through as no-ops so that the applied index advances with them), snapshot =
-// the MVCC database (leases and alarms live in it), restore = the caller's restore hook (MVCC restoreFrom, then
-// lessor and alarm reload and a watch resync).
+// and a new leader's empty entries go through as no-ops so that the applied index advances with them). The store
+// keeps its state itself, as etcd's backend: a Raft snapshot only makes it durable (persist) so the log can be
+// compacted, and a follower that needs one is sent the MVCC database (leases, alarms, auth live in it) as it is
+// when sending; restore = the caller's restore hook (MVCC restoreFrom, then lessor and alarm reload and a watch
+// resync), after which entries the database already holds are skipped.
 import type { RaftApplication, RaftNode } from '../../raft/node/index.ts';
 import { RaftNodeError, RaftNodeErrorCode } from '../../raft/node/index.ts';
 import { RaftError, RaftErrorCode } from '../../raft/errors.ts';
@@ -26,8 +28,10 @@ export interface RaftProposerOptions {
   maxRequestBytes: number;
   /** How long a waiter waits for its entry to be applied here (etcd: 5 s + 2 × election timeout). */
   requestTimeoutMs: number;
-  /** The application's state for a snapshot (the MVCC database, leases and alarms included). */
+  /** The application's state for a follower (the MVCC database, leases and alarms included), taken on the call. */
   snapshot(): Promise<Uint8Array>;
+  /** Resolves once everything applied so far is durable (for compacting the Raft log past it). */
+  persist(): Promise<void>;
   /** Replaces the application's state with a snapshot's data. */
   restore(data: Buffer): Promise<void>;
   /** Wall-clock milliseconds at start-up, for unique request IDs; now by default. */
@@ -84,7 +88,8 @@ export class RaftProposer implements Proposer {
     this.maxPending = options.maxPendingProposals ?? 100_000;
     this.app = {
       apply: (entries) => this.track(this.apply(entries)),
-      snapshot: () => this.options.snapshot(),
+      snapshot: () => this.options.persist().then(() => EMPTY),
+      stateToSend: () => this.options.snapshot(),
       restore: (snap) => this.track(this.restore(snap)),
     };
   }
@@ -292,9 +297,10 @@ export class RaftProposer implements Proposer {
     }
   }
 
-  private async restore(snap: Snapshot): Promise<void> {
-    if (snap.data.length === 0) return;
-    await this.options.restore(Buffer.from(snap.data.buffer, snap.data.byteOffset, snap.data.byteLength));
+  /** Resolves with the applied index of the state restored: the leader's when it was sent, past the snapshot's. */
+  private async restore(snap: Snapshot): Promise<number> {
+    if (snap.data.length > 0) await this.options.restore(Buffer.from(snap.data.buffer, snap.data.byteOffset, snap.data.byteLength));
+    return this.options.applier.appliedIndex;
   }
 
   private failAll(err: unknown): void {

@@ -279,6 +279,7 @@ async function openMember(
     applier: (onMemberAttributes) => new EntryApplier({ store, lessor, alarms, auth, applier, codecs, onMemberAttributes }),
     appliedIndex: () => store.consistentIndex,
     snapshot: () => store.snapshotData(),
+    persist: () => store.sync(),
     restore: async (data) => {
       await store.restoreFrom(data);
       await lessor.reload(db);
