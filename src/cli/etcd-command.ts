@@ -1,8 +1,18 @@
 // `barque etcd`: one store member with etcd's flags (see src/store/member/etcd-flags.ts). Exit codes as etcd: 2 for
 // a bad command line, 1 for a start-up failure; SIGTERM/SIGINT shut down cleanly.
-import { createLogger } from '../common/logger.ts';
-import type { ListenerTls } from '../common/http2/index.ts';
-import { EtcdFlagError, etcdUsage, InitialClusterError, loadTls, parseEtcdFlags, TlsConfigError, type EtcdConfig } from '../store/member/index.ts';
+import { createLogger, type Logger } from '../common/logger.ts';
+import {
+  EtcdFlagError,
+  etcdUsage,
+  InitialClusterError,
+  loadSideTls,
+  parseEtcdFlags,
+  TlsConfigError,
+  unusedTlsWarnings,
+  type EtcdConfig,
+  type MemberTls,
+  type TlsSide,
+} from '../store/member/index.ts';
 import { ConfigError, EtcdServer } from '../store/server/etcd-server.ts';
 import { AutoCompactionConfigError } from '../store/server/auto-compactor.ts';
 
@@ -29,11 +39,12 @@ export async function run(argv: string[]): Promise<number> {
     return err.exitCode;
   }
   const logger = createLogger({ name: 'etcd', level: PINO_LEVELS[config.logLevel] });
-  let clientTls: ListenerTls | undefined;
-  let peerTls: ListenerTls | undefined;
+  let clientTls: MemberTls | undefined;
+  let peerTls: MemberTls | undefined;
   try {
-    clientTls = loadTls(config.clientTls);
-    peerTls = loadTls(config.peerTls);
+    peerTls = sideTls('peer', config, logger);
+    clientTls = sideTls('client', config, logger);
+    for (const warning of unusedTlsWarnings(config.listenClientUrls, config.listenPeerUrls, clientTls, peerTls)) logger.warn(warning);
   } catch (err) {
     if (!(err instanceof TlsConfigError)) throw err;
     process.stderr.write(`barque etcd: ${err.message}\n`);
@@ -97,4 +108,13 @@ export async function run(argv: string[]): Promise<number> {
   logger.info('stopped');
   logger.flush();
   return 0;
+}
+
+/** One side's TLS, logging what etcd logs about auto TLS. */
+function sideTls(side: TlsSide, config: EtcdConfig, logger: Logger): MemberTls | undefined {
+  const [flags, urls] = side === 'client' ? [config.clientTls, config.listenClientUrls] : [config.peerTls, config.listenPeerUrls];
+  const { tls, warning, selfSignedFiles } = loadSideTls(side, flags, config.dataDir, urls);
+  if (warning !== undefined) logger.warn(warning);
+  if (selfSignedFiles !== undefined) logger.info({ side, ...selfSignedFiles }, 'auto TLS: serving a self-signed certificate');
+  return tls;
 }

@@ -11,8 +11,8 @@
 // Always, order that etcd leaves unspecified: the keys `lease timetolive --keys` lists come from a Go map.
 // For 3-member clusters (`clusterMode`), also what the client or an election chooses: which member answered (the
 // header's member_id), which is leader, the raft term, and the order of `member list` (by random member id), of
-// `endpoint health` (answers as they arrive) and of `lease list` (by expiry, which followers do not track); those
-// lines, or JSON array elements, are sorted.
+// `endpoint health` (answers as they arrive), of `endpoint status/hashkv --cluster` (member list order) and of
+// `lease list` (by expiry, which followers do not track); those lines, or JSON array elements, are sorted.
 // Tables are compared as cells (borders and padding dropped): etcdctl renders them itself, so their widths
 // only follow from the cells.
 import type { Volatile } from './invocation.ts';
@@ -196,6 +196,7 @@ function normalizeClientLogLine(line: string): string {
 /** Commands whose output order a 3-member cluster leaves to chance (see the header). */
 function isOrderFree(args: readonly string[]): boolean {
   const command = `${args[0]} ${args[1]}`;
+  if ((command === 'endpoint status' || command === 'endpoint hashkv') && args.includes('--cluster')) return true;
   return command === 'member list' || command === 'endpoint health' || command === 'lease list';
 }
 

@@ -41,8 +41,9 @@ export async function runScriptOnFreshCluster(options: RunOptions): Promise<Tran
   }
 }
 
-export async function runScript(cluster: EtcdCluster, script: readonly Invocation[], scratchDir: string): Promise<Transcript> {
-  const identity = await discoverIdentity(cluster, scratchDir);
+/** `connectArgs` go before every invocation (e.g. TLS flags) and stay out of the transcript. */
+export async function runScript(cluster: EtcdCluster, script: readonly Invocation[], scratchDir: string, connectArgs: readonly string[] = []): Promise<Transcript> {
+  const identity = await discoverIdentity(cluster, scratchDir, connectArgs);
   const normalizer = new Normalizer(identity, { clusterMode: cluster.members.length > 1 });
   const vars = new Map<string, string>([['dir', scratchDir]]);
   const entries: TranscriptEntry[] = [];
@@ -50,7 +51,7 @@ export async function runScript(cluster: EtcdCluster, script: readonly Invocatio
     const args = inv.args.map((a) => a.replace(/\$\{(\w+)\}/g, (_, name: string) => vars.get(name) ?? `<unset:${name}>`));
     const stopAfterLines = inv.stopAfterLines;
     // A longer client deadline than etcdctl's 5 s default: both servers share two busy cores with other tests.
-    const result = await cluster.etcdctl([COMMAND_TIMEOUT_FLAG, ...args], {
+    const result = await cluster.etcdctl([...connectArgs, COMMAND_TIMEOUT_FLAG, ...args], {
       stdin: inv.stdin,
       timeoutMs: inv.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       stopWhen: stopAfterLines === undefined ? undefined : (out) => countLines(out) >= stopAfterLines,
@@ -80,8 +81,8 @@ export async function runScript(cluster: EtcdCluster, script: readonly Invocatio
 }
 
 /** Member ids, names and the cluster id, read with etcdctl (uint64s parsed from the text, not as JS numbers). */
-async function discoverIdentity(cluster: EtcdCluster, scratchDir: string): Promise<RunIdentity> {
-  const result = await cluster.etcdctl(['member', 'list', '-w', 'json'], { timeoutMs: DEFAULT_COMMAND_TIMEOUT_MS });
+async function discoverIdentity(cluster: EtcdCluster, scratchDir: string, connectArgs: readonly string[]): Promise<RunIdentity> {
+  const result = await cluster.etcdctl([...connectArgs, 'member', 'list', '-w', 'json'], { timeoutMs: DEFAULT_COMMAND_TIMEOUT_MS });
   const clusterIdMatch = /"cluster_id":(\d+)/.exec(result.stdout);
   const members: MemberIdentity[] = [];
   for (const m of cluster.members) {

@@ -1,6 +1,7 @@
 // A small certificate authority: a CA, serving certificates with the names clients dial (DNS names and IPs as SANs),
-// and client certificates whose subject carries a Kubernetes identity (CN = user, one O per group). Keys are ECDSA
-// P-256, which Go's TLS (kubectl, etcd), Node's and grpc-js all accept. OpenSSL does all the cryptography.
+// and client certificates whose subject carries a Kubernetes identity (CN = user, one O per group); and, for etcd's
+// --auto-tls, a serving certificate signed by its own key. Keys are ECDSA P-256, which Go's TLS (kubectl, etcd),
+// Node's and grpc-js all accept. OpenSSL does all the cryptography.
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { withScratch, type Scratch } from './openssl.ts';
@@ -48,10 +49,30 @@ export function createCa(commonName: string, options: IssueOptions = {}): KeyPai
 }
 
 export function issueServingCert(ca: KeyPair, options: ServingCertOptions): KeyPair {
-  const sans = options.hosts.map((h) => (isIP(h) === 0 ? `DNS:${h}` : `IP:${h}`));
   const extensions = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth'];
-  if (sans.length > 0) extensions.push(`subjectAltName=${sans.join(',')}`);
-  return issue(ca, subject({ CN: options.commonName }), extensions, options.days);
+  return issue(ca, subject({ CN: options.commonName }), [...extensions, ...subjectAltNames(options.hosts)], options.days);
+}
+
+export interface SelfSignedCertOptions extends IssueOptions {
+  /** Subject organization (etcd's auto TLS uses "etcd" and no common name). */
+  organization: string;
+  hosts: readonly string[];
+}
+
+/**
+ * A serving certificate signed by its own key, chaining to nothing: clients can only skip verification or pin it
+ * as their CA. etcd's --auto-tls and --peer-auto-tls serve one.
+ */
+export function createSelfSignedCert(options: SelfSignedCertOptions): KeyPair {
+  return withScratch((s) => {
+    const extensions = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth'];
+    s.openssl([
+      'req', '-x509', ...KEY_ARGS, '-keyout', 'self.key', '-out', 'self.crt',
+      '-subj', subject({ O: [options.organization] }), '-days', String(options.days ?? LEAF_DAYS_DEFAULT), '-set_serial', serial(),
+      ...[...extensions, ...subjectAltNames(options.hosts)].flatMap((e) => ['-addext', e]),
+    ]);
+    return { certPem: s.read('self.crt'), keyPem: s.read('self.key') };
+  });
 }
 
 /**
@@ -59,10 +80,8 @@ export function issueServingCert(ca: KeyPair, options: ServingCertOptions): KeyP
  * presented when it dials a peer or the leader, so it is good for serverAuth and clientAuth alike.
  */
 export function issueMemberCert(ca: KeyPair, options: ServingCertOptions): KeyPair {
-  const sans = options.hosts.map((h) => (isIP(h) === 0 ? `DNS:${h}` : `IP:${h}`));
   const extensions = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth,clientAuth'];
-  if (sans.length > 0) extensions.push(`subjectAltName=${sans.join(',')}`);
-  return issue(ca, subject({ CN: options.commonName }), extensions, options.days);
+  return issue(ca, subject({ CN: options.commonName }), [...extensions, ...subjectAltNames(options.hosts)], options.days);
 }
 
 export function issueClientCert(ca: KeyPair, options: ClientCertOptions): KeyPair {
@@ -84,10 +103,16 @@ function issue(ca: KeyPair, subj: string, extensions: readonly string[], days = 
   });
 }
 
+/** The subjectAltName extension for the hosts (IPs as IP SANs, the rest as DNS SANs), none for no hosts. */
+function subjectAltNames(hosts: readonly string[]): string[] {
+  const sans = [...new Set(hosts)].map((h) => (isIP(h) === 0 ? `DNS:${h}` : `IP:${h}`));
+  return sans.length === 0 ? [] : [`subjectAltName=${sans.join(',')}`];
+}
+
 /** OpenSSL's `-subj` form: `/O=a/O=b/CN=c`, with its separators escaped inside values. */
-function subject(parts: { O?: readonly string[]; CN: string }): string {
+function subject(parts: { O?: readonly string[]; CN?: string }): string {
   const escape = (v: string): string => v.replace(/[\\/+=]/g, (c) => `\\${c}`);
-  return [...(parts.O ?? []).map((o) => `/O=${escape(o)}`), `/CN=${escape(parts.CN)}`].join('');
+  return [...(parts.O ?? []).map((o) => `/O=${escape(o)}`), ...(parts.CN === undefined ? [] : [`/CN=${escape(parts.CN)}`])].join('');
 }
 
 /** Random positive 127-bit serials, as RFC 5280 recommends (unpredictable, at most 20 octets). */

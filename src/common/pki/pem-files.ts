@@ -1,6 +1,6 @@
 // Certificates on disk: `<name>.crt` and `<name>.key` (the key readable by its owner only), and back.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { KeyPair } from './certificates.ts';
 
 export interface PemFiles {
@@ -13,8 +13,13 @@ export function pemFilesIn(dir: string, name: string): PemFiles {
 }
 
 export function writePemFiles(dir: string, name: string, pair: KeyPair): PemFiles {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const files = pemFilesIn(dir, name);
+  return writePemPair(pemFilesIn(dir, name), pair);
+}
+
+/** Writes the pair to the given paths (etcd's own names, e.g. cert.pem/key.pem), making their folder private. */
+export function writePemPair(files: PemFiles, pair: KeyPair): PemFiles {
+  mkdirSync(dirname(files.certFile), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(files.keyFile), { recursive: true, mode: 0o700 });
   writeFileSync(files.certFile, pair.certPem, { mode: 0o644 });
   writeFileSync(files.keyFile, pair.keyPem, { mode: 0o600 });
   return files;
@@ -26,9 +31,13 @@ export function readPemFiles(files: PemFiles): KeyPair {
 
 /** Reads `<name>.crt/.key` from `dir`, or makes them with `make` and writes them first (a restart reuses them). */
 export function loadOrCreate(dir: string, name: string, make: () => KeyPair): KeyPair {
-  const files = pemFilesIn(dir, name);
+  return loadOrCreateFiles(pemFilesIn(dir, name), make);
+}
+
+/** loadOrCreate for explicit paths. */
+export function loadOrCreateFiles(files: PemFiles, make: () => KeyPair): KeyPair {
   if (existsSync(files.certFile) && existsSync(files.keyFile)) return readPemFiles(files);
   const pair = make();
-  writePemFiles(dir, name, pair);
+  writePemPair(files, pair);
   return pair;
 }

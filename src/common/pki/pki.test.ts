@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCa, issueClientCert, issueMemberCert, issueServingCert, loadOrCreate, readPemFiles, writePemFiles } from './index.ts';
+import { createCa, createSelfSignedCert, issueClientCert, issueMemberCert, issueServingCert, loadOrCreate, loadOrCreateFiles, readPemFiles, writePemFiles } from './index.ts';
 
 describe('pki', () => {
   const ca = createCa('barque-ca');
@@ -61,5 +61,27 @@ describe('pki', () => {
     expect(cert.subjectAltName).toBe('IP Address:127.0.0.1, DNS:localhost');
     expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']);
     expect(cert.verify(caCert.publicKey)).toBe(true);
+  });
+
+  it('makes a self-signed serving certificate (etcd auto TLS): its own issuer, SANs once each, one year', () => {
+    const pair = createSelfSignedCert({ organization: 'etcd', hosts: ['127.0.0.1', 'localhost', '127.0.0.1'] });
+    const cert = new X509Certificate(pair.certPem);
+    expect(cert.subject).toBe('O=etcd');
+    expect(cert.issuer).toBe('O=etcd');
+    expect(cert.verify(cert.publicKey)).toBe(true);
+    expect(cert.ca).toBe(false);
+    expect(cert.subjectAltName).toBe('IP Address:127.0.0.1, DNS:localhost');
+    expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
+    const days = (Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / 86_400_000;
+    expect(days).toBe(365);
+  });
+
+  it('writes a pair under explicit names (etcd: cert.pem, key.pem) and reuses it', () => {
+    const files = { certFile: join(dir, 'fixtures', 'client', 'cert.pem'), keyFile: join(dir, 'fixtures', 'client', 'key.pem') };
+    const first = loadOrCreateFiles(files, () => createSelfSignedCert({ organization: 'etcd', hosts: [] }));
+    expect(statSync(join(dir, 'fixtures', 'client')).mode & 0o777).toBe(0o700);
+    expect(statSync(files.keyFile).mode & 0o777).toBe(0o600);
+    expect(loadOrCreateFiles(files, () => expect.unreachable('reused, not made again'))).toEqual(first);
+    expect(new X509Certificate(first.certPem).subjectAltName).toBeUndefined();
   });
 });

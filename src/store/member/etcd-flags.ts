@@ -30,7 +30,7 @@ export interface EtcdConfig {
   authTokenTtlSeconds: number;
   /** --bcrypt-cost of password hashes. */
   bcryptCost: number;
-  /** --cert-file, --key-file, --trusted-ca-file, --client-cert-auth: TLS of the https client URLs. */
+  /** --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --auto-tls: TLS of the https client URLs. */
   clientTls: TlsFlags;
   /** The --peer-* counterparts: TLS of the https peer URLs, served and dialed. */
   peerTls: TlsFlags;
@@ -44,6 +44,8 @@ export interface TlsFlags {
   keyFile: string;
   trustedCaFile: string;
   clientCertAuth: boolean;
+  /** --auto-tls / --peer-auto-tls: a self-signed certificate when neither cert nor key file is given. */
+  autoTls: boolean;
 }
 
 export class EtcdFlagError extends Error {
@@ -102,6 +104,8 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'peer-key-file': { kind: 'string', usage: 'Path to the peer server TLS key file.' },
   'peer-client-cert-auth': { kind: 'bool', usage: 'Enable peer client cert authentication.' },
   'peer-trusted-ca-file': { kind: 'string', usage: 'Path to the peer server TLS trusted CA file.' },
+  'auto-tls': { kind: 'bool', usage: 'Client TLS with a self-signed certificate made under <data-dir>/fixtures/client, if --cert-file and --key-file are not given.' },
+  'peer-auto-tls': { kind: 'bool', usage: 'Peer TLS with a self-signed certificate made under <data-dir>/fixtures/peer, if --peer-cert-file and --peer-key-file are not given.' },
   'log-level': { kind: 'string', usage: "Configures log level. Only supports debug, info, warn, error, panic, or fatal." },
   logger: { kind: 'string', usage: "Specify 'zap' or 'capnslog' (ignored: barque logs with pino).", ignored: true },
   'log-outputs': { kind: 'list', usage: 'Ignored: barque logs to stderr.', ignored: true },
@@ -150,6 +154,7 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     keyFile: get(`${prefix}key-file`, ''),
     trustedCaFile: get(`${prefix}trusted-ca-file`, ''),
     clientCertAuth: bool(`${prefix}client-cert-auth`),
+    autoTls: bool(`${prefix}auto-tls`),
   });
 
   const name = get('name', 'default');

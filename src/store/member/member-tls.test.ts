@@ -10,27 +10,29 @@ describe("etcd's TLS flags", () => {
 
   it('parses the client and peer TLS flags with etcd names, off by default', () => {
     const none = parseEtcdFlags([], {});
-    expect(none.clientTls).toEqual({ certFile: '', keyFile: '', trustedCaFile: '', clientCertAuth: false });
+    expect(none.clientTls).toEqual({ certFile: '', keyFile: '', trustedCaFile: '', clientCertAuth: false, autoTls: false });
     expect(none.peerTls).toEqual(none.clientTls);
     const c = parseEtcdFlags(['--cert-file', 'c.crt', '--key-file=c.key', '--trusted-ca-file=ca.crt', '--client-cert-auth', '--peer-cert-file=p.crt', '--peer-key-file=p.key'], {
       ETCD_PEER_CLIENT_CERT_AUTH: 'true',
     });
-    expect(c.clientTls).toEqual({ certFile: 'c.crt', keyFile: 'c.key', trustedCaFile: 'ca.crt', clientCertAuth: true });
-    expect(c.peerTls).toEqual({ certFile: 'p.crt', keyFile: 'p.key', trustedCaFile: '', clientCertAuth: true });
+    expect(c.clientTls).toEqual({ certFile: 'c.crt', keyFile: 'c.key', trustedCaFile: 'ca.crt', clientCertAuth: true, autoTls: false });
+    expect(c.peerTls).toEqual({ certFile: 'p.crt', keyFile: 'p.key', trustedCaFile: '', clientCertAuth: true, autoTls: false });
+    const auto = parseEtcdFlags(['--auto-tls'], { ETCD_PEER_AUTO_TLS: 'true' });
+    expect([auto.clientTls.autoTls, auto.peerTls.autoTls]).toEqual([true, true]);
   });
 
   it('loads PEMs only when both cert and key are given, and names a missing file', () => {
     writeFileSync(join(dir, 'a.crt'), 'CERT');
     writeFileSync(join(dir, 'a.key'), 'KEY');
-    expect(loadTls({ certFile: join(dir, 'a.crt'), keyFile: '', trustedCaFile: '', clientCertAuth: true })).toBeUndefined();
-    expect(loadTls({ certFile: join(dir, 'a.crt'), keyFile: join(dir, 'a.key'), trustedCaFile: '', clientCertAuth: false })).toEqual({
+    expect(loadTls({ certFile: join(dir, 'a.crt'), keyFile: '', trustedCaFile: '', clientCertAuth: true, autoTls: false })).toBeUndefined();
+    expect(loadTls({ certFile: join(dir, 'a.crt'), keyFile: join(dir, 'a.key'), trustedCaFile: '', clientCertAuth: false, autoTls: false })).toEqual({
       certPem: 'CERT',
       keyPem: 'KEY',
       caPem: undefined,
       clientCertAuth: false,
     });
     const missing = join(dir, 'none.crt');
-    expect(() => loadTls({ certFile: missing, keyFile: join(dir, 'a.key'), trustedCaFile: '', clientCertAuth: false })).toThrow(
+    expect(() => loadTls({ certFile: missing, keyFile: join(dir, 'a.key'), trustedCaFile: '', clientCertAuth: false, autoTls: false })).toThrow(
       new TlsConfigError(`open ${missing}: no such file or directory`),
     );
   });

@@ -5,7 +5,6 @@
 // <data-dir>/member/attributes.json.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ListenerTls } from '../../common/http2/index.ts';
 import type { Logger } from '../../common/logger.ts';
 import { bootstrapSnapshot } from '../../raft/bootstrap.ts';
 import { GrpcTransport, RaftNode } from '../../raft/node/index.ts';
@@ -16,7 +15,7 @@ import type { EntryApplier } from '../apply/entry-applier.ts';
 import { isServerError, ServerError, ServerErrorCode } from '../apply/errors.ts';
 import type { Wire } from '../apply/wire-convert.ts';
 import type { Lessor } from '../lease/index.ts';
-import type { MemberInfo } from '../member/index.ts';
+import type { MemberInfo, MemberTls } from '../member/index.ts';
 import { channelCredentials, checkUrl, computeMemberId, serverCredentials } from '../member/index.ts';
 import type { CodecRegistry } from '../proto/index.ts';
 import { PEER_MEMBERS_SERVICE, peerMembersService } from './peer-members.ts';
@@ -230,8 +229,8 @@ export interface RaftMemberOptions {
   onRemoved?: () => void;
   /** Test-only: linearizable reads without ReadIndex (see RaftProposerOptions). */
   unsafeLocalReads?: boolean;
-  /** etcd's --peer-* TLS: served on https peer URLs and used to dial https peers. */
-  peerTls?: ListenerTls;
+  /** etcd's --peer-* TLS (files or --peer-auto-tls): served on https peer URLs and used to dial https peers. */
+  peerTls?: MemberTls;
 }
 
 export interface RaftMember {

@@ -13,7 +13,7 @@ import { EntryApplier } from '../apply/entry-applier.ts';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import type { Wire } from '../apply/wire-convert.ts';
 import { LeaseIdGenerator, Lessor, minLeaseTtlSeconds } from '../lease/index.ts';
-import { channelCredentials, checkTlsUrls, checkUrl, isTlsUrl, parseInitialCluster, TlsConfigError } from '../member/index.ts';
+import { channelCredentials, checkTlsUrls, checkUrl, isTlsUrl, parseInitialCluster, TlsConfigError, type MemberTls } from '../member/index.ts';
 import { MvccStore, type MvccDb } from '../mvcc/index.ts';
 import { loadEtcdProtos } from '../proto/index.ts';
 import { LeaderForwarder } from '../replication/leader-forwarder.ts';
@@ -73,10 +73,10 @@ export interface EtcdServerOptions {
   authTokenTtlSeconds?: number;
   /** etcd's --bcrypt-cost for password hashes (default 10). */
   bcryptCost?: number;
-  /** etcd's --cert-file/--key-file/--trusted-ca-file/--client-cert-auth, served on https client URLs. */
-  clientTls?: ListenerTls;
-  /** etcd's --peer-* TLS, served on https peer URLs and used to dial https peers. */
-  peerTls?: ListenerTls;
+  /** etcd's --cert-file/--key-file/--trusted-ca-file/--client-cert-auth or --auto-tls, served on https client URLs. */
+  clientTls?: MemberTls;
+  /** etcd's --peer-* TLS (files or --peer-auto-tls), served on https peer URLs and used to dial https peers. */
+  peerTls?: MemberTls;
   /** Produces the backend file for Maintenance.Snapshot; etcd's bbolt layout by default. */
   snapshot?: (ctx: ServerContext) => Promise<SnapshotSource>;
 }
