@@ -36,5 +36,7 @@ export const isNotFound = reasonIs('NotFound');
 export const isAlreadyExists = reasonIs('AlreadyExists');
 export const isConflict = reasonIs('Conflict');
 export const isInvalid = reasonIs('Invalid');
+/** 429: refused for now (an eviction a disruption budget forbids); retry later. */
+export const isTooManyRequests = reasonIs('TooManyRequests');
 /** 410: the resourceVersion asked for is compacted away; relist. */
 export const isExpired = (err: unknown): boolean => err instanceof StatusError && err.code === 410;

@@ -4,7 +4,7 @@
 export { ApiClient, type ApiClientOptions } from './api-client.ts';
 export { Backoff, type BackoffOptions } from './backoff.ts';
 export { ManualClock, realClock, Sleeper, type Clock, type Timer } from './clock.ts';
-export { isAlreadyExists, isConflict, isExpired, isInvalid, isNotFound, StatusError, type StatusObject } from './errors.ts';
+export { isAlreadyExists, isConflict, isExpired, isInvalid, isNotFound, isTooManyRequests, StatusError, type StatusObject } from './errors.ts';
 export { byNamespace, Indexer, NAMESPACE_INDEX, objectKey, podsByNodeName, type IndexFunc } from './indexer.ts';
 export { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, LeaderElector, type LeaderCallbacks, type LeaderElectionConfig } from './leader-elector.ts';
 export { applyLeaderElectionFlag, checkLeaderElectionFlags, defaultLeaderElectionFlags, type LeaderElectionFlags } from './leader-election-flags.ts';

@@ -14,6 +14,7 @@ import { namespaceController } from './namespace.ts';
 import { nodeLifecycleController } from './node-lifecycle.ts';
 import { nodeProviderController } from './node-provider.ts';
 import { serviceAccountController } from './service-account.ts';
+import { disruptionController } from './disruption.ts';
 
 export const ALL_CONTROLLERS: ControllerDescriptor[] = [
   replicationControllerController,
@@ -30,4 +31,5 @@ export const ALL_CONTROLLERS: ControllerDescriptor[] = [
   namespaceController,
   serviceAccountController,
   nodeProviderController,
+  disruptionController,
 ];

@@ -23,6 +23,7 @@ const BY_REASON: Partial<Record<StatusReason, grpc.status>> = {
   InternalError: grpc.status.INTERNAL,
   ServiceUnavailable: grpc.status.UNAVAILABLE,
   Timeout: grpc.status.DEADLINE_EXCEEDED,
+  TooManyRequests: grpc.status.RESOURCE_EXHAUSTED,
 };
 
 const BY_HTTP_CODE: Readonly<Record<number, grpc.status>> = {

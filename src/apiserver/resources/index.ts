@@ -26,6 +26,7 @@ export { nameRuleOf, validateName, type NameRule } from './names.ts';
 export { selectorText, selectorMatches } from './label-selector.ts';
 export { usesClusterIP, usesNodePorts } from './core/services.ts';
 export { RBAC_GROUP } from './rbac.ts';
+export { DISRUPTION_ALLOWED, pdbSelectsPod, withDisruptionAllowedCondition } from './policy/pdb-status.ts';
 
 /** Everything served, in discovery order (core first, then groups as kube-apiserver lists them). */
 export const BUILTIN_RESOURCES: readonly ResourceDef[] = [

@@ -328,6 +328,11 @@ export class ResourceRegistry {
     }
   }
 
+  /** Another resource's registry on this apiserver (the eviction subresource reads PodDisruptionBudgets). */
+  peer(group: string, resource: string): ResourceRegistry | undefined {
+    return this.all().find((r) => r.def.group === group && r.def.resource === resource);
+  }
+
   withTypeMeta(obj: KubeObject): KubeObject {
     return { apiVersion: apiVersionOf(this.def), kind: this.def.kind, ...obj };
   }

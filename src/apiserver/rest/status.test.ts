@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alreadyExists, cause, conflict, expired, invalid, methodNotAllowed, notFound } from './status.ts';
+import { alreadyExists, cause, conflict, expired, internalError, invalid, methodNotAllowed, notFound, tooManyRequests } from './status.ts';
 
 const pods = { group: '', resource: 'pods' };
 
@@ -39,5 +39,23 @@ describe('Status errors with Kubernetes wording', () => {
   it('MethodNotAllowed and Expired', () => {
     expect(methodNotAllowed().toStatus()).toMatchObject({ code: 405, reason: 'MethodNotAllowed' });
     expect(expired('too old resource version: 1 (5)').toStatus()).toMatchObject({ code: 410, reason: 'Expired' });
+  });
+  it('TooManyRequests with causes; retryAfterSeconds only when positive', () => {
+    const status = tooManyRequests('Cannot evict pod as it would violate the pod\'s disruption budget.', [{ reason: 'DisruptionBudget', message: 'budget', field: '' }]).toStatus();
+    expect(status).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: "Cannot evict pod as it would violate the pod's disruption budget.",
+      reason: 'TooManyRequests',
+      details: { causes: [{ reason: 'DisruptionBudget', message: 'budget' }] },
+      code: 429,
+    });
+    expect(tooManyRequests('later', [], 5).toStatus().details).toEqual({ retryAfterSeconds: 5 });
+    expect(() => tooManyRequests('later', [], -1)).toThrow(/assertion failed/);
+  });
+  it('causes leave out an empty reason and field, as Go omits them', () => {
+    expect(internalError(new Error('boom')).toStatus().details).toEqual({ causes: [{ message: 'boom' }] });
   });
 });

@@ -1,5 +1,6 @@
 // Every error the API returns is a `Status` object with Kubernetes' code, reason and message text: clients (kubectl,
 // client-go) match on reason and print the message as it is.
+import { assert } from '../../raft/assert.ts';
 
 export type StatusReason =
   | 'NotFound'
@@ -17,7 +18,8 @@ export type StatusReason =
   | 'RequestEntityTooLarge'
   | 'InternalError'
   | 'ServiceUnavailable'
-  | 'Timeout';
+  | 'Timeout'
+  | 'TooManyRequests';
 
 export interface StatusCause {
   reason: string;
@@ -59,9 +61,18 @@ export class ApiError extends Error {
 
   toStatus(): StatusObject {
     const status: StatusObject = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
-    if (this.details !== undefined) status.details = this.details;
+    if (this.details !== undefined) status.details = this.details.causes === undefined ? this.details : { ...this.details, causes: this.details.causes.map(wireCause) };
     return status;
   }
+}
+
+/** A cause as Go serializes metav1.StatusCause: an empty reason or field is left out (omitempty). */
+function wireCause(c: StatusCause): StatusCause {
+  const out: Partial<StatusCause> = {};
+  if (c.reason !== '') out.reason = c.reason;
+  out.message = c.message;
+  if (c.field !== '') out.field = c.field;
+  return out as StatusCause;
 }
 
 /** The resource as Status messages name it: "pods", or "deployments.apps" outside the core group. */
@@ -131,6 +142,18 @@ export function unsupportedMediaType(accepted: readonly string[]): ApiError {
 export function internalError(err: unknown): ApiError {
   const text = err instanceof Error ? err.message : String(err);
   return new ApiError(500, 'InternalError', `Internal error occurred: ${text}`, { causes: [{ reason: '', message: text, field: '' }] });
+}
+
+/**
+ * 429: the request is refused for now and may succeed later (kubectl drain retries evictions on it). A positive
+ * `retryAfterSeconds` goes into details, as Kubernetes puts it there; zero is left out.
+ */
+export function tooManyRequests(message: string, causes: StatusCause[] = [], retryAfterSeconds = 0): ApiError {
+  assert(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0, 'retryAfterSeconds is a whole number of seconds');
+  const d: StatusDetails = {};
+  if (causes.length > 0) d.causes = causes;
+  if (retryAfterSeconds > 0) d.retryAfterSeconds = retryAfterSeconds;
+  return new ApiError(429, 'TooManyRequests', message, d);
 }
 
 export function serviceUnavailable(message: string): ApiError {
