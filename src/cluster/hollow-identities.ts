@@ -4,9 +4,10 @@
 // kubeconfig per node in <pki>/hollow-nodes/ (the agent's --kubeconfig-dir). Made once and reused on resume.
 //
 // Tokens rather than a client certificate per node, measured on this 2-core machine at 100 hollow nodes: openssl
-// issued 100 certificates in 8.3 s (two processes each), paid on every fresh `cluster up` and twice per `bench k8s`;
-// and grpc-js fixes the client certificate per connection, so the agent would hold 100 TLS connections per
-// apiserver. 100 tokens take a millisecond and travel per request over the agent's one connection.
+// issues 100 certificates in 8.3 s (15 s when loaded; two processes each), paid on every fresh `cluster up` and twice
+// per `bench k8s`; and grpc-js fixes the client certificate per connection, so the agent held 100 TLS connections to
+// its apiserver and took 7.2 s to be ready. 100 tokens take milliseconds and travel per request over one connection
+// (3.8–5.5 s to ready, on the same loaded machine).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
