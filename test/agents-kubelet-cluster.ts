@@ -40,7 +40,8 @@ function hostPort(text: string): { host: string; port: number } {
   return { host: text.slice(0, i), port: Number(text.slice(i + 1)) };
 }
 
-async function startAgentProcess(grpcAddress: string, rootDir: string, args: string[]): Promise<AgentProcess> {
+/** `bin/barque agent` against the gRPC address, resolved once it printed that it is ready. */
+export async function startAgentProcess(grpcAddress: string, rootDir: string, args: string[]): Promise<AgentProcess> {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'barque'), 'agent', `--apiserver=${grpcAddress}`, `--root-dir=${rootDir}`, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,7 +27,12 @@ export interface SecureCluster {
   stop(): Promise<void>;
 }
 
-export async function startSecureCluster(): Promise<SecureCluster> {
+export interface SecureClusterOptions {
+  /** More lines for the token file (token,user,uid,"groups"). */
+  extraTokens?: string;
+}
+
+export async function startSecureCluster(options: SecureClusterOptions = {}): Promise<SecureCluster> {
   const etcd = await EtcdCluster.start({ impl: 'etcd', members: 1 });
   const dir = mkdtempSync(join(tmpdir(), 'barque-auth-test-'));
   const ca = createCa('test-ca');
@@ -37,7 +42,7 @@ export async function startSecureCluster(): Promise<SecureCluster> {
   const caFiles = writePemFiles(dir, 'ca', ca);
   const servingFiles = writePemFiles(dir, 'apiserver', serving);
   const tokenFile = join(dir, 'tokens.csv');
-  writeFileSync(tokenFile, `${TOKENS.alice},alice,uid-alice,"dev"\n${TOKENS.bob},bob,uid-bob\n`);
+  writeFileSync(tokenFile, `${TOKENS.alice},alice,uid-alice,"dev"\n${TOKENS.bob},bob,uid-bob\n${options.extraTokens ?? ''}`);
   const kubeconfig = join(dir, 'kubeconfig');
   const child = spawn(
     process.execPath,

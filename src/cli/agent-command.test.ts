@@ -13,6 +13,11 @@ describe('barque agent flags', () => {
     expect(() => parseAgentFlags(['--apiserver=a:1', '--hollow-nodes=5', '--runtime=process'])).toThrow('--hollow-nodes needs --runtime=hollow');
   });
 
+  it('takes one kubeconfig for every node or a directory of them, not both', () => {
+    expect(parseAgentFlags(['--apiserver=a:1', '--hollow-nodes=2', '--kubeconfig-dir=/pki/hollow'])).toMatchObject({ kubeconfigDir: '/pki/hollow' });
+    expect(() => parseAgentFlags(['--apiserver=a:1', '--kubeconfig=/k', '--kubeconfig-dir=/d'])).toThrow('--kubeconfig and --kubeconfig-dir exclude each other');
+  });
+
   it('rejects what it cannot use', () => {
     expect(() => parseAgentFlags([])).toThrow('--apiserver is required');
     expect(() => parseAgentFlags(['--apiserver=a:1', '--runtime=docker'])).toThrow('invalid --runtime "docker": want process or hollow');

@@ -3,9 +3,9 @@
 // DNS, ingress). SIGTERM/SIGINT stop it and every container it started (docs/agents-kubelet.md).
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, type AgentOptions } from '../agents/kubelet/index.ts';
+import { Agent, agentNodeNames, type AgentOptions } from '../agents/kubelet/index.ts';
 import { FlagError, forEachFlag, parseBoolFlag, parseCommandFlags } from '../common/cli-flags.ts';
-import { credentialsFromFlag } from './component-credentials.ts';
+import { credentialsFromFlag, nodeCredentialsFromDir } from './component-credentials.ts';
 import { createLogger } from '../common/logger.ts';
 import { parseDurationFlag as parseDuration } from '../common/duration-flag.ts';
 
@@ -21,10 +21,12 @@ const USAGE = `Usage: barque agent --apiserver=HOST:PORT[,HOST:PORT...] [flags]
   --node-lease-renew-interval=10s  --node-status-update-frequency=10s  --pod-resync-period=10s
   --proxy=true                     run the kube-proxy role, cluster DNS and ingress (default false with --hollow-nodes)
   --dns-port=10053  --ingress-port=10080  --cluster-domain=cluster.local  --upstream-dns=HOST:PORT
-  --kubeconfig=PATH                CA and client certificate or token for secure apiservers
+  --kubeconfig=PATH                CA and client certificate or token for secure apiservers, shared by every node
+  --kubeconfig-dir=DIR             one kubeconfig per node, DIR/<node name>.kubeconfig: each hollow node is its own
+                                   system:node:<name> (barque cluster writes these)
 `;
 
-export type AgentFlags = Omit<AgentOptions, 'logger' | 'clock' | 'credentials'> & { kubeconfig?: string };
+export type AgentFlags = Omit<AgentOptions, 'logger' | 'clock' | 'credentials' | 'nodeCredentials'> & { kubeconfig?: string; kubeconfigDir?: string };
 
 function hostPort(text: string, flag: string): { host: string; port: number } {
   const m = /^(.+):(\d+)$/.exec(text);
@@ -122,11 +124,15 @@ export function parseAgentFlags(argv: string[]): AgentFlags {
       case 'kubeconfig':
         flags.kubeconfig = value();
         break;
+      case 'kubeconfig-dir':
+        flags.kubeconfigDir = value();
+        break;
       default:
         throw new FlagError(`unknown flag: --${name}`);
     }
   });
   if (flags.apiservers.length === 0) throw new FlagError('--apiserver is required');
+  if (flags.kubeconfig !== undefined && flags.kubeconfigDir !== undefined) throw new FlagError('--kubeconfig and --kubeconfig-dir exclude each other');
   if (flags.hollowNodes > 0) {
     if (runtimeSet && flags.runtime !== 'hollow') throw new FlagError('--hollow-nodes needs --runtime=hollow');
     flags.runtime = 'hollow';
@@ -142,8 +148,10 @@ export async function run(argv: string[]): Promise<number> {
   const flags: AgentFlags = parsed.flags;
   const credentials = credentialsFromFlag('barque agent', flags.kubeconfig);
   if (credentials === null) return 2;
+  const nodeCredentials = nodeCredentialsFromDir('barque agent', flags.kubeconfigDir, agentNodeNames(flags.nodeName, flags.hollowNodes));
+  if (nodeCredentials === null) return 2;
   const logger = createLogger({ name: 'agent' });
-  const agent = new Agent({ ...flags, credentials, logger });
+  const agent = new Agent({ ...flags, credentials, nodeCredentials, logger });
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));

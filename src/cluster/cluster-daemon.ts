@@ -7,7 +7,7 @@ import type { Server } from 'node:net';
 import { serveControl, type ControlRequest } from './control-socket.ts';
 import { clusterCredentials, type ClusterCredentials } from './cluster-pki.ts';
 import { endpointPort, HOST, masterPorts, type ClusterConfig, type ClusterLayout } from './cluster-layout.ts';
-import { apiserverUrl, grpcAddress, masterComponents, memberName, nodeComponents, processNodeName, storeClientUrl } from './cluster-plan.ts';
+import { apiserverUrl, grpcAddress, hollowNodeNames, HOLLOW_NODE_PREFIX, masterComponents, memberName, nodeComponents, processNodeName, storeClientUrl } from './cluster-plan.ts';
 import { FailoverEndpoint } from './failover-endpoint.ts';
 import { killLeftovers } from './leftovers.ts';
 import { Supervisor, type ComponentSpec, type ComponentStatus } from './supervisor.ts';
@@ -60,7 +60,7 @@ export class ClusterDaemon {
     mkdirSync(layout.dataDir, { recursive: true });
     const endpointUrl = `https://${HOST}:${endpointPort(config)}`;
     const nodeNames = Array.from({ length: config.nodes }, (_, j) => processNodeName(j));
-    const creds = clusterCredentials(layout.pkiDir, config.masters, endpointUrl, nodeNames, layout.kubeconfig);
+    const creds = clusterCredentials(layout.pkiDir, config.masters, endpointUrl, nodeNames, hollowNodeNames(config), layout.kubeconfig);
     for (let i = 0; i < config.masters; i++) this.masters.push(this.group(layout.masterDir(i), masterComponents(config, layout, creds, i)));
     for (const { node, spec } of nodeComponents(config, layout, creds)) this.nodes.push({ ...this.group(join(layout.nodesDir, node), [spec]), name: node });
     for (const g of [...this.masters, ...this.nodes]) {
@@ -207,7 +207,7 @@ export class ClusterDaemon {
           pids: g === undefined ? {} : pidsOf(g.supervisor.status()),
         };
       }),
-      nodes: this.nodes.map((n) => ({ name: n.name, hollowNodes: n.name === 'hollow' ? config.hollowNodes : 0, pid: n.supervisor.status()[0]?.pid ?? null })),
+      nodes: this.nodes.map((n) => ({ name: n.name, hollowNodes: n.name === HOLLOW_NODE_PREFIX ? config.hollowNodes : 0, pid: n.supervisor.status()[0]?.pid ?? null })),
     };
     // Written aside and renamed, so a reader never sees half a file.
     writeFileSync(`${layout.clusterFile}.tmp`, `${JSON.stringify(file, null, 2)}\n`);

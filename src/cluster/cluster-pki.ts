@@ -1,11 +1,12 @@
 // The cluster's identities, all from one CA in <data-dir>/pki (made once, reused on resume): a serving certificate
 // per master's apiserver (loopback names and the `kubernetes` service IP, so both the direct URL and the failover
 // endpoint, which passes TLS through, verify), the admin kubeconfig pointing at the failover endpoint, and the
-// components' kubeconfigs (credentials.ts, the same users `barque up` gives them).
-import { join } from 'node:path';
+// components' kubeconfigs (credentials.ts, the same users `barque up` gives them) and one identity per hollow node
+// (hollow-identities.ts).
 import { MASTERS_GROUP, writeKubeconfig } from '../apiserver/index.ts';
 import { createCa, issueClientCert, issueServingCert, loadOrCreate, LOCAL_HOSTS, pemFilesIn, type KeyPair, type PemFiles } from '../common/pki/index.ts';
 import { componentKubeconfigs } from './credentials.ts';
+import { hollowIdentities, type HollowIdentities } from './hollow-identities.ts';
 import { memberName } from './cluster-plan.ts';
 import { storeTls, type StoreTls } from './store-tls.ts';
 
@@ -22,12 +23,13 @@ export interface ClusterCredentials {
   scheduler: string;
   /** Per process node name: its kubeconfig (user system:node:<name>). */
   nodes: Map<string, string>;
-  hollow: string;
+  /** The hollow nodes' tokens and kubeconfigs, one identity per node; null without hollow nodes. */
+  hollow: HollowIdentities | null;
   /** The store members' certificates and the apiservers' client certificate to them. */
   store: StoreTls;
 }
 
-export function clusterCredentials(pkiDir: string, masters: number, endpointUrl: string, nodeNames: string[], kubeconfig: string): ClusterCredentials {
+export function clusterCredentials(pkiDir: string, masters: number, endpointUrl: string, nodeNames: string[], hollowNames: string[], kubeconfig: string): ClusterCredentials {
   const ca = loadOrCreate(pkiDir, 'ca', () => createCa('barque-ca'));
   const serving = Array.from({ length: masters }, (_, i) => {
     loadOrCreate(pkiDir, `apiserver-m${i}`, () => issueServingCert(ca, { commonName: `barque-apiserver-m${i}`, hosts: [...LOCAL_HOSTS, KUBERNETES_SERVICE_IP] }));
@@ -41,11 +43,7 @@ export function clusterCredentials(pkiDir: string, masters: number, endpointUrl:
     base = componentKubeconfigs(pkiDir, endpointUrl, name);
     nodes.set(name, base.agent);
   }
-  // One process serves every hollow node, under several Node names, and the Node authorizer admits one name per
-  // system:node: identity: this agent is a plain user in system:masters instead (docs/cluster.md, gaps).
-  const hollowPair = loadOrCreate(pkiDir, 'hollow-agent', () => issueClientCert(ca, { user: 'barque-hollow-agent', groups: [MASTERS_GROUP] }));
-  const hollow = join(pkiDir, 'hollow-agent.kubeconfig');
-  writeKubeconfig(hollow, endpointUrl, { caPem: ca.certPem, certPem: hollowPair.certPem, keyPem: hollowPair.keyPem });
+  const hollow = hollowNames.length === 0 ? null : hollowIdentities(pkiDir, endpointUrl, ca.certPem, hollowNames);
   const store = storeTls(pkiDir, Array.from({ length: masters }, (_, i) => memberName(i)));
   return { caFile: pemFilesIn(pkiDir, 'ca').certFile, admin, serving, controllerManager: base.controllerManager, scheduler: base.scheduler, nodes, hollow, store };
 }

@@ -8,6 +8,7 @@ import { HOST, masterPorts, nodePorts, type ClusterConfig, type ClusterLayout } 
 import type { ComponentSpec } from './supervisor.ts';
 import { apiserverStoreTlsArgs, memberTlsArgs, type StoreTls } from './store-tls.ts';
 import { memberNodeFlags } from '../store/member/node-flags.ts';
+import { agentNodeNames } from '../agents/kubelet/index.ts';
 
 const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/barque');
 /** Shorter than the 15 s default so a killed leader is replaced within the issue's 15 s. */
@@ -58,17 +59,21 @@ export function masterComponents(config: ClusterConfig, layout: ClusterLayout, c
   // Its own member first: the apiserver fails over through the list in order.
   const etcdServers = [i, ...range(config.masters).filter((m) => m !== i)].map((m) => storeClientUrl(config, m)).join(',');
   const serving = creds.serving[i];
+  const tokens = creds.hollow === null ? [] : ['--token-auth-file', creds.hollow.tokenFile];
   return [
     store,
-    barque('apiserver', ['--etcd-servers', etcdServers, ...apiserverStoreTlsArgs(creds.store), '--tls-cert-file', serving.certFile, '--tls-private-key-file', serving.keyFile, '--client-ca-file', creds.caFile, '--secure-port', String(ports.apiserver), '--grpc-port', String(ports.grpc)], { line: /^apiserver listening on / }),
+    barque('apiserver', ['--etcd-servers', etcdServers, ...apiserverStoreTlsArgs(creds.store), '--tls-cert-file', serving.certFile, '--tls-private-key-file', serving.keyFile, '--client-ca-file', creds.caFile, ...tokens, '--secure-port', String(ports.apiserver), '--grpc-port', String(ports.grpc)], { line: /^apiserver listening on / }),
     barque('controller-manager', ['--apiserver', grpcs, '--kubeconfig', creds.controllerManager, ...LEADER_ELECTION], { line: /^controller-manager .* started$/ }),
     barque('scheduler', ['--apiserver', grpcs, '--kubeconfig', creds.scheduler, '--identity', schedulerIdentity(i), ...LEADER_ELECTION], { line: /^scheduler (leading|running|.* waiting)/ }),
   ];
 }
 
 export const processNodeName = (j: number): string => `node-${j}`;
+/** The hollow agent's --node-name: its nodes are hollow-0 … hollow-(M-1). */
+export const HOLLOW_NODE_PREFIX = 'hollow';
+export const hollowNodeNames = (config: ClusterConfig): string[] => (config.hollowNodes > 0 ? agentNodeNames(HOLLOW_NODE_PREFIX, config.hollowNodes) : []);
 
-/** The node agents: `nodes` process-runtime agents, then one agent with every hollow node. */
+/** The node agents: `nodes` process-runtime agents, then one agent with every hollow node, each its own identity. */
 export function nodeComponents(config: ClusterConfig, layout: ClusterLayout, creds: ClusterCredentials): { node: string; spec: ComponentSpec }[] {
   const grpcs = range(config.masters).map((m) => grpcAddress(config, m)).join(',');
   const specs = range(config.nodes).map((j) => {
@@ -76,9 +81,9 @@ export function nodeComponents(config: ClusterConfig, layout: ClusterLayout, cre
     const p = nodePorts(config, j);
     return { node: name, spec: barque('agent', ['--apiserver', grpcs, '--node-name', name, '--node-index', String(j + 1), '--root-dir', join(layout.nodesDir, name, 'root'), '--kubelet-port', String(p.kubelet), '--dns-port', String(p.dns), '--ingress-port', String(p.ingress), '--kubeconfig', creds.nodes.get(name) ?? ''], { line: /^agent ready/ }) };
   });
-  if (config.hollowNodes > 0) {
-    const spec = barque('agent', ['--apiserver', grpcs, '--node-name', 'hollow', '--hollow-nodes', String(config.hollowNodes), '--node-index', '200', '--kubelet-port', '0', '--root-dir', join(layout.nodesDir, 'hollow', 'root'), '--kubeconfig', creds.hollow], { line: /^agent ready/ });
-    specs.push({ node: 'hollow', spec });
+  if (config.hollowNodes > 0 && creds.hollow !== null) {
+    const spec = barque('agent', ['--apiserver', grpcs, '--node-name', HOLLOW_NODE_PREFIX, '--hollow-nodes', String(config.hollowNodes), '--node-index', '200', '--kubelet-port', '0', '--root-dir', join(layout.nodesDir, HOLLOW_NODE_PREFIX, 'root'), '--kubeconfig-dir', creds.hollow.kubeconfigDir], { line: /^agent ready/ });
+    specs.push({ node: HOLLOW_NODE_PREFIX, spec });
   }
   return specs;
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../../common/logger.ts';
 import { silentLogger } from '../../common/logger.ts';
 import { apiserverService, GRPC_MESSAGE_OPTIONS } from '../../apiserver/grpc/index.ts';
 import { Backoff } from './backoff.ts';
+import { channelCredentials } from './channel-credentials.ts';
 import { realClock, Sleeper, type Clock } from './clock.ts';
 import { StatusError } from './errors.ts';
 import { ResourceClient, type ResourceRef } from './resource-client.ts';
@@ -139,18 +140,11 @@ export class ApiClient {
     return metadata;
   }
 
-  private credentials(): grpc.ChannelCredentials {
-    const { caPem, certPem, keyPem } = this.options;
-    if (caPem === undefined) return grpc.credentials.createInsecure();
-    const buf = (pem: string | undefined): Buffer | null => (pem === undefined ? null : Buffer.from(pem, 'utf8'));
-    return grpc.credentials.createSsl(buf(caPem), buf(keyPem), buf(certPem));
-  }
-
   private clientFor(address: string): grpc.Client {
     if (this.closed) throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'client closed', reason: 'ServiceUnavailable', code: 503 }, grpc.status.CANCELLED);
     let client = this.clients.get(address);
     if (client === undefined) {
-      client = new (apiserverService().Client)(address, this.credentials(), {
+      client = new (apiserverService().Client)(address, channelCredentials(this.options), {
         ...GRPC_MESSAGE_OPTIONS,
         ...(this.options.userAgent === undefined ? {} : { 'grpc.primary_user_agent': this.options.userAgent }),
         // Reconnect quickly after an apiserver restart instead of grpc-js's default back-off of up to 120 s.

@@ -1,9 +1,10 @@
-// `barque agent` as one object: the ApiClient, the node networking (kube-proxy role, cluster DNS, ingress) fed by
-// NetworkFeeds, and one Kubelet per node — one node normally, K with the hollow runtime (--hollow-nodes). Stopping
-// it stops watching and then stops every container it started: the process runtime cannot adopt containers after a
-// restart (their process groups are reaped at start instead), so leaving them running would only orphan them.
+// `barque agent` as one object: the ApiClients (one per node identity, node-clients.ts), the node networking
+// (kube-proxy role, cluster DNS, ingress) fed by NetworkFeeds, and one Kubelet per node — one node normally, K with
+// the hollow runtime (--hollow-nodes). Stopping it stops watching and then stops every container it started: the
+// process runtime cannot adopt containers after a restart (their process groups are reaped at start instead), so
+// leaving them running would only orphan them.
 import { join } from 'node:path';
-import { ApiClient, realClock, type Clock } from '../client/index.ts';
+import { realClock, type Clock } from '../client/index.ts';
 import type { ClientCredentials } from '../client/kubeconfig-credentials.ts';
 import type { Logger } from '../../common/logger.ts';
 import { ClusterDns } from '../dns/index.ts';
@@ -11,6 +12,7 @@ import { IngressProxy } from '../ingress/index.ts';
 import { ServiceProxy, type ServiceConsumer } from '../proxy/index.ts';
 import { Kubelet } from './kubelet.ts';
 import { NetworkFeeds } from './network-feeds.ts';
+import { agentNodeNames, NodeClients } from './node-clients.ts';
 import { machineResources, type NodeResources } from './node-object.ts';
 import { nodeAddressRange, PodAddressAllocator } from './pod-network/index.ts';
 import { createHollowRuntime, createProcessRuntime, type EnvVar, type Runtime } from './runtime/index.ts';
@@ -36,8 +38,10 @@ export interface AgentOptions {
   ingressPort: number;
   clusterDomain: string;
   upstreamDns?: { host: string; port: number };
-  /** CA and client certificate or token for a secure apiserver (from --kubeconfig). */
+  /** CA and client certificate or token for a secure apiserver (from --kubeconfig), shared by every node. */
   credentials?: ClientCredentials;
+  /** Per node name, its own credentials (from --kubeconfig-dir): each kubelet then speaks as its own node. */
+  nodeCredentials?: ReadonlyMap<string, ClientCredentials>;
   clock?: Clock;
   logger: Logger;
 }
@@ -49,7 +53,8 @@ export interface AgentEndpoints {
 }
 
 export class Agent {
-  private readonly api: ApiClient;
+  private readonly names: string[];
+  private readonly clients: NodeClients;
   private readonly clock: Clock;
   private readonly kubelets: Kubelet[] = [];
   private readonly runtimes: Runtime[] = [];
@@ -58,7 +63,8 @@ export class Agent {
 
   constructor(private readonly o: AgentOptions) {
     this.clock = o.clock ?? realClock;
-    this.api = new ApiClient({ endpoints: o.apiservers, userAgent: 'barque-kubelet/v0.1', logger: o.logger, ...o.credentials });
+    this.names = agentNodeNames(o.nodeName, o.hollowNodes);
+    this.clients = new NodeClients({ apiservers: o.apiservers, names: this.names, logger: o.logger, credentials: o.credentials, nodeCredentials: o.nodeCredentials });
   }
 
   async start(): Promise<AgentEndpoints> {
@@ -80,17 +86,16 @@ export class Agent {
       out.ingress = `${nodeAddress}:${ingressPort}`;
       extraEnv.push({ name: 'BARQUE_DNS_SERVER', value: out.dns }, { name: 'BARQUE_CLUSTER_DOMAIN', value: o.clusterDomain });
     }
-    this.feeds = new NetworkFeeds({ api: this.api, clock: this.clock, logger: o.logger, consumers, ingress });
+    this.feeds = new NetworkFeeds({ api: this.clients.agent, clock: this.clock, logger: o.logger, consumers, ingress });
     await this.feeds.start();
     const feeds = this.feeds;
-    const names = o.hollowNodes > 0 ? Array.from({ length: o.hollowNodes }, (_, i) => `${o.nodeName}-${i}`) : [o.nodeName];
     const resources = { ...machineResources(), ...o.resources };
-    for (const [i, name] of names.entries()) {
+    for (const [i, name] of this.names.entries()) {
       const range = nodeAddressRange(o.nodeIndex + i);
       const runtime = this.runtimeFor(name, new PodAddressAllocator(range));
       this.runtimes.push(runtime);
       const kubelet = new Kubelet({
-        api: this.api,
+        api: this.clients.perNode[i],
         identity: { name, address: range.nodeAddress, kubeletPort: o.kubeletPort, podCidr: range.podCidr, resources },
         runtime,
         clock: this.clock,
@@ -114,7 +119,7 @@ export class Agent {
     await this.feeds?.stop();
     await Promise.all(this.runtimes.map((r) => r.close().catch(() => {})));
     for (const close of this.closers) await close().catch(() => {});
-    this.api.close();
+    this.clients.close();
   }
 
   private runtimeFor(name: string, addresses: PodAddressAllocator): Runtime {

@@ -1,7 +1,7 @@
 // One node's kubelet: registers the Node, renews its Lease, posts its status, watches the pods bound to it
 // (field selector spec.nodeName) and runs them through its Runtime, one pod worker per pod, and serves logs and
-// stats on its node address. Several run in one process for hollow nodes; they share the ApiClient and the
-// Services informer.
+// stats on its node address. Several run in one process for hollow nodes; they share the Services informer, and
+// the ApiClient too unless each has credentials of its own (node-clients.ts).
 import type { KubeObject } from '../../apiserver/index.ts';
 import { listerWatcher, objectKey, RESOURCES, SharedInformer, type ApiClient, type Clock } from '../client/index.ts';
 import type { Logger } from '../../common/logger.ts';
