@@ -24,7 +24,9 @@ afterAll(async () => {
 });
 
 type Node = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
-type Pod = KubeObject & { status?: { phase?: string; podIP?: string; hostIP?: string } };
+type Pod = KubeObject & {
+  status?: { phase?: string; podIP?: string; hostIP?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ restartCount: number }> };
+};
 
 describe('barque agent --hollow-nodes', () => {
   it('registers twenty Ready nodes from one process, each with a renewed Lease', async () => {
@@ -48,14 +50,17 @@ describe('barque agent --hollow-nodes', () => {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: `p${i}` },
-        spec: { nodeName: `hollow-${i % NODES}`, containers: [{ name: 'c', image: 'barque/sim', args: ['sleep', 'forever'] }] },
+        spec: { nodeName: `hollow-${i % NODES}`, containers: [{ name: 'c', image: 'barque/sim', args: ['sleep forever'] }] },
       } as Pod);
     }
     const running = await eventually('40 pods Running', async () => {
       const list = (await pods.list('default')).items;
-      return list.filter((p) => p.status?.phase === 'Running').length === 40 ? list : false;
+      // Running and Ready: a container that keeps exiting would show Running between restarts, never Ready.
+      const ready = (p: Pod) => p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+      return list.filter(ready).length === 40 ? list : false;
     }, 90_000, 500);
     for (const p of running) {
+      expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(0);
       const node = Number(String((p.spec as { nodeName: string }).nodeName).split('-')[1]);
       const prefix = `127.64.${200 + node}.`;
       expect(p.status?.hostIP).toBe(`${prefix}1`);
