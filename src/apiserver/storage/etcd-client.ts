@@ -51,7 +51,7 @@ export interface WatchEvent {
 }
 
 export interface WatchHandlers {
-  /** A batch of events; `revision` is the header revision of the response carrying them. */
+  /** A batch of events; `revision` is the last one's mod_revision (never the header's: see watchPrefix). */
   onEvents(events: WatchEvent[], revision: number): void;
   /** A progress notification: the store has nothing newer for this watch than `revision`. */
   onProgress(revision: number): void;
@@ -191,12 +191,16 @@ export class EtcdClient {
       const compactRevision = toSafeNumber(res.compact_revision as bigint);
       if (compactRevision > 0) return end(new EtcdWatchError('etcdserver: mvcc: required revision has been compacted', compactRevision));
       if (res.canceled === true) return end(new EtcdWatchError(`watch canceled: ${String(res.cancel_reason)}`, 0));
-      const revision = headerRevision(res);
       const events = res.events as Msg[];
       if (events.length === 0) {
-        if (res.created !== true) handlers.onProgress(revision);
+        // etcd answers a progress request only once the watch has caught up: the header is a true position.
+        if (res.created !== true) handlers.onProgress(headerRevision(res));
         return;
       }
+      // Not the header's: a watch catching up (etcd's unsynced watchers) gets its events in chunks, each with the
+      // store's current revision in the header while older events are still to come. Taken as the position, it
+      // moved bookmarks past events not yet delivered, and watchers resumed beyond them: the events were lost.
+      const revision = toSafeNumber((events[events.length - 1].kv as Msg).mod_revision as bigint);
       handlers.onEvents(
         events.map((e) => ({
           type: e.type === 1 ? 'DELETE' : 'PUT',
