@@ -1,6 +1,7 @@
 // The watch's position as the apiserver's etcd client reports it. etcd sends a lagging watcher's events in
-// chunks whose header carries the store's current revision while older events are still to come; the position
-// must follow the events delivered, or the watch cache's bookmarks jump past events not yet seen.
+// chunks whose header carries the store's current revision while older events are still to come, and etcd 3.4
+// answers a progress_request with that revision at once too; the position must follow the events delivered (and
+// progress notifications for this watch), or the watch cache's bookmarks jump past events not yet seen.
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadEtcdProtos } from '../../store/proto/index.ts';
@@ -39,9 +40,11 @@ describe('EtcdClient.watchPrefix', () => {
     for (const c of cleanups.splice(0)) c();
   });
 
-  it('reports the last delivered event as the position, not a catching-up chunk header, and a progress header as is', async () => {
+  it('reports the last delivered event as the position, not a catching-up chunk header; only its own progress notifications move it', async () => {
     const { url, server } = await fakeEtcd([
       { header: header(10), events: [put('/registry/pods/a', 5), put('/registry/pods/b', 6)] },
+      // etcd 3.4's answer to a progress_request: the store's revision, backlog or not. Not a position.
+      { header: header(50), watch_id: -1n, events: [] },
       { header: header(10), events: [put('/registry/pods/c', 8), put('/registry/pods/d', 10)] },
       { header: header(11), events: [] },
     ]);

@@ -68,8 +68,6 @@ export class EtcdWatchError extends Error {
 
 export interface EtcdWatch {
   cancel(): void;
-  /** Asks etcd for a progress notification now (answered through onProgress with the current revision). */
-  requestProgress(): void;
 }
 
 export interface EtcdClientOptions {
@@ -193,8 +191,10 @@ export class EtcdClient {
       if (res.canceled === true) return end(new EtcdWatchError(`watch canceled: ${String(res.cancel_reason)}`, 0));
       const events = res.events as Msg[];
       if (events.length === 0) {
-        // etcd answers a progress request only once the watch has caught up: the header is a true position.
-        if (res.created !== true) handlers.onProgress(headerRevision(res));
+        // A progress notification for this watch (progress_notify) comes only once it has caught up: its header
+        // is a true position. Not so etcd 3.4's answer to a progress_request (watch_id -1): it carries the
+        // store's revision at once, even while this watch still has a backlog to deliver, so it is not used.
+        if (res.created !== true && res.watch_id !== BROADCAST_WATCH_ID) handlers.onProgress(headerRevision(res));
         return;
       }
       // Not the header's: a watch catching up (etcd's unsynced watchers) gets its events in chunks, each with the
@@ -218,12 +218,7 @@ export class EtcdClient {
     stream.write({
       create_request: { key: prefix, range_end: prefixEnd(prefix), start_revision: startRevision, prev_kv: true, progress_notify: true },
     });
-    return {
-      cancel: () => end(new EtcdWatchError('canceled by client', 0)),
-      requestProgress: () => {
-        if (!ended) stream.write({ progress_request: {} });
-      },
-    };
+    return { cancel: () => end(new EtcdWatchError('canceled by client', 0)) };
   }
 
   close(): void {
@@ -306,6 +301,9 @@ export function isUnavailable(err: unknown): boolean {
 export function isCompacted(err: unknown): boolean {
   return err instanceof Error && err.message.includes('required revision has been compacted');
 }
+
+/** clientv3's InvalidWatchID: a response for every watch of the stream (etcd's answer to a progress_request). */
+const BROADCAST_WATCH_ID = -1n;
 
 function headerRevision(res: Msg): number {
   return toSafeNumber((res.header as Msg).revision as bigint);

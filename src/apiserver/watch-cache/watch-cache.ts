@@ -73,7 +73,7 @@ export class WatchCache {
   private ringStartRevision = 0;
   private revisionNow = 0;
   private readonly watchers = new Set<Watcher>();
-  private storeWatch: { cancel(): void; requestProgress?(): void } | null = null;
+  private storeWatch: { cancel(): void } | null = null;
   private stopped = false;
   private readyPromise: Promise<void>;
   private markReady: () => void = () => {};
@@ -98,12 +98,10 @@ export class WatchCache {
   }
 
   start(): Promise<void> {
-    // Each tick sends bookmarks at the revision known now and asks etcd for progress, so that the next tick's
-    // bookmarks carry a fresh revision even when this resource sees no writes.
-    this.bookmarkTimer = setInterval(() => {
-      this.sendBookmarks();
-      this.storeWatch?.requestProgress?.();
-    }, this.options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS);
+    // Bookmarks carry the revision the cache has reached: its last event, or etcd's last progress notification
+    // (sent only for a caught-up watch). No progress_request: etcd 3.4 answers it with the store's revision even
+    // while the watch still has events to deliver, and bookmarks at that revision made watchers skip them.
+    this.bookmarkTimer = setInterval(() => this.sendBookmarks(), this.options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS);
     this.bookmarkTimer.unref();
     void this.relist();
     return this.readyPromise;
