@@ -119,7 +119,8 @@ describe('RaftProposer', () => {
   });
 
   it('answers a write only once its batch is written, so no client holds a revision the watch hub has not reached', async () => {
-    const { leader } = await cluster();
+    // A 1 s election timeout: on a loaded machine a 100 ms one can depose the leader under the held write.
+    const { leader } = await cluster({ electionTick: 100 });
     // Hold the leader's database writes: the entry commits and applies in memory, but the answer must wait.
     const db = leader.store.database;
     type Writable = { write: (...args: unknown[]) => Promise<void> };
@@ -153,7 +154,7 @@ describe('RaftProposer', () => {
     } finally {
       release();
     }
-  }, 15_000);
+  }, 60_000);
 
   it('fails with "etcdserver: no leader" when no leader is known', async () => {
     const hub = new InMemoryHub();
