@@ -149,6 +149,16 @@ describe('range', () => {
 });
 
 describe('put', () => {
+  it('keeps the latest value and the key in memory of their own, never in a slice of a shared buffer pool', async () => {
+    // A pooled slice would keep its whole 8 KiB slab alive for as long as the key keeps the value.
+    const value = Buffer.from('v'.repeat(1024));
+    await s.writeBatch((x) => x.put({ key: Buffer.from('k'), value: value.subarray(0, 1000) }));
+    const kv = s.range({ key: b('k') }).kvs[0];
+    expect(kv.value.toString()).toBe('v'.repeat(1000));
+    expect(kv.value.buffer.byteLength).toBe(1000);
+    expect(kv.key.buffer.byteLength).toBe(1);
+  });
+
   it('returns prev_kv and handles ignore_value / ignore_lease', async () => {
     await put('k', 'v1', { lease: 7n });
     const r = await put('k', 'v2', { prevKv: true, ignoreLease: true });

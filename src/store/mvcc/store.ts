@@ -80,6 +80,17 @@ export interface MvccOptions {
   nextTurn?: () => Promise<void>;
 }
 
+/**
+ * A copy in memory of its own. Buffer.from copies a small array into a slice of a shared 8 KiB pool, and one
+ * resident slice keeps the whole slab alive: 10,000 resident 1 KiB values overwritten at random pinned ~8x their
+ * size (measured: ~120 MiB of ArrayBuffers per member under put load instead of ~13).
+ */
+function ownedCopy(bytes: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
 export type DbOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
 /**
@@ -498,9 +509,10 @@ export class MvccStore {
     const ki = this.index.keyIndex(req.key);
     const prev = ki?.live ? ki.current : undefined;
     if ((req.ignoreValue || req.ignoreLease) && prev === undefined) throw errKeyNotFound();
-    const value = req.ignoreValue ? prev!.value : Buffer.from(req.value ?? EMPTY);
+    // Resident for as long as the key keeps this value: copies of their own, see ownedCopy.
+    const value = req.ignoreValue ? prev!.value : ownedCopy(req.value ?? EMPTY);
     const lease = req.ignoreLease ? prev!.lease : (req.lease ?? 0n);
-    const key = ki?.key ?? Buffer.from(req.key);
+    const key = ki?.key ?? ownedCopy(req.key);
     this.writePut(w, key, value, lease, prev);
     return req.prevKv && prev !== undefined ? { header: { revision: w.beginRev + 1 }, prevKv: prev } : { header: { revision: w.beginRev + 1 } };
   }
