@@ -7,6 +7,10 @@
 //
 // Entries handed in are kept by reference and handed out by reference: callers treat them as immutable.
 //
+// A storage with a `reload` hook may let go of the payloads of old entries (releasePayload): the entry stays as
+// a stub that knows its size, and entries() hands out the payload read back through the hook. DurableStorage
+// does this for entries already in its WAL, so memory does not grow with the log between snapshots.
+//
 // Pure: no clock, no I/O. Every write is synchronous; `save` resolves at once.
 import { assert } from '../assert.ts';
 import { errCompacted, errSnapOutOfDate, errUnavailable } from '../errors.ts';
@@ -22,12 +26,23 @@ import {
   type Snapshot,
 } from '../types.ts';
 
+/** An entry whose payload was let go of: `payloadBytes` is its size, `where` tells the reload hook where it is. */
+export interface ReleasedEntry extends Entry {
+  readonly payloadBytes: number;
+  readonly where: unknown;
+}
+
+/** Reads released entries back (same indexes, terms and types, with their payloads), in the order given. */
+export type ReloadEntries = (released: readonly ReleasedEntry[]) => Entry[];
+
 export interface MemoryStorageOptions {
   /**
    * The membership to boot with, as if installed by an index-0 snapshot (etcd's bootstrap): lets a fresh
    * cluster start with its voters known and an empty log.
    */
   confState?: ConfState;
+  /** Makes releasePayload possible: how released entries are read back. */
+  reload?: ReloadEntries;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -37,8 +52,10 @@ export class MemoryStorage implements LogStorage {
   private snap: Snapshot;
   /** ents[0] is the dummy entry (index and term of the last discarded entry); real entries follow. */
   private ents: Entry[];
+  private readonly reload: ReloadEntries | undefined;
 
   constructor(options: MemoryStorageOptions = {}) {
+    this.reload = options.reload;
     this.snap = {
       metadata: { index: 0, term: 0, confState: cloneConfState(options.confState ?? emptyConfState()) },
       data: EMPTY,
@@ -58,7 +75,8 @@ export class MemoryStorage implements LogStorage {
     assert(lo <= hi, () => `entries: lo ${lo} > hi ${hi}`);
     assert(hi <= this.lastIndex() + 1, () => `entries: hi ${hi} is past lastIndex ${this.lastIndex()} + 1`);
     if (this.ents.length === 1) throw errUnavailable();
-    return limitSize(this.ents, lo - offset, hi - offset, maxSizeBytes);
+    const list = limitSize(this.ents, lo - offset, hi - offset, maxSizeBytes);
+    return this.reload === undefined ? list : withPayloads(list, this.reload);
   }
 
   term(i: number): number {
@@ -96,6 +114,20 @@ export class MemoryStorage implements LogStorage {
   }
 
   async close(): Promise<void> {}
+
+  /**
+   * Lets go of the payload of the entry at `index` if `entry` is still the one held there (not truncated, not
+   * compacted): it becomes a stub that entries() reads back through the reload hook with `where`.
+   * Returns whether it was released.
+   */
+  releasePayload(entry: Entry, where: unknown): boolean {
+    assert(this.reload !== undefined, 'releasePayload without a reload hook');
+    const at = entry.index - this.ents[0].index;
+    if (at < 1 || at >= this.ents.length || this.ents[at] !== entry) return false;
+    const stub: ReleasedEntry = { index: entry.index, term: entry.term, type: entry.type, data: EMPTY, payloadBytes: entry.data.length, where };
+    this.ents[at] = stub;
+    return true;
+  }
 
   // ---- Synchronous writes (tests, the simulator, and DurableStorage's read cache) ----
 
@@ -173,13 +205,37 @@ function dummyEntry(index: number, term: number): Entry {
   return { index, term, type: EntryType.Normal, data: EMPTY };
 }
 
+function isReleased(e: Entry): e is ReleasedEntry {
+  return (e as Partial<ReleasedEntry>).payloadBytes !== undefined;
+}
+
+/** The size entrySizeBytes gives the entry with its payload. */
+function heldSizeBytes(e: Entry): number {
+  return isReleased(e) ? e.payloadBytes + entrySizeBytes(e) : entrySizeBytes(e);
+}
+
+/** `list` with every released entry replaced by the one read back. */
+function withPayloads(list: Entry[], reload: ReloadEntries): Entry[] {
+  const released = list.filter(isReleased);
+  if (released.length === 0) return list;
+  const loaded = reload(released);
+  assert(loaded.length === released.length, 'reload: wrong number of entries');
+  let k = 0;
+  return list.map((e) => {
+    if (!isReleased(e)) return e;
+    const got = loaded[k++];
+    assert(got.index === e.index && got.term === e.term && got.type === e.type && got.data.length === e.payloadBytes, () => `reload: entry ${e.index}/${e.term} came back as ${got.index}/${got.term} with ${got.data.length} bytes`);
+    return got;
+  });
+}
+
 /** ents[from, to) truncated to maxSizeBytes, keeping at least the first. */
 function limitSize(ents: readonly Entry[], from: number, to: number, maxSizeBytes: number): Entry[] {
   if (from >= to) return [];
-  let size = entrySizeBytes(ents[from]);
+  let size = heldSizeBytes(ents[from]);
   let end = from + 1;
   while (end < to) {
-    size += entrySizeBytes(ents[end]);
+    size += heldSizeBytes(ents[end]);
     if (size > maxSizeBytes) break;
     end++;
   }

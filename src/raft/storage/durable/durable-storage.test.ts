@@ -39,6 +39,17 @@ describeLogStorageCompliance(
   { modelRuns: 25 },
 );
 
+// No payload kept in memory once written: every read of a written entry comes back from the WAL.
+describeLogStorageCompliance(
+  'DurableStorage reading payloads back from the WAL',
+  async () => {
+    const dir = await tempDir();
+    const open = () => DurableStorage.open(dir, { segmentSizeBytes: 700, residentEntryBytes: 0 });
+    return { storage: await open(), reopen: open, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+  },
+  { modelRuns: 25 },
+);
+
 describe('DurableStorage', () => {
   const dirs: string[] = [];
   const open: DurableStorage[] = [];
@@ -84,6 +95,27 @@ describe('DurableStorage', () => {
   afterEach(async () => {
     for (const s of open.splice(0)) await s.close();
     for (const d of dirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
+  });
+
+  it('keeps only residentEntryBytes of written payloads in memory and reads older ones back, also after a restart', async () => {
+    const dir = await newDir();
+    const budget = 10 * 1024;
+    const value = (i: number) => `${i}:`.padEnd(1024, String.fromCharCode(97 + (i % 26)));
+    let s = await openAt(dir, { residentEntryBytes: budget, segmentSizeBytes: 64 * 1024 });
+    for (let i = 1; i <= 200; i += 4) await s.save({ entries: [1, 2, 3, 4].map((k) => entry(i + k - 1, 1, value(i + k - 1))) });
+    // Truncate the tail: the rewritten entries replace the released or resident ones.
+    await s.save({ entries: [entry(195, 2, 'new-195'), entry(196, 2, 'new-196')] });
+    expect(s.stats().residentEntryBytes).toBeLessThanOrEqual(budget);
+    const expected = [...Array.from({ length: 194 }, (_, k) => `${k + 1}/1/${value(k + 1)}`), '195/2/new-195', '196/2/new-196'];
+    expect(payloadsOf(s)).toEqual(expected);
+    // Sizes of released entries still bound a read: 3 KiB of payloads fit 2 entries of 1 KiB and their overhead.
+    expect(s.entries(1, 100, 3 * 1024).map((e) => e.index)).toEqual([1, 2]);
+    await s.close();
+    s = await openAt(dir, { residentEntryBytes: budget, segmentSizeBytes: 64 * 1024 });
+    expect(s.stats().residentEntryBytes).toBeLessThanOrEqual(budget);
+    expect(payloadsOf(s)).toEqual(expected);
+    await s.compact(100);
+    expect(payloadsOf(s)).toEqual(expected.slice(100));
   });
 
   it('boots a new directory with the given membership, and keeps it', async () => {

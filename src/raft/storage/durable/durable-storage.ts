@@ -12,6 +12,11 @@
 // rides with the next synced batch (or close()). The core marks such a Ready mustSync = false: a commit index
 // lost in a crash is learned again from the leader, and it must not cost an fsync on every apply.
 //
+// Memory holds the payloads of the newest entries only (residentEntryBytes): once an entry is in the WAL and
+// older ones take more than that, its payload is let go of and read back from the WAL when asked for (a follower
+// far behind, an apply far behind). etcd keeps the whole log since the last snapshot in memory, up to 100,000
+// entries with its default --snapshot-count; for 1 KiB values that alone is over 100 MiB per member.
+//
 // A failed disk write leaves memory ahead of disk: the storage refuses every later call (the node must stop,
 // as etcd does on a WAL write error).
 import { promises as fs } from 'node:fs';
@@ -27,10 +32,11 @@ import {
   type Snapshot,
   type SnapshotMetadata,
 } from '../../types.ts';
-import { MemoryStorage } from '../memory-storage.ts';
+import { MemoryStorage, type ReleasedEntry } from '../memory-storage.ts';
+import { encodedSize } from './record.ts';
 import { RecordType, SnapshotMarkerKind, type WalRecord } from './record.ts';
 import { parseSnapshotFileName, readSnapshotFile, writeSnapshotFile } from './snapshot-file.ts';
-import { SEGMENT_SIZE_BYTES_DEFAULT, Wal } from './wal.ts';
+import { SEGMENT_SIZE_BYTES_DEFAULT, Wal, type WalLocation } from './wal.ts';
 
 export interface DurableStorageOptions {
   logger?: RaftLogger;
@@ -38,7 +44,11 @@ export interface DurableStorageOptions {
   confState?: ConfState;
   /** Size after which the WAL starts a new segment. */
   segmentSizeBytes?: number;
+  /** Payload bytes of written entries kept in memory; older ones are read back from the WAL. */
+  residentEntryBytes?: number;
 }
+
+export const RESIDENT_ENTRY_BYTES_DEFAULT = 16 * 1024 * 1024;
 
 export interface DurableStorageStats {
   /** save / createSnapshot / compact calls that completed. */
@@ -52,6 +62,8 @@ export interface DurableStorageStats {
   segmentsCreated: number;
   segmentsDeleted: number;
   snapshotsWritten: number;
+  /** Payload bytes of written entries still held in memory (bounded by residentEntryBytes). */
+  residentEntryBytes: number;
 }
 
 interface Pending {
@@ -78,12 +90,17 @@ export class DurableStorage implements LogStorage {
   private counters = { requests: 0, batches: 0, entries: 0, snapshotsWritten: 0 };
   /** The last hard state handed to save (queued or written): decides whether a save needs an fsync. */
   private lastHardState: HardState;
+  /** Entries in the WAL whose payloads memory still holds, oldest first from `residentHead`. */
+  private resident: Array<{ entry: Entry; where: WalLocation } | undefined> = [];
+  private residentHead = 0;
+  private residentBytes = 0;
+  private mem!: MemoryStorage;
 
   private constructor(
     private readonly dir: string,
     private readonly wal: Wal,
-    private readonly mem: MemoryStorage,
     private readonly logger: RaftLogger,
+    private readonly residentBytesMax: number,
     /** What the WAL holds durably: headers of new segments carry these. */
     private durableSnapshot: SnapshotMetadata,
     private durableHardState: HardState,
@@ -101,16 +118,24 @@ export class DurableStorage implements LogStorage {
       segmentSizeBytes: options.segmentSizeBytes ?? SEGMENT_SIZE_BYTES_DEFAULT,
     });
     try {
-      const mem = new MemoryStorage({ confState: state.snapshot.confState });
+      const storage = new DurableStorage(dir, wal, logger, options.residentEntryBytes ?? RESIDENT_ENTRY_BYTES_DEFAULT, state.snapshot, state.hardState);
+      const mem = new MemoryStorage({ confState: state.snapshot.confState, reload: (released) => storage.reload(released) });
+      storage.mem = mem;
       if (state.snapshot.index > 0) mem.applySnapshot(await readSnapshotFile(dir, state.snapshot));
-      mem.append(state.entries);
+      // Replayed payloads are views of whole segment files: those kept are copied, the others released at once.
+      let keepFrom = state.entries.length;
+      for (let bytes = 0; keepFrom > 0 && bytes + state.entries[keepFrom - 1].data.length <= storage.residentBytesMax; ) bytes += state.entries[--keepFrom].data.length;
+      const entries = state.entries.map((e, k) => (k < keepFrom ? e : { ...e, data: e.data.slice() }));
+      mem.append(entries);
+      entries.forEach((e, k) => storage.noteWritten(e, state.locations[k]));
+      storage.releaseOverBudget();
       mem.setHardState(state.hardState);
       await removeSnapshotFilesExcept(dir, state.snapshot);
       logger.info(
         `storage: opened ${dir}: snapshot ${state.snapshot.index}, entries ${mem.firstIndex()}..${mem.lastIndex()}, ` +
           `${wal.segmentCount()} segment(s)`,
       );
-      return new DurableStorage(dir, wal, mem, logger, state.snapshot, state.hardState);
+      return storage;
     } catch (e) {
       await wal.close();
       throw e;
@@ -125,6 +150,7 @@ export class DurableStorage implements LogStorage {
       bytes: w.bytes,
       segmentsCreated: w.segmentsCreated,
       segmentsDeleted: w.segmentsDeleted,
+      residentEntryBytes: this.residentBytes,
     };
   }
 
@@ -212,6 +238,33 @@ export class DurableStorage implements LogStorage {
     await this.wal.close();
   }
 
+  // ---- Payloads in memory ----
+
+  private noteWritten(entry: Entry, where: WalLocation): void {
+    this.resident.push({ entry, where });
+    this.residentBytes += entry.data.length;
+  }
+
+  /** Lets go of the oldest written payloads while they take more than the budget. */
+  private releaseOverBudget(): void {
+    while (this.residentBytes > this.residentBytesMax && this.residentHead < this.resident.length) {
+      const item = this.resident[this.residentHead];
+      this.resident[this.residentHead++] = undefined;
+      if (item === undefined) continue;
+      this.residentBytes -= item.entry.data.length;
+      this.mem.releasePayload(item.entry, item.where);
+    }
+    if (this.residentHead > 1024 && this.residentHead * 2 > this.resident.length) {
+      this.resident = this.resident.slice(this.residentHead);
+      this.residentHead = 0;
+    }
+  }
+
+  /** MemoryStorage's reload hook: released entries come back from the WAL. */
+  private reload(released: readonly ReleasedEntry[]): Entry[] {
+    return released.map((e) => this.wal.readEntry(e.where as WalLocation));
+  }
+
   private checkUsable(): void {
     if (this.closed) throw new Error(`storage ${this.dir} is closed`);
     if (this.failure !== undefined) throw new Error(`storage ${this.dir} failed earlier: ${String(this.failure)}`);
@@ -275,7 +328,14 @@ export class DurableStorage implements LogStorage {
       entryCount += p.entryCount;
       if (p.releaseUpTo !== undefined) releaseUpTo = Math.max(releaseUpTo ?? 0, p.releaseUpTo);
     }
-    await this.wal.append(records, maxEntryIndex, () => ({ snapshot, hardState }));
+    const at = await this.wal.append(records, maxEntryIndex, () => ({ snapshot, hardState }));
+    let offset = at.offset;
+    for (const r of records) {
+      const length = encodedSize(r);
+      if (r.type === RecordType.Entry) this.noteWritten(r.entry, { file: at.file, offset, length });
+      offset += length;
+    }
+    this.releaseOverBudget();
     const snapshotMoved = snapshot !== this.durableSnapshot;
     this.durableSnapshot = snapshot;
     this.durableHardState = hardState;

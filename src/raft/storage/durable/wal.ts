@@ -15,7 +15,7 @@
 //   votes; the operator can restore the node from its peers. Known cost: a file system that wrote a later page
 //   of an unsynced batch but not an earlier one makes us refuse to open, although nothing acknowledged was lost.
 // - The valid-record-after check also catches a corrupt length field, which would otherwise pass as a tear.
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { closeSync, constants as fsConstants, promises as fs, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { assert } from '../../assert.ts';
 import type { RaftLogger } from '../../config.ts';
@@ -51,6 +51,15 @@ export interface WalState {
   hardState: HardState;
   /** Contiguous entries right after snapshot.index. */
   entries: Entry[];
+  /** Where each of `entries` is in the WAL. */
+  locations: WalLocation[];
+}
+
+/** Where one record is: segment file name (in the WAL's directory), byte offset and length (header included). */
+export interface WalLocation {
+  file: string;
+  offset: number;
+  length: number;
 }
 
 export interface WalStats {
@@ -129,10 +138,13 @@ export class Wal {
    * Appends records with one write and one fdatasync. `maxEntryIndex` is the highest entry index among them;
    * `current` is the snapshot and hard state in force after them (for the header of a next segment).
    */
-  async append(records: readonly WalRecord[], maxEntryIndex: number, current: () => Omit<WalState, 'entries'>): Promise<void> {
+  async append(records: readonly WalRecord[], maxEntryIndex: number, current: () => Omit<WalState, 'entries' | 'locations'>): Promise<WalLocation> {
     assert(!this.closed, 'WAL append after close');
-    if (records.length === 0) return;
+    const tail = this.segments[this.segments.length - 1];
+    const at: WalLocation = { file: tail.file, offset: this.tailSizeBytes, length: 0 };
+    if (records.length === 0) return at;
     const buf = encodeRecords(records);
+    at.length = buf.length;
     let written = 0;
     while (written < buf.length) {
       const { bytesWritten } = await this.handle.write(buf, written, buf.length - written);
@@ -143,12 +155,34 @@ export class Wal {
     this.stats.fsyncs++;
     this.stats.bytes += buf.length;
     this.tailSizeBytes += buf.length;
-    const tail = this.segments[this.segments.length - 1];
     tail.maxEntryIndex = Math.max(tail.maxEntryIndex, maxEntryIndex);
     if (this.tailSizeBytes >= this.options.segmentSizeBytes) await this.rotate(current());
+    return at;
   }
 
-  private async rotate(current: Omit<WalState, 'entries'>): Promise<void> {
+  /** Reads back the entry record at `where` (see append), checking its CRC; the payload is a copy of its own. */
+  readEntry(where: WalLocation): Entry {
+    assert(!this.closed, 'WAL read after close');
+    const buf = Buffer.allocUnsafeSlow(where.length);
+    const fd = openSync(path.join(this.dir, where.file), 'r');
+    try {
+      let got = 0;
+      while (got < where.length) {
+        const n = readSync(fd, buf, got, where.length - got, where.offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const frame = readFrame(buf, 0);
+    if (frame.kind !== 'record' || frame.record.type !== RecordType.Entry) {
+      throw new WalCorruptError(where.file, where.offset, `no entry record to read back (${frame.kind === 'invalid' ? frame.reason : frame.kind})`);
+    }
+    return frame.record.entry;
+  }
+
+  private async rotate(current: Omit<WalState, 'entries' | 'locations'>): Promise<void> {
     const seq = this.segments[this.segments.length - 1].seq + 1;
     const file = segmentFileName(seq);
     const header: WalRecord = { type: RecordType.SegmentHeader, seq, snapshot: current.snapshot, hardState: current.hardState };
@@ -235,7 +269,7 @@ async function replaySegment(dir: string, segment: Segment, isLast: boolean, rep
       throw new WalCorruptError(segment.file, at, 'segment header in the middle of a segment');
     }
     if (record.type === RecordType.Entry) segment.maxEntryIndex = Math.max(segment.maxEntryIndex, record.entry.index);
-    replay.apply(record);
+    replay.apply(record, { file: segment.file, offset: at, length: frame.next - at });
     at = frame.next;
   }
   if (!replay.tailHasHeader && !isLast) throw new WalCorruptError(segment.file, 0, 'empty sealed segment');
@@ -283,9 +317,11 @@ class Replay {
   private hardState: HardState = emptyHardState();
   /** Contiguous; may start before snapshot.index + 1 (trimmed at the end). */
   private entries: Entry[] = [];
+  /** Where each of `entries` is. */
+  private locations: WalLocation[] = [];
   tailHasHeader = false;
 
-  apply(record: WalRecord): void {
+  apply(record: WalRecord, where: WalLocation): void {
     switch (record.type) {
       case RecordType.SegmentHeader:
         if (this.snapshot === undefined) this.snapshot = record.snapshot;
@@ -299,12 +335,13 @@ class Replay {
         if (record.kind === SnapshotMarkerKind.Installed) {
           this.snapshot = record.metadata;
           this.entries = [];
+          this.locations = [];
         } else {
           this.snapshotCreated(record.metadata);
         }
         return;
       case RecordType.Entry:
-        this.entry(record.entry);
+        this.entry(record.entry, where);
         return;
     }
   }
@@ -314,7 +351,7 @@ class Replay {
     this.snapshot = m;
   }
 
-  private entry(e: Entry): void {
+  private entry(e: Entry, where: WalLocation): void {
     if (this.snapshot !== undefined && e.index <= this.snapshot.index) return;
     const first = this.entries.length > 0 ? this.entries[0].index : e.index;
     const next = first + this.entries.length;
@@ -322,10 +359,13 @@ class Replay {
       // Before what we hold, or after a gap: earlier entries came from segments since deleted, or are covered
       // by a snapshot recorded later. result() checks that no hole is left after the snapshot.
       this.entries = [e];
+      this.locations = [where];
       return;
     }
     this.entries.length = e.index - first;
+    this.locations.length = e.index - first;
     this.entries.push(e);
+    this.locations.push(where);
   }
 
   /** Header for a segment (re)started now. */
@@ -336,10 +376,15 @@ class Replay {
   result(bootstrap: SnapshotMetadata): WalState {
     const snapshot = this.snapshot ?? bootstrap;
     let entries = this.entries;
-    if (entries.length > 0 && entries[0].index <= snapshot.index) entries = entries.slice(snapshot.index + 1 - entries[0].index);
+    let locations = this.locations;
+    if (entries.length > 0 && entries[0].index <= snapshot.index) {
+      const skip = snapshot.index + 1 - entries[0].index;
+      entries = entries.slice(skip);
+      locations = locations.slice(skip);
+    }
     if (entries.length > 0 && entries[0].index !== snapshot.index + 1) {
       throw new WalCorruptError('(replay)', 0, `entries resume at ${entries[0].index} after snapshot ${snapshot.index}: a hole`);
     }
-    return { snapshot, hardState: this.hardState, entries };
+    return { snapshot, hardState: this.hardState, entries, locations };
   }
 }
