@@ -10,10 +10,10 @@ import type { SharedInformer } from '../client/shared-informer.ts';
 import type { ControllerContext, ControllerDescriptor } from './common/controller-context.ts';
 import { controllerRefOf, newControllerRef } from './common/controller-ref.ts';
 import { QueueController, splitKey, type ReconcileResult } from './common/queue-controller.ts';
-import { jsonEqual } from './common/hash.ts';
 import { jobNameFor, planCronJob, type CronJobSpec, type Obj } from './cron-job-plan.ts';
 import { CronParseError, parseCron } from './cron-schedule.ts';
 import { isJobFinished, rfc3339 } from './job-status.ts';
+import { writeStatusIfChanged } from './common/write-status.ts';
 
 export class CronJobController extends QueueController {
   private readonly cronJobs: SharedInformer<Obj>;
@@ -73,13 +73,7 @@ export class CronJobController extends QueueController {
     if (completions.length > 0) status.lastSuccessfulTime = completions[completions.length - 1];
     status.active = active.map((j) => ({ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata?.name, namespace, uid: j.metadata?.uid, resourceVersion: j.metadata?.resourceVersion }));
     if ((status.active as unknown[]).length === 0) delete status.active;
-    if (!jsonEqual(cj.status ?? {}, status)) {
-      try {
-        await this.cronClient.updateStatus(namespace, cj.metadata?.name ?? '', { ...cj, status });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
+    await writeStatusIfChanged(this.cronClient, cj, status);
     const recheck = Math.min(plan.requeueAfterMs ?? Infinity, this.ctx.options.cronJobSyncPeriodMs);
     return Number.isFinite(recheck) ? { requeueAfterMs: recheck } : undefined;
   }

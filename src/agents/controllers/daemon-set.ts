@@ -18,6 +18,7 @@ import { podFromTemplate, podNamePrefix, type PodTemplate } from './common/pod-t
 import { isPodAvailable, isPodReady, nextAvailableInMs, podPhase } from './common/pods.ts';
 import { QueueController, splitKey, type ReconcileResult } from './common/queue-controller.ts';
 import type { Obj } from './deployment-util.ts';
+import { writeStatusIfChanged } from './common/write-status.ts';
 
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
 
@@ -165,13 +166,7 @@ export class DaemonSetController extends QueueController {
       numberAvailable: current.filter((p) => isPodAvailable(p, minReady, now)).length,
       numberUnavailable: Math.max(0, eligible.size - current.filter((p) => isPodAvailable(p, minReady, now)).length),
     };
-    if (!jsonEqual(ds.status ?? {}, status)) {
-      try {
-        await this.dsClient.updateStatus(namespace, ds.metadata?.name ?? '', { ...ds, status });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
+    await writeStatusIfChanged(this.dsClient, ds, status);
     const next = nextAvailableInMs(current, minReady, now);
     return next === undefined ? undefined : { requeueAfterMs: next };
   }

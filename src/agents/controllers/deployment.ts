@@ -3,7 +3,6 @@
 // (their status drives the rollout) and pods (Recreate waits for old pods to be gone).
 import type { KubeObject } from '../../apiserver/index.ts';
 import { selectorMatches } from '../../apiserver/resources/index.ts';
-import { isNotFound } from '../client/errors.ts';
 import { objectKey } from '../client/indexer.ts';
 import type { ResourceClient } from '../client/resource-client.ts';
 import { RESOURCES } from '../client/resources.ts';
@@ -15,6 +14,7 @@ import { QueueController, splitKey, type ReconcileResult } from './common/queue-
 import { DeploymentRollout } from './deployment-rollout.ts';
 import { calculateStatus, conditionOf, isComplete, msUntilTimeout, sameStatus, setCondition, withProgressCondition, type Condition } from './deployment-status.ts';
 import { DESIRED_REPLICAS_ANNOTATION, isRollingUpdate, replicasOf, specOf, type Obj } from './deployment-util.ts';
+import { writeStatusIfChanged } from './common/write-status.ts';
 
 export class DeploymentController extends QueueController {
   private readonly deployments: SharedInformer<Obj>;
@@ -125,13 +125,7 @@ export class DeploymentController extends QueueController {
     let status = calculateStatus(d, rollout.replicaSets, rollout.newRS, now);
     status = { ...status, conditions: pausedConditions(d, status.conditions, now) };
     if (rolling) status = withProgressCondition(d, status, rollout.newRS, now);
-    if (!sameStatus(d.status, status)) {
-      try {
-        await this.deploymentClient.updateStatus(d.metadata?.namespace ?? '', d.metadata?.name ?? '', { ...d, status: { ...status } });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
+    await writeStatusIfChanged(this.deploymentClient, d, { ...status }, sameStatus);
     // Come back when the progress deadline would pass without news.
     const wait = msUntilTimeout(d, status, now);
     return wait === undefined ? undefined : { requeueAfterMs: Math.max(wait, 0) + 100 };

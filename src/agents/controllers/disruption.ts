@@ -5,13 +5,13 @@
 import type { KubeObject } from '../../apiserver/index.ts';
 import { pdbSelectsPod } from '../../apiserver/resources/index.ts';
 import { o } from '../../apiserver/resources/values.ts';
-import { isNotFound, objectKey, RESOURCES, type ResourceClient, type SharedInformer } from '../client/index.ts';
+import { objectKey, RESOURCES, type ResourceClient, type SharedInformer } from '../client/index.ts';
 import type { ControllerContext, ControllerDescriptor } from './common/controller-context.ts';
 import { QueueController, splitKey, type ReconcileResult } from './common/queue-controller.ts';
-import { canonicalJson } from './endpoints-pods.ts';
 import { BudgetError, budgetOf, budgetSpecOf, countHealthy, liveDisruptedPods, needsControllerScale } from './disruption-budget.ts';
 import { expectedScaleOf, type ScaleSources } from './disruption-scale.ts';
 import { failSafeStatusOf, pdbStatusOf } from './disruption-status.ts';
+import { writeStatusIfChanged } from './common/write-status.ts';
 
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -89,13 +89,7 @@ export class DisruptionController extends QueueController {
 
   /** Only when it changed; a conflict means the eviction subresource wrote meanwhile, and the key is requeued. */
   private async writeStatus(pdb: KubeObject, status: Record<string, unknown>): Promise<void> {
-    if (canonicalJson(pdb.status ?? {}) === canonicalJson(status)) return;
-    const meta = pdb.metadata ?? {};
-    try {
-      await this.client.updateStatus(meta.namespace ?? '', meta.name ?? '', { ...pdb, status });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await writeStatusIfChanged(this.client, pdb, status);
   }
 }
 

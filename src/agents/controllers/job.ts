@@ -15,8 +15,8 @@ import { compareForDeletion } from './common/pods.ts';
 import { podFromTemplate, podNamePrefix, type PodTemplate } from './common/pod-template.ts';
 import { QueueController, splitKey, type ReconcileResult } from './common/queue-controller.ts';
 import { slowStartBatch } from './common/slow-start.ts';
-import { jsonEqual } from './common/hash.ts';
 import { backoffRemainingMs, countPods, finishedCondition, isCompleteNow, isJobFinished, rfc3339, wantedActive, type JobCondition, type JobSpec, type Obj } from './job-status.ts';
+import { writeStatusIfChanged } from './common/write-status.ts';
 
 const BACKOFF_FLAG = 'job-pod-failure-backoff';
 
@@ -153,12 +153,7 @@ export class JobController extends QueueController {
   }
 
   private async writeStatus(job: Obj, status: Record<string, unknown>): Promise<void> {
-    if (jsonEqual(job.status ?? {}, status)) return;
-    try {
-      await this.jobClient.updateStatus(job.metadata?.namespace ?? '', job.metadata?.name ?? '', { ...job, status });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await writeStatusIfChanged(this.jobClient, job, status);
   }
 }
 

@@ -17,6 +17,7 @@ import { podFromTemplate, podNamePrefix, type PodTemplate } from './common/pod-t
 import { QueueController, splitKey, type ReconcileResult } from './common/queue-controller.ts';
 import { slowStartBatch } from './common/slow-start.ts';
 import { replicaStatusOf, sameReplicaStatus } from './replica-set-status.ts';
+import { writeStatusIfChanged } from './common/write-status.ts';
 
 /** Kubernetes' --replicaset burst: at most this many pods created or deleted per reconcile. */
 const BURST_REPLICAS = 500;
@@ -191,13 +192,7 @@ export class ReplicaManager extends QueueController {
   }
 
   private async writeStatus(owner: KubeObject, status: ReturnType<typeof replicaStatusOf>): Promise<void> {
-    if (sameReplicaStatus(owner.status, status)) return;
-    const meta = owner.metadata ?? {};
-    try {
-      await this.ownerClient.updateStatus(meta.namespace ?? '', meta.name ?? '', { ...owner, status });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await writeStatusIfChanged(this.ownerClient, owner, status, sameReplicaStatus);
   }
 }
 

@@ -12,11 +12,12 @@ import { RESOURCES } from '../client/resources.ts';
 import type { SharedInformer } from '../client/shared-informer.ts';
 import type { ControllerContext, ControllerDescriptor } from './common/controller-context.ts';
 import { claimObjects, controllerRefOf, isDeleting, newControllerRef } from './common/controller-ref.ts';
-import { computeHash, jsonEqual } from './common/hash.ts';
+import { computeHash } from './common/hash.ts';
 import { podFromTemplate, type PodTemplate } from './common/pod-template.ts';
 import { isPodAvailable, isPodReady, nextAvailableInMs, podPhase } from './common/pods.ts';
 import { QueueController, splitKey, type ReconcileResult } from './common/queue-controller.ts';
 import type { Obj } from './deployment-util.ts';
+import { writeStatusIfChanged } from './common/write-status.ts';
 
 const REVISION_LABEL = 'controller-revision-hash';
 const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -99,13 +100,7 @@ export class StatefulSetController extends QueueController {
       updateRevision,
       collisionCount: 0,
     };
-    if (!jsonEqual(sts.status ?? {}, next)) {
-      try {
-        await this.stsClient.updateStatus(namespace, name, { ...sts, status: next });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
+    await writeStatusIfChanged(this.stsClient, sts, next);
     const wait = nextAvailableInMs(live, minReady, now);
     return wait === undefined ? undefined : { requeueAfterMs: wait };
   }
