@@ -273,16 +273,24 @@ export class ResourceRegistry {
         result = first.action === 'update' ? first.next : current;
         removed = first.action === 'delete';
       } else if (first.action === 'delete') {
-        result = await this.store.delete(this.key(namespace, name), (c) => {
-          if (plan(c).action !== 'delete') throw conflict(this.def, name);
-        });
+        result = await this.store.delete(
+          this.key(namespace, name),
+          (c) => {
+            if (plan(c).action !== 'delete') throw conflict(this.def, name);
+          },
+          current,
+        );
         removed = true;
         await this.hooks.afterDelete?.(result);
       } else {
-        result = await this.store.guaranteedUpdate(this.key(namespace, name), (c) => {
-          const p = plan(c);
-          return p.action === 'update' ? p.next : c;
-        });
+        result = await this.store.guaranteedUpdate(
+          this.key(namespace, name),
+          (c) => {
+            const p = plan(c);
+            return p.action === 'update' ? p.next : c;
+          },
+          current,
+        );
         if (isNamespace) this.namespaceTerminating?.(name);
       }
     } catch (err) {
@@ -366,7 +374,9 @@ export class ResourceRegistry {
     };
     try {
       if (dryRun) return this.withTypeMeta(await withHook(await this.get(namespace, name)));
-      const written = this.withTypeMeta(await this.store.guaranteedUpdate(this.key(namespace, name), withHook));
+      // Starts from the watch cache's copy, as kube-apiserver does: one Txn instead of a read and a Txn.
+      const key = this.key(namespace, name);
+      const written = this.withTypeMeta(await this.store.guaranteedUpdate(key, withHook, this.cache.get(key)));
       await (pending as { commit: Undo } | null)?.commit();
       return await this.deleteIfFinalized(namespace, name, written);
     } catch (err) {
@@ -383,9 +393,13 @@ export class ResourceRegistry {
     if (!shouldDeleteAfterUpdate(updated, pendingSpecFinalizers)) return updated;
     const rv = updated.metadata?.resourceVersion;
     try {
-      const deleted = await this.store.delete(this.key(namespace, name), (c) => {
-        if (c.metadata?.resourceVersion !== rv) throw conflict(this.def, name);
-      });
+      const deleted = await this.store.delete(
+        this.key(namespace, name),
+        (c) => {
+          if (c.metadata?.resourceVersion !== rv) throw conflict(this.def, name);
+        },
+        updated,
+      );
       await this.hooks.afterDelete?.(deleted);
       return this.withTypeMeta(deleted);
     } catch (err) {

@@ -114,41 +114,66 @@ export class ObjectStore {
    * Read-modify-write with optimistic concurrency: `update` gets the current object and returns the new one (or
    * throws, e.g. a Conflict when the caller's resourceVersion precondition does not hold). Lost races re-run it on
    * the object the failed Txn read back. An update that changes nothing writes nothing and keeps the revision.
+   *
+   * `known`: the object as the caller already has it (the watch cache's copy; its resourceVersion is its
+   * mod_revision), used instead of a first read, as kube-apiserver does. The Txn's compare catches a stale copy;
+   * what is decided on a copy that may be stale without writing (nothing to change, `update` refusing) is decided
+   * again on the object read from the store.
    */
-  async guaranteedUpdate(key: string, update: Updater): Promise<KubeObject> {
+  async guaranteedUpdate(key: string, update: Updater, known?: KubeObject): Promise<KubeObject> {
     const k = Buffer.from(key);
-    let current = await this.getRaw(k);
+    let state = knownState(known) ?? storedState(await this.getRaw(k));
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS_MAX; attempt++) {
-      if (current === null) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
-      const next = await update(decode(current));
+      if (state === null) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
+      let next: KubeObject;
+      try {
+        next = await update(state.object());
+      } catch (err) {
+        if (state.current) throw err;
+        state = storedState(await this.getRaw(k));
+        continue;
+      }
       const value = encode(next);
-      if (value.equals(current.value)) return decode(current);
+      if (value.equals(state.value)) {
+        if (state.current) return state.object();
+        state = storedState(await this.getRaw(k));
+        continue;
+      }
       const res = await this.client.txn(
-        [{ key: k, target: 'mod', modRevision: current.modRevision }],
+        [{ key: k, target: 'mod', modRevision: state.modRevision }],
         [{ op: 'put', key: k, value }],
         [{ op: 'range', key: k }],
       );
       if (res.succeeded) return withResourceVersion(next, res.revision);
-      current = res.kvs[0]?.[0] ?? null;
+      state = storedState(res.kvs[0]?.[0] ?? null);
     }
     throw new StorageError('Conflict', key, `too many concurrent writers to ${key}`);
   }
 
-  /** Delete after `check` accepts the current object (preconditions); returns the object as it was. */
-  async delete(key: string, check: (current: KubeObject) => void = () => {}): Promise<KubeObject> {
+  /**
+   * Delete after `check` accepts the current object (preconditions); returns the object as it was. `known` as for
+   * guaranteedUpdate: a refusal by `check` of a copy that may be stale is checked again on the stored object.
+   */
+  async delete(key: string, check: (current: KubeObject) => void = () => {}, known?: KubeObject): Promise<KubeObject> {
     const k = Buffer.from(key);
-    let current = await this.getRaw(k);
+    let state = knownState(known) ?? storedState(await this.getRaw(k));
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS_MAX; attempt++) {
-      if (current === null) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
-      const obj = decode(current);
-      check(obj);
+      if (state === null) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
+      const obj = state.object();
+      try {
+        check(obj);
+      } catch (err) {
+        if (state.current) throw err;
+        state = storedState(await this.getRaw(k));
+        continue;
+      }
       const res = await this.client.txn(
-        [{ key: k, target: 'mod', modRevision: current.modRevision }],
+        [{ key: k, target: 'mod', modRevision: state.modRevision }],
         [{ op: 'delete', key: k, prevKv: true }],
         [{ op: 'range', key: k }],
       );
       if (res.succeeded) return obj;
-      current = res.kvs[0]?.[0] ?? null;
+      state = storedState(res.kvs[0]?.[0] ?? null);
     }
     throw new StorageError('Conflict', key, `too many concurrent writers to ${key}`);
   }
@@ -197,6 +222,29 @@ function toStoredEvent(e: WatchEvent): StoredEvent {
     prevObject: e.prevKv === null ? null : decode(e.prevKv),
     revision: e.kv.modRevision,
   };
+}
+
+/** An object to update or delete: as read from the store (`current`), or as the caller knew it. */
+interface ObjectState {
+  /** A copy of its own for the caller to change. */
+  object(): KubeObject;
+  modRevision: number;
+  /** Its encoding, to recognise an update that changes nothing. */
+  value: Buffer;
+  /** Read from the store just now, or handed back by a failed Txn: not a copy that may be stale. */
+  current: boolean;
+}
+
+function storedState(kv: KeyValue | null): ObjectState | null {
+  if (kv === null) return null;
+  return { object: () => decode(kv), modRevision: kv.modRevision, value: kv.value, current: true };
+}
+
+/** Undefined when there is no copy, or one without a usable resourceVersion: then the object is read. */
+function knownState(obj: KubeObject | undefined): ObjectState | undefined {
+  const modRevision = Number(obj?.metadata?.resourceVersion);
+  if (obj === undefined || !Number.isSafeInteger(modRevision) || modRevision <= 0) return undefined;
+  return { object: () => structuredClone(obj), modRevision, value: encode(obj), current: false };
 }
 
 export function encode(obj: KubeObject): Buffer {

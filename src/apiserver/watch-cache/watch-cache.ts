@@ -120,6 +120,11 @@ export class WatchCache {
     this.closeWatchers();
   }
 
+  /** The object at `key` as the cache holds it (possibly behind the store); undefined if absent or not listed yet. */
+  get(key: string): KubeObject | undefined {
+    return this.isReady ? this.objects.get(key) : undefined;
+  }
+
   /** Current objects passing `filter`, sorted by key, at the cache's revision. */
   list(filter: (obj: KubeObject) => boolean = () => true): { items: KubeObject[]; revision: number } {
     const keys = [...this.objects.keys()].sort();
