@@ -1,7 +1,8 @@
 // The log storage contract between the Raft core and the disk.
 //
 // The core reads synchronously (term lookups sit on every message path); so every implementation keeps the
-// entries after its last compaction readable from memory and only writes go to disk. Writes are batched: many
+// entries after its last compaction readable without waiting: from memory, or (DurableStorage, for older entries
+// whose payloads it let go of) with a synchronous read of the WAL. Writes are batched: many
 // `save` calls may share one fsync (group commit), and a save's promise resolves only once it is durable.
 import type { ConfState, Entry, HardState, Snapshot } from './types.ts';
 
