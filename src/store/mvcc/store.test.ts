@@ -148,6 +148,41 @@ describe('range', () => {
   });
 });
 
+describe('latest values beyond the memory budget', () => {
+  it('are read back from disk for ranges, compares, prevKv and ignore_value, also after a restart', async () => {
+    const small = await tempStore({ residentValueBytes: 2048 });
+    try {
+      let st = small.store;
+      const v = (i: number, round: number) => `${round}:${i}:`.padEnd(1024, String(i));
+      for (let i = 0; i < 10; i++) await st.writeBatch((x) => x.put({ key: b(`k${i}`), value: b(v(i, 0)) }));
+      expect(st.residentValueBytes).toBeLessThanOrEqual(2048);
+      const all = () => st.range({ key: b('k'), rangeEnd: b('l') }).kvs.map((kv) => kv.value.toString());
+      expect(all()).toEqual(Array.from({ length: 10 }, (_, i) => v(i, 0)));
+      // k0 was written first: its value is released.
+      const put = await st.writeBatch((x) => x.put({ key: b('k0'), value: b(v(0, 1)), prevKv: true }));
+      expect(put.prevKv?.value.toString()).toBe(v(0, 0));
+      await st.writeBatch((x) => x.put({ key: b('k1'), ignoreValue: true, lease: 0n }));
+      expect(st.range({ key: b('k1') }).kvs[0].value.toString()).toBe(v(1, 0));
+      const txn = await st.writeBatch((x) =>
+        x.txn({ compare: [{ key: b('k2'), target: CompareTarget.Value, result: CompareResult.Equal, value: b(v(2, 0)) }], success: [], failure: [] }),
+      );
+      expect(txn.succeeded).toBe(true);
+      // Events carry the previous key-value as it is held; readBack gives its value.
+      const prevs: string[] = [];
+      st.onCommitted((c) => prevs.push(...c.events.map((e) => `${e.kv.key.toString()}:${e.prevKv === undefined ? '-' : st.readBack(e.prevKv)?.value.toString()}`)));
+      const del = await st.writeBatch((x) => x.deleteRange({ key: b('k3'), prevKv: true }));
+      expect(del.prevKvs.map((kv) => kv.value.toString())).toEqual([v(3, 0)]);
+      await st.writeBatch((x) => x.deleteRange({ key: b('k4') }));
+      expect(prevs).toEqual([`k3:${v(3, 0)}`, `k4:${v(4, 0)}`]);
+      st = await small.reopen();
+      expect(st.residentValueBytes).toBeLessThanOrEqual(2048);
+      expect(all()).toEqual([v(0, 1), ...[1, 2, 5, 6, 7, 8, 9].map((i) => v(i, 0))]);
+    } finally {
+      await small.cleanup();
+    }
+  });
+});
+
 describe('put', () => {
   it('keeps the latest value and the key in memory of their own, never in a slice of a shared buffer pool', async () => {
     // A pooled slice would keep its whole 8 KiB slab alive for as long as the key keeps the value.

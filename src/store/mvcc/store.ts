@@ -3,7 +3,8 @@
 // Writes happen inside a batch (beginBatch … commitBatch): each request is applied synchronously to the
 // in-memory index and resident latest values, and its records are staged; commitBatch writes everything staged,
 // plus the caller's applied index, as one classic-level batch, then announces the batch's events. Reads are
-// synchronous too: latest values from memory, history from records not yet flushed or from disk (getSync).
+// synchronous too: latest values from memory (those within the resident budget, resident-values.ts), the others and
+// history from records not yet flushed or from disk (getSync).
 // A failed disk write leaves memory ahead of disk; the store refuses further work and must be reopened.
 //
 // Disk layout (see docs/mvcc.md): 'k' + revision key -> KeyValue record; 'm' + name -> meta (uint64).
@@ -27,6 +28,7 @@ import {
 } from './revision.ts';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-format.ts';
 import { TreeIndex } from './tree-index.ts';
+import { isReleased, RESIDENT_VALUE_BYTES_DEFAULT, ResidentValues } from './resident-values.ts';
 import {
   checkDeleteRequest,
   checkPutRequest,
@@ -76,6 +78,8 @@ export interface MvccOptions {
    * acknowledged write survives kill -9 and power loss. Default true; tests of pure semantics may turn it off.
    */
   syncWrites?: boolean;
+  /** Bytes of latest values kept in memory; the others are read from disk (resident-values.ts). */
+  residentValueBytes?: number;
   /** Lets the event loop run between slices of a long job (snapshot encoding); by default it does not. */
   nextTurn?: () => Promise<void>;
 }
@@ -198,6 +202,7 @@ export class MvccStore {
   private readonly leaseKeys = new Map<bigint, Set<string>>();
   /** Records staged or in flight to disk, by revision id: history reads look here before disk. */
   private readonly unflushed = new Map<string, KeyValue>();
+  private readonly resident: ResidentValues;
   private batch: OpenBatch | undefined;
   private writeChain: Promise<void> = Promise.resolve();
   private compactionChain: Promise<void> = Promise.resolve();
@@ -215,6 +220,7 @@ export class MvccStore {
   ) {
     this.log = options.logger ?? noopLogger;
     this.maxTxnOps = options.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
+    this.resident = new ResidentValues(options.residentValueBytes ?? RESIDENT_VALUE_BYTES_DEFAULT);
   }
 
   /** Opens (creating if needed) the store in a directory, or over an open or unopened buffer-encoded database. */
@@ -241,6 +247,11 @@ export class MvccStore {
   /** The latest revision known to be on disk. */
   get durableRevision(): number {
     return this.durableRev;
+  }
+
+  /** Bytes of latest values held in memory (at most the residentValueBytes option, see resident-values.ts). */
+  get residentValueBytes(): number {
+    return this.resident.bytes;
   }
 
   /** The compacted revision; -1 when the store was never compacted (as etcd's HashKV reports it). */
@@ -397,12 +408,35 @@ export class MvccStore {
 
   /** The key-value at an index hit: resident when latest, else staged, else on disk. */
   private valueAt(ki: KeyIndex, hit: IndexHit): KeyValue {
-    if (ki.current !== undefined && compareRevision(hit.modified, ki.modified) === 0) return ki.current;
-    const staged = this.unflushed.get(revisionId(hit.modified));
+    if (ki.current !== undefined && !isReleased(ki.current) && compareRevision(hit.modified, ki.modified) === 0) return ki.current;
+    const kv = this.record(hit.modified);
+    assert(kv !== undefined, () => `indexed revision ${hit.modified.main}.${hit.modified.sub} missing on disk`);
+    return kv;
+  }
+
+  /** The record written at `rev`: staged, else on disk; undefined once compacted away. */
+  private record(rev: Revision): KeyValue | undefined {
+    const staged = this.unflushed.get(revisionId(rev));
     if (staged !== undefined) return staged;
-    const raw = this.db.getSync(dbRevisionKey(hit.modified));
-    assert(raw !== undefined, () => `indexed revision ${hit.modified.main}.${hit.modified.sub} missing on disk`);
-    return decodeKeyValue(raw);
+    const raw = this.db.getSync(dbRevisionKey(rev));
+    return raw === undefined ? undefined : decodeKeyValue(raw);
+  }
+
+  /** The key's latest key-value with its value, read back if released; undefined when the key does not exist. */
+  private latestOf(ki: KeyIndex): KeyValue | undefined {
+    const kv = ki.current;
+    if (kv === undefined || !isReleased(kv)) return kv;
+    const read = this.record(kv.at);
+    assert(read !== undefined, () => `the latest revision ${kv.at.main}.${kv.at.sub} of a key is missing on disk`);
+    return read;
+  }
+
+  /**
+   * An event's prevKv with its value: itself, or a released key-value read back (resident-values.ts). Undefined
+   * when its record was compacted away meanwhile; etcd then sends the event without prev_kv.
+   */
+  readBack(kv: KeyValue): KeyValue | undefined {
+    return isReleased(kv) ? this.record(kv.at) : kv;
   }
 
   /** Keys currently attached to a lease, in key order. */
@@ -458,15 +492,16 @@ export class MvccStore {
   deleteByLease(lease: bigint): DeleteRangeResponse {
     const batch = this.openBatch();
     const w = this.beginWrite();
-    const prevKvs: KeyValue[] = [];
+    let deleted = 0;
     for (const key of this.keysForLease(lease)) {
       const ki = this.index.keyIndex(key);
       assert(ki?.live && ki.current?.lease === lease, 'lease attachment out of sync with the index');
-      prevKvs.push(ki.current);
       this.writeDelete(w, ki);
+      deleted++;
     }
     this.endWrite(batch, w);
-    return { header: { revision: this.currentRev }, deleted: prevKvs.length, prevKvs };
+    // No prevKvs: nobody asks for them, and reading released values back would cost a read per key.
+    return { header: { revision: this.currentRev }, deleted, prevKvs: [] };
   }
 
   compact(req: CompactionRequest): CompactionResult {
@@ -507,14 +542,16 @@ export class MvccStore {
 
   private applyPut(w: WriteTxn, req: PutRequest): PutResponse {
     const ki = this.index.keyIndex(req.key);
+    // Possibly released (its value not in memory): read back only where the value is needed.
     const prev = ki?.live ? ki.current : undefined;
     if ((req.ignoreValue || req.ignoreLease) && prev === undefined) throw errKeyNotFound();
     // Resident for as long as the key keeps this value: copies of their own, see ownedCopy.
-    const value = req.ignoreValue ? prev!.value : ownedCopy(req.value ?? EMPTY);
+    const value = req.ignoreValue ? this.latestOf(ki!)!.value : ownedCopy(req.value ?? EMPTY);
     const lease = req.ignoreLease ? prev!.lease : (req.lease ?? 0n);
     const key = ki?.key ?? ownedCopy(req.key);
+    const prevKv = req.prevKv && ki !== undefined && prev !== undefined ? this.latestOf(ki) : undefined;
     this.writePut(w, key, value, lease, prev);
-    return req.prevKv && prev !== undefined ? { header: { revision: w.beginRev + 1 }, prevKv: prev } : { header: { revision: w.beginRev + 1 } };
+    return prevKv !== undefined ? { header: { revision: w.beginRev + 1 }, prevKv } : { header: { revision: w.beginRev + 1 } };
   }
 
   private applyDeleteRange(w: WriteTxn, req: DeleteRangeRequest): DeleteRangeResponse {
@@ -522,7 +559,7 @@ export class MvccStore {
     const targets = [...this.index.range(range, MvccStore.seenRev(w))].map((x) => x.ki);
     const prevKvs: KeyValue[] = [];
     for (const ki of targets) {
-      if (req.prevKv) prevKvs.push(ki.current!);
+      if (req.prevKv) prevKvs.push(this.latestOf(ki)!);
       this.writeDelete(w, ki);
     }
     return { header: { revision: MvccStore.seenRev(w) }, deleted: targets.length, prevKvs };
@@ -540,6 +577,7 @@ export class MvccStore {
     };
     const ki = this.index.put(key, rev);
     ki.current = kv;
+    this.resident.wrote(ki);
     this.stage(rev, false, kv);
     if (prev !== undefined && prev.lease !== 0n) this.detach(prev.lease, key);
     if (lease !== 0n) this.attach(lease, key);
@@ -547,11 +585,12 @@ export class MvccStore {
   }
 
   private writeDelete(w: WriteTxn, ki: KeyIndex): void {
-    const prev = ki.current;
+    const prev = ki.current; // possibly released: events read it back per watcher (readBack)
     assert(prev !== undefined, 'delete of a key without a resident value');
     const rev: Revision = { main: w.beginRev + 1, sub: w.changes++ };
     ki.tombstone(rev);
     ki.current = undefined;
+    this.resident.forget(ki);
     this.stage(rev, true, tombstoneRecord(ki.key));
     if (prev.lease !== 0n) this.detach(prev.lease, ki.key);
     const kv: KeyValue = { ...tombstoneRecord(ki.key), modRevision: rev.main };
@@ -843,6 +882,7 @@ export class MvccStore {
     this.index.clear();
     this.leaseKeys.clear();
     this.unflushed.clear();
+    this.resident.clear();
     const meta = async (key: Buffer, absent: number) => {
       const v = await this.db.get(key);
       return v === undefined ? absent : readUint64(v, 0);
@@ -857,7 +897,11 @@ export class MvccStore {
       const { rev, tombstone } = decodeRevision(k.subarray(1));
       const kv = decodeKeyValue(v);
       const ki = this.index.restoreRecord(kv.key, rev, tombstone, { main: kv.createRevision, sub: 0 }, kv.version);
-      if (ki !== undefined) ki.current = tombstone ? undefined : kv;
+      if (ki !== undefined) {
+        ki.current = tombstone ? undefined : kv;
+        if (tombstone) this.resident.forget(ki);
+        else this.resident.wrote(ki);
+      }
       lastMain = rev.main;
     }
     for (const ki of this.index.keyIndexes({ key: EMPTY, end: null })) {

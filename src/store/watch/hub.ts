@@ -186,7 +186,7 @@ export class WatchHub {
       });
     }
     for (const [w, share] of shares) {
-      const events = filterEvents(w, share);
+      const events = filterEvents(w, share, this.source);
       if (events.length > 0 && !w.stream.tryEnqueueEvents(w, events, batch.revision)) {
         this.makeVictim(w, batch.previousRevision + 1);
         continue;
@@ -284,7 +284,7 @@ export class WatchHub {
     }
     for (const w of live) {
       if (result.nextRevision <= w.nextRev) continue; // the chunk ended before this watcher's start
-      const events = filterEvents(w, shares.get(w) ?? []);
+      const events = filterEvents(w, shares.get(w) ?? [], this.source);
       if (events.length > 0) w.stream.enqueueEvents(w, events, result.nextRevision - 1);
       w.nextRev = result.nextRevision;
       if (w.nextRev > this.rev) {
@@ -298,13 +298,18 @@ export class WatchHub {
   }
 }
 
-/** The watcher's view of events: its filters applied, prev_kv only when asked for. */
-function filterEvents(w: Watcher, events: Event[]): Event[] {
+/** The watcher's view of events: its filters applied, prev_kv only when asked for (and read back if need be). */
+function filterEvents(w: Watcher, events: Event[], source: WatchSource): Event[] {
   const { noPut, noDelete, prevKv } = w.options;
   const out: Event[] = [];
   for (const e of events) {
     if (e.type === EventType.Put ? noPut : noDelete) continue;
-    out.push(prevKv || e.prevKv === undefined ? e : { type: e.type, kv: e.kv });
+    if (e.prevKv === undefined) out.push(e);
+    else if (!prevKv) out.push({ type: e.type, kv: e.kv });
+    else {
+      const prev = source.readBack(e.prevKv);
+      out.push(prev === e.prevKv ? e : prev === undefined ? { type: e.type, kv: e.kv } : { type: e.type, kv: e.kv, prevKv: prev });
+    }
   }
   return out;
 }

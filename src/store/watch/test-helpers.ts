@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MvccStore, type Event } from '../mvcc/index.ts';
+import { MvccStore, type Event, type MvccOptions } from '../mvcc/index.ts';
 import { WatchHub, type WatchHubOptions } from './hub.ts';
 import type { WatchStream } from './stream.ts';
 import type { WatchResponse } from './types.ts';
@@ -20,9 +20,9 @@ export interface Fixture {
   cleanup(): Promise<void>;
 }
 
-export async function fixture(options: WatchHubOptions = {}): Promise<Fixture> {
+export async function fixture(options: WatchHubOptions = {}, storeOptions: MvccOptions = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'barque-watch-'));
-  const store = await MvccStore.open(dir);
+  const store = await MvccStore.open(dir, storeOptions);
   const hub = new WatchHub(store, options);
   const batch = async (fn: (s: MvccStore) => void) => {
     await store.writeBatch((s) => fn(s));

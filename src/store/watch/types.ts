@@ -1,7 +1,7 @@
 // Domain types of the watch hub. They mirror etcd's WatchRequest / WatchResponse field for field (camelCase);
 // watch IDs are numbers (etcd's int64, in practice small), events are the MVCC store's.
 
-import type { CommittedBatch, Event } from '../mvcc/index.ts';
+import type { CommittedBatch, Event, KeyValue } from '../mvcc/index.ts';
 
 export enum WatchFilter {
   /** Drop put events. */
@@ -56,6 +56,12 @@ export interface WatchSource {
     limit?: number,
   ): Promise<{ events: Event[]; nextRevision: number }>;
   onCommitted(listener: (batch: CommittedBatch) => void): () => void;
+  /**
+   * An event's prevKv with its value: a committed batch's events may carry a key-value whose value was let go of
+   * (src/store/mvcc/resident-values.ts), read back only for a watcher that asked for prev_kv. Undefined when its
+   * record was compacted away meanwhile (the event then goes without prev_kv, as etcd sends it).
+   */
+  readBack(kv: KeyValue): KeyValue | undefined;
 }
 
 /** etcd's texts for refused creates (cancel_reason). */

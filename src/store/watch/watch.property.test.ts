@@ -63,11 +63,14 @@ describe('watch catch-up (property)', () => {
       fc.asyncProperty(
         fc.array(stepArb, { minLength: 15, maxLength: 50 }),
         fc.record({ maxQueuedEvents: fc.integer({ min: 1, max: 5 }), catchUpChunkEvents: fc.integer({ min: 1, max: 4 }), maxWatchersPerSync: fc.integer({ min: 1, max: 3 }) }),
-        async (steps, bounds) => {
-          const f = await fixture(bounds);
+        // Latest values all in memory, or none: then every prev_kv is read back from disk.
+        fc.constantFrom(undefined, 0),
+        async (steps, bounds, residentValueBytes) => {
+          const f = await fixture(bounds, { residentValueBytes });
           try {
             const history: Event[] = [];
-            f.store.onCommitted((c) => history.push(...c.events));
+            const withPrev = (e: Event): Event => (e.prevKv === undefined ? e : { ...e, prevKv: f.store.readBack(e.prevKv) });
+            f.store.onCommitted((c) => history.push(...c.events.map(withPrev)));
             const streams = [f.hub.newStream(), f.hub.newStream()];
             const got: WatchResponse[][] = [[], []];
             const expects: Array<Map<number, Expect>> = [new Map(), new Map()];

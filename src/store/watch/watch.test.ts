@@ -106,6 +106,29 @@ describe('lease revoke', () => {
   });
 });
 
+describe('prev_kv of values not held in memory', () => {
+  it('is read back for the watchers that ask for it, and only for them', async () => {
+    const g = await fixture({}, { residentValueBytes: 0 });
+    try {
+      await g.put('a', '1');
+      await g.put('b', '1');
+      const withPrev = g.hub.newStream();
+      withPrev.create({ key: b('a'), rangeEnd: b('c'), prevKv: true });
+      const without = g.hub.newStream();
+      without.create({ key: b('a'), rangeEnd: b('c') });
+      drain(withPrev);
+      drain(without);
+      await g.put('a', '2');
+      await g.del('b');
+      const got = drain(withPrev).flatMap((r) => r.events);
+      expect(got.map((e) => `${e.kv.key}:${e.prevKv?.value}@${e.prevKv?.modRevision}`)).toEqual(['a:1@2', 'b:1@3']);
+      expect(drain(without).flatMap((r) => r.events.map((e) => e.prevKv))).toEqual([undefined, undefined]);
+    } finally {
+      await g.cleanup();
+    }
+  });
+});
+
 describe('ranges, filters, prev_kv', () => {
   it('watches a prefix, a range, from-key and all keys', async () => {
     const s = f.hub.newStream();
