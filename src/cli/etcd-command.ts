@@ -15,6 +15,7 @@ import {
 } from '../store/member/index.ts';
 import { ConfigError, EtcdServer } from '../store/server/etcd-server.ts';
 import { AutoCompactionConfigError } from '../store/server/auto-compactor.ts';
+import { memoryBudgets, type MemoryBudgets } from '../store/member/memory-budgets.ts';
 
 const PINO_LEVELS: Readonly<Record<EtcdConfig['logLevel'], 'debug' | 'info' | 'warn' | 'error' | 'fatal'>> = {
   debug: 'debug',
@@ -50,10 +51,18 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`barque etcd: ${err.message}\n`);
     return 1;
   }
+  let budgets: MemoryBudgets;
+  try {
+    budgets = memoryBudgets();
+  } catch (err) {
+    process.stderr.write(`barque etcd: ${(err as Error).message}\n`);
+    return 1;
+  }
   let server: EtcdServer;
   let requestStop: () => void = () => undefined;
   try {
     server = await EtcdServer.start({
+      memoryBudgets: budgets,
       name: config.name,
       dataDir: config.dataDir,
       listenClientUrls: config.listenClientUrls,

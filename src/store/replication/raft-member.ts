@@ -203,6 +203,8 @@ export class MemberDirectory {
 
 export interface RaftMemberOptions {
   dataDir: string;
+  /** Payload bytes of written Raft entries kept in memory (DurableStorage's residentEntryBytes). */
+  residentEntryBytes?: number;
   memberId: bigint;
   clusterId: bigint;
   name: string;
@@ -418,7 +420,7 @@ export async function startRaftMember(o: RaftMemberOptions): Promise<RaftMember>
       }
     },
   });
-  const storage = await DurableStorage.open(join(o.dataDir, 'member', 'wal'), { logger: raftLog });
+  const storage = await DurableStorage.open(join(o.dataDir, 'member', 'wal'), { logger: raftLog, residentEntryBytes: o.residentEntryBytes });
   try {
     if (storage.snapshot().metadata.index === 0 && storage.lastIndex() === 0 && o.join !== true) {
       // Term 1 is the bootstrap's (as etcd's bootstrap entries): the first election ends in term 2, as etcd's does.

@@ -19,6 +19,7 @@ import { loadEtcdProtos } from '../proto/index.ts';
 import { LeaderForwarder } from '../replication/leader-forwarder.ts';
 import { fetchPeerMembers, type PeerMemberList } from '../replication/peer-members.ts';
 import { startRaftMember, type InitialMember, type RaftMember } from '../replication/raft-member.ts';
+import type { MemoryBudgets } from '../member/memory-budgets.ts';
 import { WatchHub } from '../watch/index.ts';
 import { authService } from './auth-service.ts';
 import { AuthGate, AuthStore, checkAuthTokenOption, SimpleTokens } from '../auth/index.ts';
@@ -39,6 +40,8 @@ import { withRawRequests } from './raw-requests.ts';
 import { DEFAULT_PROGRESS_NOTIFY_MS, watchService } from './watch-service.ts';
 
 export interface EtcdServerOptions {
+  /** What stays in memory beyond etcd's flags (src/store/member/memory-budgets.ts); the defaults when absent. */
+  memoryBudgets?: MemoryBudgets;
   name: string;
   dataDir: string;
   listenClientUrls: string[];
@@ -248,6 +251,7 @@ async function openMember(
     leaseExists: (id) => lessor.has(id),
     syncWrites: false,
     nextTurn: () => new Promise((resolve) => setImmediate(resolve)),
+    residentValueBytes: options.memoryBudgets?.residentValueBytes,
   });
   const alarms = await AlarmStore.open(db);
   const { codecs } = loadEtcdProtos();
@@ -262,6 +266,7 @@ async function openMember(
       : identity.members.map((m) => ({ id: BigInt(`0x${m.id}`), name: m.name, peerUrls: m.peerUrls, isLearner: m.isLearner }));
   const replicated: RaftMember = await startRaftMember({
     dataDir: options.dataDir,
+    residentEntryBytes: options.memoryBudgets?.residentEntryBytes,
     memberId,
     clusterId: BigInt(`0x${identity.clusterId}`),
     name: identity.name,
