@@ -216,8 +216,8 @@ function heldSizeBytes(e: Entry): number {
 
 /** `list` with every released entry replaced by the one read back. */
 function withPayloads(list: Entry[], reload: ReloadEntries): Entry[] {
+  if (!list.some(isReleased)) return list; // the common case: recent entries, nothing to read
   const released = list.filter(isReleased);
-  if (released.length === 0) return list;
   const loaded = reload(released);
   assert(loaded.length === released.length, 'reload: wrong number of entries');
   let k = 0;

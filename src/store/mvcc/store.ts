@@ -424,10 +424,9 @@ export class MvccStore {
 
   /** The key's latest key-value with its value, read back if released; undefined when the key does not exist. */
   private latestOf(ki: KeyIndex): KeyValue | undefined {
-    const kv = ki.current;
-    if (kv === undefined || !isReleased(kv)) return kv;
-    const read = this.record(kv.at);
-    assert(read !== undefined, () => `the latest revision ${kv.at.main}.${kv.at.sub} of a key is missing on disk`);
+    if (ki.current === undefined) return undefined;
+    const read = this.readBack(ki.current);
+    assert(read !== undefined, () => `the latest revision ${ki.modified.main}.${ki.modified.sub} of a key is missing on disk`);
     return read;
   }
 
@@ -542,16 +541,16 @@ export class MvccStore {
 
   private applyPut(w: WriteTxn, req: PutRequest): PutResponse {
     const ki = this.index.keyIndex(req.key);
-    // Possibly released (its value not in memory): read back only where the value is needed.
+    // Possibly released (its value not in memory): read back once, and only when the value is needed.
     const prev = ki?.live ? ki.current : undefined;
     if ((req.ignoreValue || req.ignoreLease) && prev === undefined) throw errKeyNotFound();
+    const prevKv = (req.ignoreValue || req.prevKv) && prev !== undefined ? this.latestOf(ki!) : undefined;
     // Resident for as long as the key keeps this value: copies of their own, see ownedCopy.
-    const value = req.ignoreValue ? this.latestOf(ki!)!.value : ownedCopy(req.value ?? EMPTY);
+    const value = req.ignoreValue ? prevKv!.value : ownedCopy(req.value ?? EMPTY);
     const lease = req.ignoreLease ? prev!.lease : (req.lease ?? 0n);
     const key = ki?.key ?? ownedCopy(req.key);
-    const prevKv = req.prevKv && ki !== undefined && prev !== undefined ? this.latestOf(ki) : undefined;
     this.writePut(w, key, value, lease, prev);
-    return prevKv !== undefined ? { header: { revision: w.beginRev + 1 }, prevKv } : { header: { revision: w.beginRev + 1 } };
+    return req.prevKv && prevKv !== undefined ? { header: { revision: w.beginRev + 1 }, prevKv } : { header: { revision: w.beginRev + 1 } };
   }
 
   private applyDeleteRange(w: WriteTxn, req: DeleteRangeRequest): DeleteRangeResponse {

@@ -17,7 +17,7 @@
 // notification is driven by the caller (WatchStream.progressTick).
 
 import { assert } from '../../raft/assert.ts';
-import { EventType, isMvccError, MvccErrorCode, type CommittedBatch, type Event, type MvccLogger } from '../mvcc/index.ts';
+import { EventType, isMvccError, MvccErrorCode, type CommittedBatch, type Event, type KeyValue, type MvccLogger } from '../mvcc/index.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './fragment.ts';
 import { WatchStream, type StreamLimits } from './stream.ts';
 import type { Watcher } from './watcher.ts';
@@ -185,8 +185,9 @@ export class WatchHub {
         else share.push(e);
       });
     }
+    const prevOf = prevReader(this.source);
     for (const [w, share] of shares) {
-      const events = filterEvents(w, share, this.source);
+      const events = filterEvents(w, share, prevOf);
       if (events.length > 0 && !w.stream.tryEnqueueEvents(w, events, batch.revision)) {
         this.makeVictim(w, batch.previousRevision + 1);
         continue;
@@ -282,9 +283,10 @@ export class WatchHub {
         else share.push(e);
       });
     }
+    const prevOf = prevReader(this.source);
     for (const w of live) {
       if (result.nextRevision <= w.nextRev) continue; // the chunk ended before this watcher's start
-      const events = filterEvents(w, shares.get(w) ?? [], this.source);
+      const events = filterEvents(w, shares.get(w) ?? [], prevOf);
       if (events.length > 0) w.stream.enqueueEvents(w, events, result.nextRevision - 1);
       w.nextRev = result.nextRevision;
       if (w.nextRev > this.rev) {
@@ -298,8 +300,22 @@ export class WatchHub {
   }
 }
 
+/**
+ * An event's prevKv with its value (WatchSource.readBack), read back at most once however many watchers ask for
+ * it: one per delivery pass.
+ */
+function prevReader(source: WatchSource): (prevKv: KeyValue) => KeyValue | undefined {
+  const read = new Map<KeyValue, KeyValue | undefined>();
+  return (prevKv) => {
+    if (read.has(prevKv)) return read.get(prevKv);
+    const prev = source.readBack(prevKv);
+    read.set(prevKv, prev);
+    return prev;
+  };
+}
+
 /** The watcher's view of events: its filters applied, prev_kv only when asked for (and read back if need be). */
-function filterEvents(w: Watcher, events: Event[], source: WatchSource): Event[] {
+function filterEvents(w: Watcher, events: Event[], prevOf: ReturnType<typeof prevReader>): Event[] {
   const { noPut, noDelete, prevKv } = w.options;
   const out: Event[] = [];
   for (const e of events) {
@@ -307,7 +323,7 @@ function filterEvents(w: Watcher, events: Event[], source: WatchSource): Event[]
     if (e.prevKv === undefined) out.push(e);
     else if (!prevKv) out.push({ type: e.type, kv: e.kv });
     else {
-      const prev = source.readBack(e.prevKv);
+      const prev = prevOf(e.prevKv);
       out.push(prev === e.prevKv ? e : prev === undefined ? { type: e.type, kv: e.kv } : { type: e.type, kv: e.kv, prevKv: prev });
     }
   }

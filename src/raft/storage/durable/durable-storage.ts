@@ -32,9 +32,8 @@ import {
   type Snapshot,
   type SnapshotMetadata,
 } from '../../types.ts';
-import { MemoryStorage, type ReleasedEntry } from '../memory-storage.ts';
-import { encodedSize } from './record.ts';
-import { RecordType, SnapshotMarkerKind, type WalRecord } from './record.ts';
+import { MemoryStorage } from '../memory-storage.ts';
+import { encodedSize, RecordType, SnapshotMarkerKind, type WalRecord } from './record.ts';
 import { parseSnapshotFileName, readSnapshotFile, writeSnapshotFile } from './snapshot-file.ts';
 import { SEGMENT_SIZE_BYTES_DEFAULT, Wal, type WalLocation } from './wal.ts';
 
@@ -94,7 +93,8 @@ export class DurableStorage implements LogStorage {
   private resident: Array<{ entry: Entry; where: WalLocation } | undefined> = [];
   private residentHead = 0;
   private residentBytes = 0;
-  private mem!: MemoryStorage;
+  /** The read cache: everything after the last compaction, payloads released past residentBytesMax. */
+  private readonly mem: MemoryStorage;
 
   private constructor(
     private readonly dir: string,
@@ -106,6 +106,10 @@ export class DurableStorage implements LogStorage {
     private durableHardState: HardState,
   ) {
     this.lastHardState = durableHardState;
+    this.mem = new MemoryStorage({
+      confState: durableSnapshot.confState,
+      reload: (released) => this.wal.readEntries(released.map((e) => e.where as WalLocation)),
+    });
   }
 
   /** Opens the storage in `dir` (created if missing), replaying and verifying its WAL. */
@@ -119,12 +123,16 @@ export class DurableStorage implements LogStorage {
     });
     try {
       const storage = new DurableStorage(dir, wal, logger, options.residentEntryBytes ?? RESIDENT_ENTRY_BYTES_DEFAULT, state.snapshot, state.hardState);
-      const mem = new MemoryStorage({ confState: state.snapshot.confState, reload: (released) => storage.reload(released) });
-      storage.mem = mem;
+      const mem = storage.mem;
       if (state.snapshot.index > 0) mem.applySnapshot(await readSnapshotFile(dir, state.snapshot));
-      // Replayed payloads are views of whole segment files: those kept are copied, the others released at once.
+      // Replayed payloads are views of whole segment files: the newest, which stay, are copied; the others are
+      // released at once (releaseOverBudget), so no segment file stays in memory.
       let keepFrom = state.entries.length;
-      for (let bytes = 0; keepFrom > 0 && bytes + state.entries[keepFrom - 1].data.length <= storage.residentBytesMax; ) bytes += state.entries[--keepFrom].data.length;
+      let kept = 0;
+      while (keepFrom > 0 && kept + state.entries[keepFrom - 1].data.length <= storage.residentBytesMax) {
+        keepFrom--;
+        kept += state.entries[keepFrom].data.length;
+      }
       const entries = state.entries.map((e, k) => (k < keepFrom ? e : { ...e, data: e.data.slice() }));
       mem.append(entries);
       entries.forEach((e, k) => storage.noteWritten(e, state.locations[k]));
@@ -258,11 +266,6 @@ export class DurableStorage implements LogStorage {
       this.resident = this.resident.slice(this.residentHead);
       this.residentHead = 0;
     }
-  }
-
-  /** MemoryStorage's reload hook: released entries come back from the WAL. */
-  private reload(released: readonly ReleasedEntry[]): Entry[] {
-    return released.map((e) => this.wal.readEntry(e.where as WalLocation));
   }
 
   private checkUsable(): void {

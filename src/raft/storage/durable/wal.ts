@@ -160,26 +160,25 @@ export class Wal {
     return at;
   }
 
-  /** Reads back the entry record at `where` (see append), checking its CRC; the payload is a copy of its own. */
-  readEntry(where: WalLocation): Entry {
+  /**
+   * Reads back the entry records at `wheres` (see append), in order, checking their CRCs; each segment file is
+   * opened once per call. Every payload is a copy of its own.
+   */
+  readEntries(wheres: readonly WalLocation[]): Entry[] {
     assert(!this.closed, 'WAL read after close');
-    const buf = Buffer.allocUnsafeSlow(where.length);
-    const fd = openSync(path.join(this.dir, where.file), 'r');
+    const fds = new Map<string, number>();
     try {
-      let got = 0;
-      while (got < where.length) {
-        const n = readSync(fd, buf, got, where.length - got, where.offset + got);
-        if (n === 0) break;
-        got += n;
-      }
+      return wheres.map((where) => {
+        let fd = fds.get(where.file);
+        if (fd === undefined) {
+          fd = openSync(path.join(this.dir, where.file), 'r');
+          fds.set(where.file, fd);
+        }
+        return readEntryAt(fd, where);
+      });
     } finally {
-      closeSync(fd);
+      for (const fd of fds.values()) closeSync(fd);
     }
-    const frame = readFrame(buf, 0);
-    if (frame.kind !== 'record' || frame.record.type !== RecordType.Entry) {
-      throw new WalCorruptError(where.file, where.offset, `no entry record to read back (${frame.kind === 'invalid' ? frame.reason : frame.kind})`);
-    }
-    return frame.record.entry;
   }
 
   private async rotate(current: Omit<WalState, 'entries' | 'locations'>): Promise<void> {
@@ -219,6 +218,21 @@ export class Wal {
     this.closed = true;
     await this.handle.close();
   }
+}
+
+function readEntryAt(fd: number, where: WalLocation): Entry {
+  const buf = Buffer.allocUnsafeSlow(where.length);
+  let got = 0;
+  while (got < where.length) {
+    const n = readSync(fd, buf, got, where.length - got, where.offset + got);
+    if (n === 0) break;
+    got += n;
+  }
+  const frame = readFrame(buf, 0, got);
+  if (frame.kind !== 'record' || frame.record.type !== RecordType.Entry) {
+    throw new WalCorruptError(where.file, where.offset, `no entry record to read back (${frame.kind === 'invalid' ? frame.reason : frame.kind})`);
+  }
+  return frame.record.entry;
 }
 
 /** O_DSYNC: every write returns once its data (and the metadata to read it back) is on disk, as fdatasync. */
