@@ -9,6 +9,7 @@ import type { ComponentSpec } from './supervisor.ts';
 import { apiserverStoreTlsArgs, memberTlsArgs, type StoreTls } from './store-tls.ts';
 import { memberNodeFlags } from '../store/member/node-flags.ts';
 import { agentNodeNames } from '../agents/kubelet/index.ts';
+import { endpointsFrom } from '../agents/client/endpoint-order.ts';
 
 const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/barque');
 /** Shorter than the 15 s default so a killed leader is replaced within the issue's 15 s. */
@@ -18,6 +19,7 @@ export const memberName = (i: number): string => `m${i}`;
 export const storeClientUrl = (config: ClusterConfig, i: number): string => `https://${HOST}:${masterPorts(config, i).storeClient}`;
 const storePeerUrl = (config: ClusterConfig, i: number): string => `https://${HOST}:${masterPorts(config, i).storePeer}`;
 export const grpcAddress = (config: ClusterConfig, i: number): string => `${HOST}:${masterPorts(config, i).grpc}`;
+const apiserverGrpcAddresses = (config: ClusterConfig): string[] => range(config.masters).map((m) => grpcAddress(config, m));
 export const apiserverUrl = (config: ClusterConfig, i: number): string => `https://${HOST}:${masterPorts(config, i).apiserver}`;
 export const schedulerIdentity = (i: number): string => `${memberName(i)}-scheduler`;
 
@@ -52,7 +54,9 @@ function barque(name: string, args: string[], ready: ComponentSpec['ready']): Co
 /** Master i's components, in start order. */
 export function masterComponents(config: ClusterConfig, layout: ClusterLayout, creds: ClusterCredentials, i: number): ComponentSpec[] {
   const ports = masterPorts(config, i);
-  const grpcs = range(config.masters).map((m) => grpcAddress(config, m)).join(',');
+  // Its own apiserver first: a master's controllers and scheduler talk to the apiserver beside them, so the leaders'
+  // load does not all land on master 0's apiserver.
+  const grpcs = endpointsFrom(apiserverGrpcAddresses(config), i).join(',');
   const store: ComponentSpec = config.store === 'etcd'
     ? { name: 'etcd', command: referenceBinary('etcd'), args: storeMemberArgs(config, layout, i, creds.store), ready: { port: ports.storeClient } }
     : barque('etcd', storeMemberArgs(config, layout, i, creds.store), { port: ports.storeClient });
@@ -75,14 +79,15 @@ export const hollowNodeNames = (config: ClusterConfig): string[] => (config.holl
 
 /** The node agents: `nodes` process-runtime agents, then one agent with every hollow node, each its own identity. */
 export function nodeComponents(config: ClusterConfig, layout: ClusterLayout, creds: ClusterCredentials): { node: string; spec: ComponentSpec }[] {
-  const grpcs = range(config.masters).map((m) => grpcAddress(config, m)).join(',');
   const specs = range(config.nodes).map((j) => {
     const name = processNodeName(j);
+    // Node j starts at the j-th apiserver (the hollow agent spreads its nodes itself).
+    const ordered = endpointsFrom(apiserverGrpcAddresses(config), j).join(',');
     const p = nodePorts(config, j);
-    return { node: name, spec: barque('agent', ['--apiserver', grpcs, '--node-name', name, '--node-index', String(j + 1), '--root-dir', join(layout.nodesDir, name, 'root'), '--kubelet-port', String(p.kubelet), '--dns-port', String(p.dns), '--ingress-port', String(p.ingress), '--kubeconfig', creds.nodes.get(name) ?? ''], { line: /^agent ready/ }) };
+    return { node: name, spec: barque('agent', ['--apiserver', ordered, '--node-name', name, '--node-index', String(j + 1), '--root-dir', join(layout.nodesDir, name, 'root'), '--kubelet-port', String(p.kubelet), '--dns-port', String(p.dns), '--ingress-port', String(p.ingress), '--kubeconfig', creds.nodes.get(name) ?? ''], { line: /^agent ready/ }) };
   });
   if (config.hollowNodes > 0 && creds.hollow !== null) {
-    const spec = barque('agent', ['--apiserver', grpcs, '--node-name', HOLLOW_NODE_PREFIX, '--hollow-nodes', String(config.hollowNodes), '--node-index', '200', '--kubelet-port', '0', '--root-dir', join(layout.nodesDir, HOLLOW_NODE_PREFIX, 'root'), '--kubeconfig-dir', creds.hollow.kubeconfigDir], { line: /^agent ready/ });
+    const spec = barque('agent', ['--apiserver', apiserverGrpcAddresses(config).join(','), '--node-name', HOLLOW_NODE_PREFIX, '--hollow-nodes', String(config.hollowNodes), '--node-index', '200', '--kubelet-port', '0', '--root-dir', join(layout.nodesDir, HOLLOW_NODE_PREFIX, 'root'), '--kubeconfig-dir', creds.hollow.kubeconfigDir], { line: /^agent ready/ });
     specs.push({ node: HOLLOW_NODE_PREFIX, spec });
   }
   return specs;

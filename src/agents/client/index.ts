@@ -3,6 +3,7 @@
 // queue, and leader election on coordination.k8s.io Leases. Time comes from an injected Clock throughout.
 export { ApiClient, type ApiClientOptions } from './api-client.ts';
 export { Backoff, type BackoffOptions } from './backoff.ts';
+export { endpointsFrom } from './endpoint-order.ts';
 export { ManualClock, realClock, Sleeper, type Clock, type Timer } from './clock.ts';
 export { isAlreadyExists, isConflict, isExpired, isInvalid, isNotFound, isTooManyRequests, StatusError, type StatusObject } from './errors.ts';
 export { byNamespace, Indexer, NAMESPACE_INDEX, objectKey, podsByNodeName, type IndexFunc } from './indexer.ts';

@@ -2,7 +2,7 @@
 // authorizer to confine it, so hollow nodes given credentials each get a client of their own; clients that share
 // the CA and differ only in a bearer token share one connection per apiserver (channel-credentials.ts). Without
 // per-node credentials every node shares one client, as a plaintext cluster or a system:masters kubeconfig needs.
-import { ApiClient } from '../client/index.ts';
+import { ApiClient, endpointsFrom } from '../client/index.ts';
 import type { ClientCredentials } from '../client/kubeconfig-credentials.ts';
 import type { Logger } from '../../common/logger.ts';
 
@@ -28,18 +28,19 @@ export class NodeClients {
   readonly perNode: ApiClient[];
 
   constructor(o: NodeClientsOptions) {
-    const client = (credentials: ClientCredentials | undefined): ApiClient =>
-      new ApiClient({ endpoints: o.apiservers, userAgent: USER_AGENT, logger: o.logger, ...credentials });
+    const client = (credentials: ClientCredentials | undefined, first = 0): ApiClient =>
+      new ApiClient({ endpoints: endpointsFrom(o.apiservers, first), userAgent: USER_AGENT, logger: o.logger, ...credentials });
     const perNode = o.nodeCredentials;
     if (perNode === undefined) {
       const shared = client(o.credentials);
       this.perNode = o.names.map(() => shared);
       return;
     }
-    this.perNode = o.names.map((name) => {
+    // Each node starts at a different apiserver (node i at the i-th), as kubelets behind a load balancer spread.
+    this.perNode = o.names.map((name, i) => {
       const credentials = perNode.get(name);
       if (credentials === undefined) throw new Error(`no credentials for node ${name}`);
-      return client(credentials);
+      return client(credentials, i);
     });
   }
 
