@@ -6,6 +6,7 @@
 // when it did, the retry meets optimistic concurrency: a repeated create fails with AlreadyExists and a repeated
 // update carrying its resourceVersion fails with Conflict, so nothing is applied twice silently.
 import * as grpc from '@grpc/grpc-js';
+import { WIDE_WINDOW_CHANNEL_OPTIONS } from '../../common/http2/flow-control.ts';
 import type { Logger } from '../../common/logger.ts';
 import { silentLogger } from '../../common/logger.ts';
 import { apiserverService, GRPC_MESSAGE_OPTIONS } from '../../apiserver/grpc/index.ts';
@@ -146,6 +147,7 @@ export class ApiClient {
     if (client === undefined) {
       client = new (apiserverService().Client)(address, channelCredentials(this.options), {
         ...GRPC_MESSAGE_OPTIONS,
+        ...WIDE_WINDOW_CHANNEL_OPTIONS,
         ...(this.options.userAgent === undefined ? {} : { 'grpc.primary_user_agent': this.options.userAgent }),
         // Reconnect quickly after an apiserver restart instead of grpc-js's default back-off of up to 120 s.
         'grpc.max_reconnect_backoff_ms': 1_000,

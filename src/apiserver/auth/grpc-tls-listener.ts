@@ -4,7 +4,7 @@
 // grpc-js then reports a verified peer certificate through call.getAuthContext().
 import { createServer, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import type { GrpcListener } from '../../common/http2/index.ts';
+import { widenServerWindows, type GrpcListener } from '../../common/http2/index.ts';
 
 export interface TlsFiles {
   certPem: string;
@@ -15,6 +15,7 @@ export interface TlsFiles {
 
 export function listenGrpcTls(server: grpc.Server, host: string, port: number, tls: TlsFiles): Promise<GrpcListener> {
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  widenServerWindows(server);
   const net = createServer(
     { cert: tls.certPem, key: tls.keyPem, ca: tls.clientCaPem, requestCert: tls.clientCaPem !== undefined, rejectUnauthorized: false, ALPNProtocols: ['h2'] },
     (socket: TLSSocket) => {

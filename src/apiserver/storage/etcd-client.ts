@@ -5,6 +5,7 @@
 // is a Txn guarded by a mod_revision compare, so a retried write that had in fact been applied fails its compare
 // and reports the current object instead of applying twice.
 import * as grpc from '@grpc/grpc-js';
+import { WIDE_WINDOW_CHANNEL_OPTIONS } from '../../common/http2/flow-control.ts';
 import { loadEtcdProtos, toSafeNumber } from '../../store/proto/index.ts';
 export { prefixEnd } from '../../common/key-prefix.ts';
 import { prefixEnd } from '../../common/key-prefix.ts';
@@ -282,7 +283,7 @@ export class EtcdClient {
       const { services } = loadEtcdProtos();
       // clientv3 accepts answers of any size (MaxCallRecvMsgSize defaults to MaxInt32), and the watch cache's
       // first list of a resource is one Range of every object: 3,000 pods are ~11 MiB, past grpc-js's 4 MiB.
-      client = new services[service].Client(address, this.credentialsFor(address), { 'grpc.max_receive_message_length': MAX_INT32 }) as unknown as C;
+      client = new services[service].Client(address, this.credentialsFor(address), { 'grpc.max_receive_message_length': MAX_INT32, ...WIDE_WINDOW_CHANNEL_OPTIONS }) as unknown as C;
       cache.set(address, client);
     }
     return client;

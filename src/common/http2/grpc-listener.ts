@@ -7,6 +7,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { sniffConnection, streamForDecision } from './connection-sniffer.ts';
 import { CertificateNames, tlsServerOptions, type ListenerTls } from './tls-termination.ts';
+import { widenServerWindows } from './flow-control.ts';
 import { grpcHttp2Servers, installFastUnaryPath, type FastPathLimits, type FastUnaryRoutes } from './unary-fast-path.ts';
 
 /** Unary methods served ahead of grpc-js (unary-fast-path.ts). */
@@ -26,6 +27,7 @@ export function listenGrpc(server: grpc.Server, host: string, port: number, tls?
   const before = grpcHttp2Servers(server);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   if (fast !== undefined) installFastUnaryPath(server, before, fast.routes, fast.limits);
+  widenServerWindows(server);
   let closed = false;
   const onConnection = (socket: Socket): void => {
     socket.setNoDelay(true);

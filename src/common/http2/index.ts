@@ -1,3 +1,4 @@
+export { FLOW_CONTROL_WINDOW_BYTES, WIDE_WINDOW_CHANNEL_OPTIONS, widenServerWindows } from './flow-control.ts';
 export { listenGrpc, type FastUnaryOptions, type GrpcListener } from './grpc-listener.ts';
 export type { FastUnaryMethod, FastUnaryRoutes } from './unary-fast-path.ts';
 export { AuthorityFixupSocket, normalizeAuthority } from './authority-fixup.ts';

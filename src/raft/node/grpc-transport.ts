@@ -5,6 +5,7 @@
 // refuses (PeerAck.refusal, then closes) a stream from another cluster, for another member, or from a member it
 // does not know. Frames that do not decode into valid Raft messages are dropped and logged; the stream stays.
 import * as grpc from '@grpc/grpc-js';
+import { widenServerWindows } from '../../common/http2/flow-control.ts';
 import { silentLogger, type RaftLogger } from '../config.ts';
 import { LOCAL_MESSAGE_TYPES, type Message, type NodeId } from '../types.ts';
 import { formatId, loadRaftProtos, messageFromWire, MalformedPeerMessageError } from '../../store/proto/index.ts';
@@ -111,6 +112,8 @@ export class GrpcTransport implements Transport {
       server.forceShutdown();
       throw err;
     }
+    // Appends flow from the dialing leader into this server: open its receive windows (flow-control.ts).
+    widenServerWindows(server);
     holder.transport = new GrpcTransport(options, server, addresses);
     return holder.transport;
   }
