@@ -34,7 +34,11 @@ export interface StoredEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   key: string;
   object: KubeObject;
-  prevObject: KubeObject | null;
+  /**
+   * The object before this event (null: none). Decoded from prev_kv only when called: the watch cache holds the
+   * previous object already, and decoding every event's previous value was a second JSON parse per event.
+   */
+  prevObject(): KubeObject | null;
   revision: number;
 }
 
@@ -213,13 +217,15 @@ function toStoredEvent(e: WatchEvent): StoredEvent {
   if (e.type === 'DELETE') {
     // A delete event carries only the key and the revision; the object is the previous value, at the delete's RV.
     const prev = e.prevKv === null ? { metadata: {} } : decode(e.prevKv);
-    return { type: 'DELETED', key, object: withResourceVersion(prev, e.kv.modRevision), prevObject: prev, revision: e.kv.modRevision };
+    return { type: 'DELETED', key, object: withResourceVersion(prev, e.kv.modRevision), prevObject: () => prev, revision: e.kv.modRevision };
   }
+  const prevKv = e.prevKv;
+  let prev: KubeObject | null | undefined;
   return {
     type: e.kv.createRevision === e.kv.modRevision ? 'ADDED' : 'MODIFIED',
     key,
     object: decode(e.kv),
-    prevObject: e.prevKv === null ? null : decode(e.prevKv),
+    prevObject: () => (prev ??= prevKv === null ? null : decode(prevKv)),
     revision: e.kv.modRevision,
   };
 }

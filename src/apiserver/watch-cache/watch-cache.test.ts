@@ -29,7 +29,7 @@ const event = (type: StoredEvent['type'], obj: KubeObject, prev: KubeObject | nu
   type,
   key: `/registry/pods/ns/${obj.metadata?.name}`,
   object: obj,
-  prevObject: prev,
+  prevObject: () => prev,
   revision: Number(obj.metadata?.resourceVersion),
 });
 
@@ -82,6 +82,22 @@ describe('watch cache', () => {
     store.handlers?.onEvents([event('MODIFIED', pod('a', 12, { app: 'web', x: 'y' }), pod('a', 11, { app: 'web' }))], 12);
     store.handlers?.onEvents([event('MODIFIED', pod('a', 13, { app: 'db' }), pod('a', 12, { app: 'web' }))], 13);
     expect(r.seen).toEqual(['ADDED a@11', 'MODIFIED a@12', 'DELETED a@13']);
+    cache.stop();
+  });
+
+  it("takes an event's previous object from its own copy, decoding prev_kv only for a key it does not hold", async () => {
+    const { store, cache } = await startCache();
+    const r = recorder();
+    cache.watch({ fromRevision: 10, filter: (o) => o.metadata?.labels?.app === 'web', bookmarks: false }, r.sink);
+    const undecodable = (e: StoredEvent): StoredEvent => ({ ...e, prevObject: () => { throw new Error('prev_kv decoded'); } });
+    // 'a' is cached (listed at 5, no labels): the filter's "before" comes from that copy.
+    store.handlers?.onEvents([undecodable(event('MODIFIED', pod('a', 11, { app: 'web' }), pod('a', 5)))], 11);
+    // 'z' is not cached: its prev_kv (labelled web) decides that it leaves the filter.
+    let decoded = 0;
+    const z: StoredEvent = { ...event('MODIFIED', pod('z', 12, { app: 'db' }), null), prevObject: () => (decoded++, pod('z', 9, { app: 'web' })) };
+    store.handlers?.onEvents([z], 12);
+    expect(r.seen).toEqual(['ADDED a@11', 'DELETED z@12']);
+    expect(decoded).toBe(1);
     cache.stop();
   });
 

@@ -197,7 +197,9 @@ export class WatchCache {
 
   private apply(events: StoredEvent[], revision: number): void {
     for (const e of events) {
-      const event: CacheEvent = { ...e, prevObject: e.prevObject ?? this.objects.get(e.key) ?? null };
+      // The cache's own copy is the previous object (it applies every event in order since its list); the
+      // event's prev_kv is decoded only for a key the cache does not hold.
+      const event: CacheEvent = { type: e.type, key: e.key, object: e.object, revision: e.revision, prevObject: this.objects.get(e.key) ?? e.prevObject() };
       if (e.type === 'DELETED') this.objects.delete(e.key);
       else this.objects.set(e.key, e.object);
       this.ring.push(event);
