@@ -2,7 +2,7 @@
 // one; kube-apiserver asks and lets bearer tokens in too. So TLS is terminated here (client certificate requested,
 // verified against the client CA, not required) and each TLS socket is handed to grpc-js as its connection;
 // grpc-js then reports a verified peer certificate through call.getAuthContext().
-import { createServer, type TLSSocket } from 'node:tls';
+import { createServer, type PeerCertificate, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { widenServerWindows, type GrpcListener } from '../../common/http2/index.ts';
 
@@ -20,6 +20,11 @@ export function listenGrpcTls(server: grpc.Server, host: string, port: number, t
     { cert: tls.certPem, key: tls.keyPem, ca: tls.clientCaPem, requestCert: tls.clientCaPem !== undefined, rejectUnauthorized: false, ALPNProtocols: ['h2'] },
     (socket: TLSSocket) => {
       socket.setNoDelay(true);
+      // grpc-js asks the socket for the peer certificate on every call (getAuthContext), and Node builds it anew
+      // each time (~2% of a busy apiserver); a connection's certificate never changes, so it is built once here.
+      const build = socket.getPeerCertificate.bind(socket);
+      let plain: PeerCertificate | undefined;
+      socket.getPeerCertificate = ((detailed?: boolean) => (detailed === true ? build(true) : (plain ??= build()))) as TLSSocket['getPeerCertificate'];
       injector.injectConnection(socket);
     },
   );

@@ -1,0 +1,63 @@
+// The TLS gRPC front end reports each call's verified client certificate (asked for, not required), the same on
+// every call of a connection, and none to a client that presented none.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
+import { createCa, issueClientCert, issueServingCert, LOCAL_HOSTS, type KeyPair } from '../../common/pki/index.ts';
+import type { GrpcListener } from '../../common/http2/index.ts';
+import { listenGrpcTls } from './grpc-tls-listener.ts';
+
+const id = (b: Buffer): Buffer => b;
+const WHO: grpc.MethodDefinition<Buffer, Buffer> = { path: '/t.T/Who', requestStream: false, responseStream: false, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id };
+
+let ca: KeyPair;
+let server: grpc.Server;
+let listener: GrpcListener;
+
+beforeAll(async () => {
+  ca = createCa('test-ca');
+  const serving = issueServingCert(ca, { commonName: 'apiserver', hosts: LOCAL_HOSTS });
+  server = new grpc.Server();
+  server.addService({ Who: WHO }, {
+    Who: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+      const cert = call.getAuthContext().sslPeerCertificate;
+      cb(null, Buffer.from(cert === undefined ? '-' : `${cert.subject.CN}/${cert.subject.O ?? ''}`));
+    },
+  });
+  listener = await listenGrpcTls(server, '127.0.0.1', 0, { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: ca.certPem });
+}, 60_000);
+
+afterAll(async () => {
+  server.forceShutdown();
+  await listener.close();
+});
+
+async function whoAmI(client: grpc.Client): Promise<string> {
+  return new Promise((resolve, reject) => client.makeUnaryRequest(WHO.path, id, id, Buffer.alloc(0), (err, res) => (err ? reject(err) : resolve(String(res)))));
+}
+
+describe('gRPC TLS listener', () => {
+  it("reports the client certificate's subject on every call of a connection", async () => {
+    const user = issueClientCert(ca, { user: 'alice', groups: ['devs'] });
+    const client = new grpc.Client(`127.0.0.1:${listener.port}`, grpc.credentials.createSsl(Buffer.from(ca.certPem), Buffer.from(user.keyPem), Buffer.from(user.certPem)));
+    try {
+      expect(await whoAmI(client)).toBe('alice/devs');
+      expect(await whoAmI(client)).toBe('alice/devs');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('reports no certificate for a client without one, and each connection its own', async () => {
+    const anonymous = new grpc.Client(`127.0.0.1:${listener.port}`, grpc.credentials.createSsl(Buffer.from(ca.certPem)));
+    const bob = issueClientCert(ca, { user: 'bob' });
+    const named = new grpc.Client(`127.0.0.1:${listener.port}`, grpc.credentials.createSsl(Buffer.from(ca.certPem), Buffer.from(bob.keyPem), Buffer.from(bob.certPem)), { 'grpc.use_local_subchannel_pool': 1 });
+    try {
+      expect(await whoAmI(anonymous)).toBe('-');
+      expect(await whoAmI(named)).toBe('bob/');
+      expect(await whoAmI(anonymous)).toBe('-');
+    } finally {
+      anonymous.close();
+      named.close();
+    }
+  });
+});
