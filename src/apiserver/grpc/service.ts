@@ -59,9 +59,9 @@ export function createApiserverHandlers(registries: readonly ResourceRegistry[],
     }),
     List: unary<ListRequestMsg, Partial<ListResponseMsg>>('List', async (req) => {
       const registry = resolve(req.resource, req.namespace, 'collection');
-      const res = await registry.list(req.namespace, listQueryOf(req.options, false));
+      const res = await registry.listJson(req.namespace, listQueryOf(req.options, false));
       const out: Partial<ListResponseMsg> = {
-        items: res.items.map((i) => Buffer.from(JSON.stringify(i), 'utf8')),
+        items: res.items,
         resource_version: res.resourceVersion,
         continue: res.continueToken ?? '',
       };

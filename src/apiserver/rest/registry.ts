@@ -2,7 +2,7 @@
 // store and the resource's watch cache, with Kubernetes' metadata rules (generateName, uid, creationTimestamp,
 // generation, resourceVersion preconditions) and Kubernetes' errors. No HTTP here: server.ts speaks HTTP.
 import { randomUUID, randomInt } from 'node:crypto';
-import { isStorageError, type ObjectStore } from '../storage/index.ts';
+import { decode, isStorageError, storedJson, type ObjectStore } from '../storage/index.ts';
 import { deepClone, isPlainObject, type KubeObject } from '../types.ts';
 import { TooOldResourceVersionError, type CacheWatch, type WatchCache, type WatchSink } from '../watch-cache/index.ts';
 import { admitCreateInNamespace } from '../admission/index.ts';
@@ -53,12 +53,15 @@ export interface DeleteOptions {
   dryRun?: boolean;
 }
 
-export interface ListResult {
-  items: KubeObject[];
+export interface ListResult<T = KubeObject> {
+  items: T[];
   resourceVersion: string;
   continueToken?: string;
   remainingItemCount?: number;
 }
+
+/** A list with each item as its JSON (UTF-8). */
+export type JsonListResult = ListResult<Buffer>;
 
 /** Namespaces that always exist and may not be deleted. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
@@ -118,20 +121,31 @@ export class ResourceRegistry {
       // Without selectors the prefix alone decides, and the store can count what is left (remainingItemCount).
       const selective = (query.labelSelector ?? '') !== '' || (query.fieldSelector ?? '') !== '';
       const res = await this.store.list(prefix, { limit: query.limit ?? 0, continueToken: query.continueToken, revision, filter: selective ? filter : undefined });
-      const out: ListResult = { items: res.items.map((i) => this.withTypeMeta(i)), resourceVersion: String(res.revision) };
-      if (res.continueToken !== undefined) out.continueToken = res.continueToken;
-      if (res.remainingItemCount !== undefined) out.remainingItemCount = res.remainingItemCount;
-      return out;
+      return listResult(res, res.items.map((i) => this.withTypeMeta(i)));
     } catch (err) {
-      if (isStorageError(err, 'InvalidContinue')) throw badRequest(err.message);
-      if (isStorageError(err, 'Compacted')) {
-        throw expired(
-          (query.continueToken ?? '') !== ''
-            ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.'
-            : `The resourceVersion for the provided list is too old.`,
-        );
-      }
-      throw err;
+      throw storeListError(err, query);
+    }
+  }
+
+  /**
+   * list() with every item as JSON bytes (the gRPC List answer). A list the store answers without selectors passes
+   * the stored values on with their resourceVersion spliced in (stored-json.ts) instead of parsing and
+   * re-encoding each object; the rest goes through list().
+   */
+  async listJson(namespace: string, query: ListQuery): Promise<JsonListResult> {
+    const selective = (query.labelSelector ?? '') !== '' || (query.fieldSelector ?? '') !== '';
+    const fromCache = query.resourceVersion === '0' && (query.continueToken ?? '') === '';
+    if (selective || fromCache) {
+      const res = await this.list(namespace, query);
+      return { ...res, items: res.items.map(jsonBytes) };
+    }
+    const prefix = this.def.namespaced && namespace !== '' ? `${this.prefix}${namespace}/` : this.prefix;
+    const revision = parseResourceVersion(query.resourceVersion);
+    try {
+      const res = await this.store.listRaw(prefix, { limit: query.limit ?? 0, continueToken: query.continueToken, revision });
+      return listResult(res, res.items.map((kv) => storedJson(kv.value, kv.modRevision) ?? jsonBytes(this.withTypeMeta(decode(kv)))));
+    } catch (err) {
+      throw storeListError(err, query);
     }
   }
 
@@ -159,7 +173,8 @@ export class ResourceRegistry {
       const undo = (await this.hooks.beforeCreate?.(obj, dryRun)) ?? noUndo;
       if (dryRun) return this.withTypeMeta(obj);
       try {
-        return this.withTypeMeta(await this.store.create(this.key(namespace, meta.name ?? ''), obj));
+        // Stored with its apiVersion and kind, as kube-apiserver stores every object (stored-json.ts relies on it).
+        return await this.store.create(this.key(namespace, meta.name ?? ''), this.withTypeMeta(obj));
       } catch (err) {
         await undo();
         if (!isStorageError(err, 'KeyExists')) throw err;
@@ -287,7 +302,7 @@ export class ResourceRegistry {
           this.key(namespace, name),
           (c) => {
             const p = plan(c);
-            return p.action === 'update' ? p.next : c;
+            return p.action === 'update' ? this.withTypeMeta(p.next) : c;
           },
           current,
         );
@@ -370,7 +385,7 @@ export class ResourceRegistry {
       pending = null;
       const next = update(current);
       if (hook !== undefined) pending = await hook(next, current, dryRun);
-      return next;
+      return this.withTypeMeta(next);
     };
     try {
       if (dryRun) return this.withTypeMeta(await withHook(await this.get(namespace, name)));
@@ -564,4 +579,29 @@ function randomSuffix(): string {
   let s = '';
   for (let i = 0; i < 5; i++) s += GENERATE_NAME_ALPHABET[randomInt(GENERATE_NAME_ALPHABET.length)];
   return s;
+}
+
+function jsonBytes(obj: unknown): Buffer {
+  return Buffer.from(JSON.stringify(obj), 'utf8');
+}
+
+/** A store list's page as the registry answers it. */
+function listResult<T>(res: { revision: number; continueToken?: string; remainingItemCount?: number }, items: T[]): ListResult<T> {
+  const out: ListResult<T> = { items, resourceVersion: String(res.revision) };
+  if (res.continueToken !== undefined) out.continueToken = res.continueToken;
+  if (res.remainingItemCount !== undefined) out.remainingItemCount = res.remainingItemCount;
+  return out;
+}
+
+/** A store failure of a list as the API reports it. */
+function storeListError(err: unknown, query: ListQuery): unknown {
+  if (isStorageError(err, 'InvalidContinue')) return badRequest(err.message);
+  if (isStorageError(err, 'Compacted')) {
+    return expired(
+      (query.continueToken ?? '') !== ''
+        ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.'
+        : `The resourceVersion for the provided list is too old.`,
+    );
+  }
+  return err;
 }

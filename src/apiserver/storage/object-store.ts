@@ -8,6 +8,7 @@ import type { KubeObject } from '../types.ts';
 import { decodeContinue, encodeContinue, ContinueTokenError } from './continue-token.ts';
 import { EtcdClient, isCompacted, prefixEnd, type EtcdWatch, type KeyValue, type WatchEvent } from './etcd-client.ts';
 import { StorageError } from './errors.ts';
+import { inEncodedShape } from './stored-json.ts';
 
 /** Writes lost to concurrent writers are retried this many times before giving up with a Conflict. */
 const UPDATE_ATTEMPTS_MAX = 16;
@@ -23,12 +24,15 @@ export interface ListOptions {
   filter?: (obj: KubeObject) => boolean;
 }
 
-export interface ListResult {
-  items: KubeObject[];
+export interface ListResult<T = KubeObject> {
+  items: T[];
   revision: number;
   continueToken?: string;
   remainingItemCount?: number;
 }
+
+/** Stored key-values as listRaw() returns them. */
+export type RawListResult = ListResult<KeyValue>;
 
 export interface StoredEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -64,6 +68,19 @@ export class ObjectStore {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    const filter = options.filter;
+    return this.collect(prefix, options, decode, filter === undefined ? undefined : (kv, obj) => filter(obj));
+  }
+
+  /**
+   * As list() without a filter, the stored values left encoded (no metadata.resourceVersion in them: it is each
+   * item's modRevision), for answers that pass them on as JSON (see stored-json.ts).
+   */
+  async listRaw(prefix: string, options: Omit<ListOptions, 'filter'> = {}): Promise<RawListResult> {
+    return this.collect(prefix, options, (kv) => kv);
+  }
+
+  private async collect<T>(prefix: string, options: Omit<ListOptions, 'filter'>, convert: (kv: KeyValue) => T, keep?: (kv: KeyValue, item: T) => boolean): Promise<ListResult<T>> {
     const limit = options.limit ?? 0;
     let fromKey = prefix;
     let revision = options.revision ?? 0;
@@ -76,7 +93,7 @@ export class ObjectStore {
       }
     }
     const end = prefixEnd(Buffer.from(prefix));
-    const items: KubeObject[] = [];
+    const items: T[] = [];
     let lastKey: string | null = null;
     let more = false;
     let remaining: number | undefined;
@@ -85,9 +102,9 @@ export class ObjectStore {
       revision = res.revision;
       more = res.more;
       for (const kv of res.kvs) {
-        const obj = decode(kv);
+        const item = convert(kv);
         lastKey = kv.key.toString('utf8');
-        if (options.filter === undefined || options.filter(obj)) items.push(obj);
+        if (keep === undefined || keep(kv, item)) items.push(item);
         if (limit > 0 && items.length === limit) {
           const seen = res.kvs.indexOf(kv) + 1;
           more = more || seen < res.kvs.length;
@@ -98,10 +115,10 @@ export class ObjectStore {
       if (!res.more || limit === 0 || (limit > 0 && items.length === limit) || lastKey === null) break;
       fromKey = `${lastKey}\0`;
     }
-    const result: ListResult = { items, revision };
+    const result: ListResult<T> = { items, revision };
     if (more && limit > 0 && lastKey !== null) {
       result.continueToken = encodeContinue(`${lastKey}\0`, prefix, revision);
-      if (options.filter === undefined && remaining !== undefined) result.remainingItemCount = Math.max(0, remaining);
+      if (keep === undefined && remaining !== undefined) result.remainingItemCount = Math.max(0, remaining);
     }
     return result;
   }
@@ -138,7 +155,7 @@ export class ObjectStore {
         continue;
       }
       const value = encode(next);
-      if (value.equals(state.value)) {
+      if (value.equals(state.value) || (state.current && !inEncodedShape(state.value) && value.equals(encode(state.object())))) {
         if (state.current) return state.object();
         state = storedState(await this.getRaw(k));
         continue;
@@ -253,10 +270,15 @@ function knownState(obj: KubeObject | undefined): ObjectState | undefined {
   return { object: () => structuredClone(obj), modRevision, value: encode(obj), current: false };
 }
 
+/**
+ * The stored form: JSON with apiVersion, kind and metadata first (stored-json.ts relies on that order to answer
+ * lists without parsing) and no metadata.resourceVersion.
+ */
 export function encode(obj: KubeObject): Buffer {
-  const copy = { ...obj, metadata: { ...(obj.metadata ?? {}) } };
-  delete copy.metadata.resourceVersion;
-  return Buffer.from(JSON.stringify(copy), 'utf8');
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  const meta = { ...(metadata ?? {}) };
+  delete meta.resourceVersion;
+  return Buffer.from(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }), 'utf8');
 }
 
 export function decode(kv: KeyValue): KubeObject {
