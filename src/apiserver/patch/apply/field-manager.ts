@@ -56,6 +56,16 @@ function withoutManagedFields(obj: KubeObject): KubeObject {
   return copy;
 }
 
+/**
+ * The object without managedFields, for reading only: a shallow copy (metadata copied) sharing everything else,
+ * where withoutManagedFields deep-copies the whole object on every update (a pod, twice per write).
+ */
+function viewWithoutManagedFields(obj: KubeObject): KubeObject {
+  if (!isPlainObject(obj.metadata) || !('managedFields' in obj.metadata)) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
 function store(obj: KubeObject, managers: ManagerSet[]): void {
   const entries = encodeManagedFields(capUpdateManagers(managers));
   const meta = (obj.metadata ??= {});
@@ -71,8 +81,9 @@ function store(obj: KubeObject, managers: ManagerSet[]): void {
 export function recordUpdate(live: KubeObject | undefined, next: KubeObject, manager: string, ctx: FieldManagerContext): void {
   const requested = ctx.subresource === '' ? decodeManagedFields(next.metadata?.managedFields) : null;
   const managers = requested ?? decodeManagedFields(live?.metadata?.managedFields) ?? [];
-  const before = live === undefined ? {} : withoutManagedFields(live);
-  const after = withoutManagedFields(next);
+  // Both only read (compared and walked); `next` gets its managedFields at the end.
+  const before = live === undefined ? {} : viewWithoutManagedFields(live);
+  const after = viewWithoutManagedFields(next);
   const { added, modified, removed } = compareObjects(before, after, ctx.schema, ownable(ctx));
   const nodesBefore = innerNodesOf(before, ctx.schema);
   const nodesAfter = innerNodesOf(after, ctx.schema);

@@ -12,10 +12,18 @@ export type FieldPath = readonly PathElement[];
 const keyOf = (path: FieldPath): string => JSON.stringify(path);
 
 export class FieldSet {
-  private readonly members = new Map<string, FieldPath>();
+  // Keyed by the path's JSON, computed once per path: the set operations below reuse the keys, so recording an
+  // update (several unions and differences over every manager's set) does not stringify each path again.
+  private members = new Map<string, FieldPath>();
 
   constructor(paths: Iterable<FieldPath> = []) {
     for (const p of paths) this.insert(p);
+  }
+
+  private static ofMembers(members: Map<string, FieldPath>): FieldSet {
+    const set = new FieldSet();
+    set.members = members;
+    return set;
   }
 
   insert(path: FieldPath): void {
@@ -39,19 +47,27 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this.members.values(), ...other.members.values()]);
+    const members = new Map(this.members);
+    for (const [key, path] of other.members) members.set(key, path);
+    return FieldSet.ofMembers(members);
   }
 
   difference(other: FieldSet): FieldSet {
-    return new FieldSet([...this.members.values()].filter((p) => !other.has(p)));
+    return this.select((key) => !other.members.has(key));
   }
 
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet([...this.members.values()].filter((p) => other.has(p)));
+    return this.select((key) => other.members.has(key));
   }
 
   filter(keep: (path: FieldPath) => boolean): FieldSet {
-    return new FieldSet([...this.members.values()].filter(keep));
+    return this.select((_key, path) => keep(path));
+  }
+
+  private select(keep: (key: string, path: FieldPath) => boolean): FieldSet {
+    const members = new Map<string, FieldPath>();
+    for (const [key, path] of this.members) if (keep(key, path)) members.set(key, path);
+    return FieldSet.ofMembers(members);
   }
 
   /** Whether a member lies strictly below `path`. */
