@@ -4,7 +4,7 @@
 // grpc-js then reports a verified peer certificate through call.getAuthContext().
 import { createServer, type PeerCertificate, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { widenServerWindows, type GrpcListener } from '../../common/http2/index.ts';
+import { grpcHttp2Servers, installFastUnaryPath, widenServerWindows, type FastUnaryOptions, type GrpcListener } from '../../common/http2/index.ts';
 
 export interface TlsFiles {
   certPem: string;
@@ -13,8 +13,10 @@ export interface TlsFiles {
   clientCaPem?: string;
 }
 
-export function listenGrpcTls(server: grpc.Server, host: string, port: number, tls: TlsFiles): Promise<GrpcListener> {
+export function listenGrpcTls(server: grpc.Server, host: string, port: number, tls: TlsFiles, fast?: FastUnaryOptions): Promise<GrpcListener> {
+  const before = grpcHttp2Servers(server);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  if (fast !== undefined) installFastUnaryPath(server, before, fast.routes, fast.limits);
   widenServerWindows(server);
   const net = createServer(
     { cert: tls.certPem, key: tls.keyPem, ca: tls.clientCaPem, requestCert: tls.clientCaPem !== undefined, rejectUnauthorized: false, ALPNProtocols: ['h2'] },

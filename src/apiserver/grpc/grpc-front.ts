@@ -2,7 +2,7 @@
 // port stays HTTP/1.1 for kubectl). Reuses the store's listener, which accepts Go-style URL authorities too.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../common/logger.ts';
-import { listenGrpc, type GrpcListener } from '../../common/http2/index.ts';
+import { listenGrpc, type FastPathLimits, type FastUnaryMethod, type GrpcListener } from '../../common/http2/index.ts';
 import type { ResourceRegistry } from '../rest/registry.ts';
 import { createApiserverHandlers } from './service.ts';
 import { apiserverService, GRPC_MESSAGE_OPTIONS } from './wire.ts';
@@ -22,8 +22,11 @@ export interface GrpcFrontEnd {
 export async function startGrpcFrontEnd(registries: readonly ResourceRegistry[], host: string, port: number, logger: Logger, security: GrpcSecurity = {}): Promise<GrpcFrontEnd> {
   const server = new grpc.Server({ ...GRPC_MESSAGE_OPTIONS, 'grpc.keepalive_permit_without_calls': 1 });
   const handlers = createApiserverHandlers(registries, logger);
-  server.addService(apiserverService().definition, security.access === undefined ? handlers : guardGrpc(security.access, handlers, logger));
-  const listener: GrpcListener = security.tls === undefined ? await listenGrpc(server, host, port) : await listenGrpcTls(server, host, port, security.tls);
+  const definition = apiserverService().definition;
+  const served = security.access === undefined ? handlers : guardGrpc(security.access, handlers, logger);
+  server.addService(definition, served);
+  const fast = { routes: unaryRoutes(definition, served), limits: UNLIMITED };
+  const listener: GrpcListener = security.tls === undefined ? await listenGrpc(server, host, port, undefined, fast) : await listenGrpcTls(server, host, port, security.tls, fast);
   return {
     port: listener.port,
     close: async () => {
@@ -31,4 +34,21 @@ export async function startGrpcFrontEnd(registries: readonly ResourceRegistry[],
       await listener.close();
     },
   };
+}
+
+/** As GRPC_MESSAGE_OPTIONS: no size limit either way. */
+const UNLIMITED: FastPathLimits = { maxReceiveBytes: -1, maxSendBytes: -1 };
+
+/**
+ * Every unary method, for the listener's fast path (src/common/http2/unary-fast-path.ts): the same guarded handlers
+ * answer, without the interceptor chain, call objects and event hops grpc-js makes for every call. Watch, the one
+ * streaming method, stays with grpc-js.
+ */
+function unaryRoutes(definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation): Map<string, FastUnaryMethod> {
+  const routes = new Map<string, FastUnaryMethod>();
+  for (const [name, method] of Object.entries(definition)) {
+    if (method.requestStream || method.responseStream) continue;
+    routes.set(method.path, { definition: method as grpc.MethodDefinition<unknown, unknown>, handler: handlers[name] as grpc.handleUnaryCall<unknown, unknown> });
+  }
+  return routes;
 }

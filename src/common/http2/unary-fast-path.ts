@@ -9,6 +9,7 @@
 // that clients see the same answers whichever path served them.
 import { EventEmitter } from 'node:events';
 import type * as http2 from 'node:http2';
+import { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { assert } from '../../raft/assert.ts';
 
@@ -123,6 +124,14 @@ class FastUnaryCall extends EventEmitter {
 
   getHost(): string {
     return this.stream.session?.socket?.localAddress ?? '';
+  }
+
+  /** As grpc-js: the verified peer certificate of a TLS connection, nothing otherwise. */
+  getAuthContext(): ReturnType<grpc.ServerUnaryCall<unknown, unknown>['getAuthContext']> {
+    const socket = this.stream.session?.socket;
+    if (!(socket instanceof TLSSocket) || !socket.authorized) return {};
+    const certificate = socket.getPeerCertificate();
+    return { transportSecurityType: 'ssl', sslPeerCertificate: certificate.raw ? certificate : undefined };
   }
 
   sendMetadata(): void {
