@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { FlagError, forEachFlag, parseCommandFlags } from '../common/cli-flags.ts';
 import { parseDurationFlag } from '../common/duration-flag.ts';
 import { ClusterDaemon, type DaemonStatus } from '../cluster/cluster-daemon.ts';
+import { ephemeralOverlapWarning, ephemeralPortRange } from '../cluster/ephemeral-ports.ts';
 import { clusterLayout, DEFAULT_CONFIG, lastPort, readConfig, writeConfig, type ClusterConfig, type ClusterLayout, type StoreImpl } from '../cluster/cluster-layout.ts';
 import { controlPlaneLeaders, formatStatus, nodeReadiness, storeStatus, type ClusterStatus } from '../cluster/cluster-status.ts';
 import { callControl, ControlUnavailable } from '../cluster/control-socket.ts';
@@ -135,6 +136,8 @@ async function up(layout: ClusterLayout, flags: Flags): Promise<number> {
     if (differs.length > 0) say(`barque cluster: resuming the cluster in ${layout.dataDir} as it was made; ignoring --${differs.join(', --')}`);
   }
   if (lastPort(config) > 65535) throw new FlagError(`--base-port ${config.basePort} leaves no room for the cluster's ports`);
+  const overlap = ephemeralOverlapWarning(config.basePort, lastPort(config), ephemeralPortRange());
+  if (overlap !== undefined) say(`barque cluster: warning: ${overlap}`);
   mkdirSync(layout.dataDir, { recursive: true });
   writeConfig(layout, config);
   let pid = runningSupervisor(layout);
