@@ -3,8 +3,8 @@
 // verified against the client CA, not required) and each TLS socket is handed to grpc-js as its connection;
 // grpc-js then reports a verified peer certificate through call.getAuthContext().
 import { createServer, type PeerCertificate, type TLSSocket } from 'node:tls';
-import * as grpc from '@grpc/grpc-js';
-import { grpcHttp2Servers, installFastUnaryPath, widenServerWindows, type FastUnaryOptions, type GrpcListener } from '../../common/http2/index.ts';
+import type * as grpc from '@grpc/grpc-js';
+import { grpcConnectionInjector, type FastUnaryOptions, type GrpcListener } from '../../common/http2/index.ts';
 
 export interface TlsFiles {
   certPem: string;
@@ -14,10 +14,7 @@ export interface TlsFiles {
 }
 
 export function listenGrpcTls(server: grpc.Server, host: string, port: number, tls: TlsFiles, fast?: FastUnaryOptions): Promise<GrpcListener> {
-  const before = grpcHttp2Servers(server);
-  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  if (fast !== undefined) installFastUnaryPath(server, before, fast.routes, fast.limits);
-  widenServerWindows(server);
+  const injector = grpcConnectionInjector(server, fast);
   const net = createServer(
     { cert: tls.certPem, key: tls.keyPem, ca: tls.clientCaPem, requestCert: tls.clientCaPem !== undefined, rejectUnauthorized: false, ALPNProtocols: ['h2'] },
     (socket: TLSSocket) => {

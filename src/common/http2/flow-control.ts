@@ -6,7 +6,7 @@
 // wide from the start. The memory is spent only while the receiver has not read.
 import type * as http2 from 'node:http2';
 import type * as grpc from '@grpc/grpc-js';
-import { assert } from '../../raft/assert.ts';
+import { grpcHttp2ServerMap } from './grpc-internals.ts';
 
 export const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
 
@@ -18,12 +18,10 @@ const widened = new WeakSet<object>();
 /**
  * Opens the receive windows of every session the grpc-js server's HTTP/2 servers accept from now on (call it after
  * bindAsync or createConnectionInjector: grpc-js makes those servers then). grpc-js has no option for its server
- * side, so this reaches into its private map of HTTP/2 servers, and throws if that is gone.
+ * side (grpc-internals.ts).
  */
 export function widenServerWindows(server: grpc.Server, bytes = FLOW_CONTROL_WINDOW_BYTES): void {
-  const servers = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
-  assert(servers instanceof Map, 'grpc-js Server has no http2Servers map: widenServerWindows needs updating');
-  for (const h2 of servers.keys()) {
+  for (const h2 of grpcHttp2ServerMap(server).keys()) {
     if (widened.has(h2)) continue;
     widened.add(h2);
     h2.on('session', (session: http2.ServerHttp2Session) => widenSession(session, bytes));

@@ -23,11 +23,20 @@ export interface GrpcListener {
   close(): Promise<void>;
 }
 
-export function listenGrpc(server: grpc.Server, host: string, port: number, tls?: ListenerTls, fast?: FastUnaryOptions): Promise<GrpcListener> {
+/**
+ * The injector we hand accepted connections to, its HTTP/2 server set up as all our listeners want it: the unary
+ * fast path in front (when given) and wide flow-control windows.
+ */
+export function grpcConnectionInjector(server: grpc.Server, fast?: FastUnaryOptions): ReturnType<grpc.Server['createConnectionInjector']> {
   const before = grpcHttp2Servers(server);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   if (fast !== undefined) installFastUnaryPath(server, before, fast.routes, fast.limits);
   widenServerWindows(server);
+  return injector;
+}
+
+export function listenGrpc(server: grpc.Server, host: string, port: number, tls?: ListenerTls, fast?: FastUnaryOptions): Promise<GrpcListener> {
+  const injector = grpcConnectionInjector(server, fast);
   let closed = false;
   const onConnection = (socket: Socket): void => {
     socket.setNoDelay(true);

@@ -12,6 +12,7 @@ import type * as http2 from 'node:http2';
 import { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { assert } from '../../raft/assert.ts';
+import { grpcHttp2ServerMap } from './grpc-internals.ts';
 
 /** A unary method to serve here: the codecs of its definition and the handler grpc-js would call. */
 export interface FastUnaryMethod {
@@ -49,9 +50,8 @@ type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingH
  * longer looks like this, so an upgrade that moves it fails every test rather than silently losing the path.
  */
 export function installFastUnaryPath(server: grpc.Server, before: ReadonlySet<unknown>, routes: FastUnaryRoutes, limits: FastPathLimits): void {
-  const internals = server as unknown as { http2Servers?: Map<http2.Http2Server, unknown>; onStreamOpened?: (stream: http2.ServerHttp2Stream) => void };
-  assert(internals.http2Servers instanceof Map, 'grpc-js Server has no http2Servers map: the unary fast path needs updating');
-  const made = [...internals.http2Servers.keys()].filter((s) => !before.has(s));
+  const internals = server as unknown as { onStreamOpened?: (stream: http2.ServerHttp2Stream) => void };
+  const made = [...grpcHttp2ServerMap(server).keys()].filter((s) => !before.has(s));
   assert(made.length === 1, `expected one new grpc-js HTTP/2 server, found ${made.length}`);
   const h2 = made[0];
   const grpcListeners = h2.listeners('stream') as StreamListener[];
@@ -71,8 +71,7 @@ export function installFastUnaryPath(server: grpc.Server, before: ReadonlySet<un
 
 /** The grpc-js HTTP/2 servers that exist now, to tell the next injector's apart. */
 export function grpcHttp2Servers(server: grpc.Server): Set<unknown> {
-  const map = (server as unknown as { http2Servers?: Map<unknown, unknown> }).http2Servers;
-  return new Set(map?.keys() ?? []);
+  return new Set(grpcHttp2ServerMap(server).keys());
 }
 
 function plainUnaryRequest(headers: http2.IncomingHttpHeaders): boolean {
