@@ -110,8 +110,8 @@ export class ResourceRegistry {
 
   async list(namespace: string, query: ListQuery): Promise<ListResult> {
     const filter = this.filterFor(namespace, query);
-    const prefix = this.def.namespaced && namespace !== '' ? `${this.prefix}${namespace}/` : this.prefix;
-    if (query.resourceVersion === '0' && (query.continueToken ?? '') === '') {
+    const prefix = this.listPrefix(namespace);
+    if (fromCache(query)) {
       await this.cache.whenReady();
       const { items, revision } = this.cache.list((obj) => (prefix === this.prefix || objectKeyInPrefix(this, obj, prefix)) && filter(obj));
       return { items: items.map((i) => this.withTypeMeta(i)), resourceVersion: String(revision) };
@@ -119,8 +119,7 @@ export class ResourceRegistry {
     const revision = parseResourceVersion(query.resourceVersion);
     try {
       // Without selectors the prefix alone decides, and the store can count what is left (remainingItemCount).
-      const selective = (query.labelSelector ?? '') !== '' || (query.fieldSelector ?? '') !== '';
-      const res = await this.store.list(prefix, { limit: query.limit ?? 0, continueToken: query.continueToken, revision, filter: selective ? filter : undefined });
+      const res = await this.store.list(prefix, { limit: query.limit ?? 0, continueToken: query.continueToken, revision, filter: selective(query) ? filter : undefined });
       return listResult(res, res.items.map((i) => this.withTypeMeta(i)));
     } catch (err) {
       throw storeListError(err, query);
@@ -133,20 +132,22 @@ export class ResourceRegistry {
    * re-encoding each object; the rest goes through list().
    */
   async listJson(namespace: string, query: ListQuery): Promise<JsonListResult> {
-    const selective = (query.labelSelector ?? '') !== '' || (query.fieldSelector ?? '') !== '';
-    const fromCache = query.resourceVersion === '0' && (query.continueToken ?? '') === '';
-    if (selective || fromCache) {
+    if (selective(query) || fromCache(query)) {
       const res = await this.list(namespace, query);
       return { ...res, items: res.items.map(jsonBytes) };
     }
-    const prefix = this.def.namespaced && namespace !== '' ? `${this.prefix}${namespace}/` : this.prefix;
     const revision = parseResourceVersion(query.resourceVersion);
     try {
-      const res = await this.store.listRaw(prefix, { limit: query.limit ?? 0, continueToken: query.continueToken, revision });
+      const res = await this.store.listRaw(this.listPrefix(namespace), { limit: query.limit ?? 0, continueToken: query.continueToken, revision });
       return listResult(res, res.items.map((kv) => storedJson(kv.value, kv.modRevision) ?? jsonBytes(this.withTypeMeta(decode(kv)))));
     } catch (err) {
       throw storeListError(err, query);
     }
+  }
+
+  /** The key prefix a list of `namespace` ('' = every namespace) covers. */
+  private listPrefix(namespace: string): string {
+    return this.def.namespaced && namespace !== '' ? `${this.prefix}${namespace}/` : this.prefix;
   }
 
   async create(namespace: string, body: unknown, dryRun = false, options: WriteOptions = {}): Promise<KubeObject> {
@@ -579,6 +580,16 @@ function randomSuffix(): string {
   let s = '';
   for (let i = 0; i < 5; i++) s += GENERATE_NAME_ALPHABET[randomInt(GENERATE_NAME_ALPHABET.length)];
   return s;
+}
+
+/** A list with a label or field selector (the store cannot count what is left of it). */
+function selective(query: ListQuery): boolean {
+  return (query.labelSelector ?? '') !== '' || (query.fieldSelector ?? '') !== '';
+}
+
+/** A list served from the watch cache: resourceVersion "0", not a continuation. */
+function fromCache(query: ListQuery): boolean {
+  return query.resourceVersion === '0' && (query.continueToken ?? '') === '';
 }
 
 function jsonBytes(obj: unknown): Buffer {

@@ -69,7 +69,7 @@ export class ObjectStore {
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     const filter = options.filter;
-    return this.collect(prefix, options, decode, filter === undefined ? undefined : (kv, obj) => filter(obj));
+    return this.collect(prefix, options, decode, filter);
   }
 
   /**
@@ -80,7 +80,7 @@ export class ObjectStore {
     return this.collect(prefix, options, (kv) => kv);
   }
 
-  private async collect<T>(prefix: string, options: Omit<ListOptions, 'filter'>, convert: (kv: KeyValue) => T, keep?: (kv: KeyValue, item: T) => boolean): Promise<ListResult<T>> {
+  private async collect<T>(prefix: string, options: Omit<ListOptions, 'filter'>, convert: (kv: KeyValue) => T, keep?: (item: T) => boolean): Promise<ListResult<T>> {
     const limit = options.limit ?? 0;
     let fromKey = prefix;
     let revision = options.revision ?? 0;
@@ -104,7 +104,7 @@ export class ObjectStore {
       for (const kv of res.kvs) {
         const item = convert(kv);
         lastKey = kv.key.toString('utf8');
-        if (keep === undefined || keep(kv, item)) items.push(item);
+        if (keep === undefined || keep(item)) items.push(item);
         if (limit > 0 && items.length === limit) {
           const seen = res.kvs.indexOf(kv) + 1;
           more = more || seen < res.kvs.length;

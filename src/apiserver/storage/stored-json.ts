@@ -23,9 +23,9 @@ export function storedJson(value: Buffer, modRevision: number): Buffer | undefin
   // A "resourceVersion" anywhere (a key, or a value that is exactly that word) leaves it to the parser, which
   // never mistakes one; escaped quotes inside strings (\"resourceVersion\") do not match.
   if (value.includes(RESOURCE_VERSION_KEY)) return undefined;
-  const version = Buffer.from(`"resourceVersion":"${modRevision}"`);
   const at = metadataStart(value);
   if (at < 0) return undefined;
+  const version = Buffer.from(`"resourceVersion":"${modRevision}"`);
   return Buffer.concat([value.subarray(0, at), version, separator(value, at), value.subarray(at)]);
 }
 
