@@ -19,6 +19,8 @@ export type WireHello = {
   cluster_id: bigint;
   from: bigint;
   to: bigint;
+  /** Acknowledge at least every this many frames; 0 (an older sender): after every burst. */
+  ack_every?: number;
 };
 
 export type WireSnapshotChunk = {

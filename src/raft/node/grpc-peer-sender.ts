@@ -37,6 +37,11 @@ type Call = grpc.ClientDuplexStream<Buffer, WirePeerAck>;
 
 const identity = (b: Buffer): Buffer => b;
 
+/** Asked of the receiver: an acknowledgement once a quarter of the window waits, so frames never stall on it. */
+export function ackEvery(inflightFramesMax: number): number {
+  return Math.max(1, Math.floor(inflightFramesMax / 4));
+}
+
 export class PeerSender {
   private readonly outbox: PeerOutbox;
   private client: grpc.Client | undefined;
@@ -120,7 +125,7 @@ export class PeerSender {
     call.on('error', (e: grpc.ServiceError) => this.onBroken(call, e.details || e.message));
     call.on('end', () => this.onBroken(call, 'stream ended by peer'));
     const cfg = this.cfg;
-    call.write(frameCodec().encode({ hello: { cluster_id: cfg.clusterId, from: cfg.self, to: this.peer } }));
+    call.write(frameCodec().encode({ hello: { cluster_id: cfg.clusterId, from: cfg.self, to: this.peer, ack_every: ackEvery(cfg.inflightFramesMax) } }));
     this.pump();
   }
 

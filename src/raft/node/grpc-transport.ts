@@ -12,6 +12,7 @@ import { formatId, loadRaftProtos, messageFromWire, MalformedPeerMessageError } 
 import { RealClock, type Clock } from './clock.ts';
 import { decodePeerFrame, Refusal, type WirePeerAck, type WirePeerFrame } from './grpc-frames.ts';
 import { PeerSender, type PeerSenderConfig } from './grpc-peer-sender.ts';
+import { PeerAcks } from './peer-acks.ts';
 import { SnapshotAssembler, SnapshotChunkError } from './snapshot-assembler.ts';
 import { DEFAULT_PEER_QUEUE_LIMITS, groupByPeer, type PeerQueueLimits, type PeerReport, type Transport } from './transport.ts';
 
@@ -184,34 +185,27 @@ export class GrpcTransport implements Transport {
     }
     let from: NodeId | undefined;
     const assembler = new SnapshotAssembler(this.snapshotBytesMax);
-    let ackScheduled = false;
-    let lastSeq = 0n;
-    const ack = () => {
-      if (ackScheduled) return;
-      ackScheduled = true;
-      // One acknowledgement per burst of frames rather than per frame.
-      setImmediate(() => {
-        ackScheduled = false;
-        if (!call.cancelled && !call.writableEnded) call.write({ seq: lastSeq, snapshot_bytes: BigInt(assembler.receivedBytes) });
-      });
-    };
+    const acks = new PeerAcks(this.senderConfig.clock, (seq) => {
+      if (!call.cancelled && !call.writableEnded) call.write({ seq, snapshot_bytes: BigInt(assembler.receivedBytes) });
+    });
     call.on('data', (frame: WirePeerFrame) => {
       if (this.closed || call.writableEnded) return;
       if (from === undefined) {
         from = this.checkHello(call, frame);
+        if (from !== undefined) acks.setAckEvery(frame.hello?.ack_every ?? 0);
         return;
       }
       if (!this.senders.has(from)) {
         this.refuse(call, Refusal.RemovedMember, `member ${formatId(from)} is not a member of this cluster any more`);
         return;
       }
-      lastSeq = frame.seq;
       this.onFrame(call, from, frame, assembler);
-      ack();
+      acks.received(frame.seq, frame.snapshot_chunk !== null);
     });
     call.on('error', () => {});
     call.on('end', () => call.end());
     call.on('close', () => {
+      acks.close();
       if (from !== undefined) this.incoming.get(from)?.delete(call);
     });
   }
