@@ -47,18 +47,28 @@ export class EntryApplier {
     return this.deps.store.consistentIndex;
   }
 
-  /** Applies the entries in one batch and resolves with their results once the batch is written. */
-  async applyEntries(entries: readonly CommittedEntry[]): Promise<AppliedEntry[]> {
+  /**
+   * Applies the entries in one MVCC batch. The results come at once, the batch published (reads and watchers see
+   * it); `written` settles once the batch and the applied index are on disk.
+   */
+  apply(entries: readonly CommittedEntry[]): { applied: AppliedEntry[]; written: Promise<void> } {
     const { store, lessor, alarms } = this.deps;
     const fresh = entries.filter((e) => e.index > store.consistentIndex);
-    if (fresh.length === 0) return [];
+    if (fresh.length === 0) return { applied: [], written: Promise.resolve() };
     store.beginBatch();
     const applied: AppliedEntry[] = [];
     for (const entry of fresh) applied.push(this.applyOne(entry));
-    await store.commitBatch({
+    const { written } = store.commit({
       appliedIndex: fresh[fresh.length - 1].index,
       extraOps: [...lessor.takeOps(), ...alarms.takeOps(), ...(this.deps.auth?.takeOps() ?? [])],
     });
+    return { applied, written };
+  }
+
+  /** apply(), resolving with the results once the batch is written. */
+  async applyEntries(entries: readonly CommittedEntry[]): Promise<AppliedEntry[]> {
+    const { applied, written } = this.apply(entries);
+    await written;
     return applied;
   }
 

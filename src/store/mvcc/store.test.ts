@@ -441,6 +441,93 @@ describe('batching', () => {
   });
 });
 
+describe('publishing before the write', () => {
+  /** Holds every database write until release(). */
+  function holdWrites(): { release: () => void; count: () => number } {
+    const db = s.database;
+    type Writable = { write: (...args: unknown[]) => Promise<void> };
+    const realBatch = db.batch.bind(db) as () => Writable;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let n = 0;
+    (db as unknown as { batch: () => Writable }).batch = () => {
+      const batch = realBatch();
+      const realWrite = batch.write.bind(batch);
+      batch.write = async (...args: unknown[]) => {
+        n++;
+        await held;
+        return realWrite(...args);
+      };
+      return batch;
+    };
+    return { release: () => release(), count: () => n };
+  }
+
+  it('announces a batch on commit, serves its history while it is written, then from disk', async () => {
+    await put('a', '0'); // revision 2, on disk
+    const seen: number[] = [];
+    s.onCommitted((c) => seen.push(c.revision));
+    const hold = holdWrites();
+    const written: Promise<void>[] = [];
+    for (const [k, v] of [['a', '1'], ['b', '1'], ['a', '2']]) {
+      s.beginBatch();
+      s.put({ key: b(k), value: b(v) });
+      written.push(s.commit({}).written);
+    }
+    s.beginBatch();
+    s.deleteRange({ key: b('b') });
+    written.push(s.commit({}).written);
+    expect(seen).toEqual([3, 4, 5, 6]); // announced at once, in order
+    expect(s.publishedRevision).toBe(6);
+    expect(s.durableRevision).toBe(2);
+    const show = (r: { events: { type: EventType; kv: { key: Buffer; value: Buffer; modRevision: number } }[]; nextRevision: number }) => ({
+      events: r.events.map((e) => `${e.type === EventType.Put ? 'put' : 'del'} ${e.kv.key.toString()}=${e.kv.value.toString()}@${e.kv.modRevision}`),
+      next: r.nextRevision,
+    });
+    const all = { events: ['put a=0@2', 'put a=1@3', 'put b=1@4', 'put a=2@5', 'del b=@6'], next: 7 };
+    expect(show(await s.eventsSince(2, { key: b('a'), rangeEnd: b('c') }))).toEqual(all);
+    expect(show(await s.eventsSince(4, { key: b('b') }))).toEqual({ events: ['put b=1@4', 'del b=@6'], next: 7 });
+    // The limit ends at a whole revision, across the disk and the batches in flight alike.
+    expect(show(await s.eventsSince(2, { key: b('a'), rangeEnd: b('c') }, 2))).toEqual({ events: ['put a=0@2', 'put a=1@3'], next: 4 });
+    expect(show(await s.eventsSince(4, { key: b('a'), rangeEnd: b('c') }, 1))).toEqual({ events: ['put b=1@4'], next: 5 });
+    expect(hold.count()).toBe(1); // the rest wait behind the first in the write chain
+    hold.release();
+    await Promise.all(written);
+    expect(s.durableRevision).toBe(6);
+    expect(show(await s.eventsSince(2, { key: b('a'), rangeEnd: b('c') }))).toEqual(all);
+  });
+
+  it('writes nothing after a failed write, and refuses further work', async () => {
+    const db = s.database as unknown as { batch: () => { put: () => void; del: () => void; write: () => Promise<void> } };
+    const calls: string[] = [];
+    let fail = true;
+    const realBatch = s.database.batch.bind(s.database);
+    db.batch = () => {
+      const real = realBatch();
+      return {
+        put: (...args: unknown[]) => (real.put as (...a: unknown[]) => void)(...args),
+        del: (...args: unknown[]) => (real.del as (...a: unknown[]) => void)(...args),
+        write: async () => {
+          calls.push(fail ? 'fail' : 'write');
+          if (fail) throw new Error('disk on fire');
+          return real.write();
+        },
+      } as never;
+    };
+    s.beginBatch();
+    s.put({ key: b('x'), value: b('1') });
+    const first = s.commit({ appliedIndex: 5 }).written;
+    s.beginBatch();
+    s.put({ key: b('y'), value: b('1') });
+    const second = s.commit({ appliedIndex: 6 }).written;
+    await expect(first).rejects.toThrow('disk on fire');
+    fail = false;
+    await expect(second).rejects.toThrow('disk on fire');
+    expect(calls).toEqual(['fail']);
+    expect(() => s.beginBatch()).toThrow('disk on fire');
+  });
+});
+
 describe('hashes and snapshots', () => {
   it('hashKV is stable, bounded by revision and compaction; snapshots restore', async () => {
     await put('a', '1');

@@ -2,7 +2,9 @@
 //
 // Writes happen inside a batch (beginBatch … commitBatch): each request is applied synchronously to the
 // in-memory index and resident latest values, and its records are staged; commitBatch writes everything staged,
-// plus the caller's applied index, as one classic-level batch, then announces the batch's events. Reads are
+// plus the caller's applied index, as one classic-level batch. The batch is published (its events announced,
+// the revision served to watchers) before that write completes, as etcd notifies watchers from its in-memory
+// transaction before bbolt commits: a member that crashes first replays the entries from its Raft log. Reads are
 // synchronous too: latest values from memory (those within the resident budget, resident-values.ts), the others and
 // history from records not yet flushed or from disk (getSync).
 // A failed disk write leaves memory ahead of disk; the store refuses further work and must be reopened.
@@ -198,6 +200,10 @@ export class MvccStore {
   /** etcd's compactMainRev: -1 until the first compaction, so that compacting at revision 0 or 1 succeeds once. */
   private compactedRev = -1;
   private durableRev = 1;
+  /** The last batch announced to listeners; batches in (durableRev, publishedRev] are `inFlight`. */
+  private publishedRev = 1;
+  /** Published batches whose write has not completed, oldest first: history reads serve them from here. */
+  private inFlight: CommittedBatch[] = [];
   private appliedIndex = 0;
   private readonly leaseKeys = new Map<bigint, Set<string>>();
   /** Records staged or in flight to disk, by revision id: history reads look here before disk. */
@@ -249,6 +255,11 @@ export class MvccStore {
     return this.durableRev;
   }
 
+  /** The latest revision whose batch was announced through onCommitted (on disk or being written). */
+  get publishedRevision(): number {
+    return this.publishedRev;
+  }
+
   /** Bytes of latest values held in memory (at most the residentValueBytes option, see resident-values.ts). */
   get residentValueBytes(): number {
     return this.resident.bytes;
@@ -286,11 +297,22 @@ export class MvccStore {
     this.batch = { previousRevision: this.currentRev, ops: [], events: [], unflushedIds: [], compactions: [] };
   }
 
-  /** Writes the open batch and the meta as one classic-level batch, then tells the listeners. */
+  /** Publishes the open batch (see commit) and resolves with it once it is on disk. */
   async commitBatch(meta: CommitMeta = {}): Promise<CommittedBatch> {
+    const { batch, written } = this.commit(meta);
+    await written;
+    return batch;
+  }
+
+  /**
+   * Closes the open batch: its changes are already in memory; this announces its events to the listeners now,
+   * synchronously, and writes it and the meta as one classic-level batch. `written` settles once the write has
+   * completed (and rejects, the store then refusing all further work, if it failed).
+   */
+  commit(meta: CommitMeta = {}): { batch: CommittedBatch; written: Promise<void> } {
     this.assertUsable();
     const b = this.batch;
-    assert(b !== undefined, 'commitBatch without an open batch');
+    assert(b !== undefined, 'commit without an open batch');
     this.batch = undefined;
     if (meta.appliedIndex !== undefined) {
       assert(meta.appliedIndex >= this.appliedIndex, () => `applied index going back: ${meta.appliedIndex} < ${this.appliedIndex}`);
@@ -307,19 +329,23 @@ export class MvccStore {
       events: b.events,
       appliedIndex: this.appliedIndex,
     };
-    try {
-      if (b.ops.length > 0) await this.enqueueWrite(b.ops);
-    } catch (err) {
-      this.failure = err;
-      for (const c of b.compactions) c.settle(err);
-      this.log.error({ err }, 'mvcc batch write failed; the store must be reopened');
-      throw err;
-    }
-    for (const id of b.unflushedIds) this.unflushed.delete(id);
-    this.markDurable(committed.revision);
-    for (const c of b.compactions) this.scheduleCompaction(c.revision, c.keep, c.settle);
+    this.publishedRev = committed.revision;
+    if (committed.revision > this.durableRev) this.inFlight.push(committed);
+    const written = (b.ops.length > 0 ? this.enqueueWrite(b.ops) : Promise.resolve()).then(
+      () => {
+        for (const id of b.unflushedIds) this.unflushed.delete(id);
+        this.markDurable(committed.revision);
+        for (const c of b.compactions) this.scheduleCompaction(c.revision, c.keep, c.settle);
+      },
+      (err: unknown) => {
+        this.failure ??= err;
+        for (const c of b.compactions) c.settle(err);
+        this.log.error({ err }, 'mvcc batch write failed; the store must be reopened');
+        throw err;
+      },
+    );
     for (const listener of this.listeners) listener(committed);
-    return committed;
+    return { batch: committed, written };
   }
 
   /** Convenience: runs fn in its own batch and commits it, even when fn throws (then rethrows). */
@@ -347,13 +373,20 @@ export class MvccStore {
   }
 
   private enqueueWrite(ops: DbOp[], sync = this.options.syncWrites ?? true): Promise<void> {
-    const write = this.writeChain.then(() => writeOps(this.db, ops, sync));
-    this.writeChain = write.catch(() => undefined);
+    // After a failed write nothing later may reach the disk: its applied index would skip the lost batch.
+    const write = this.writeChain.then(() => {
+      if (this.failure !== undefined) throw this.failure;
+      return writeOps(this.db, ops, sync);
+    });
+    this.writeChain = write.catch((err: unknown) => {
+      this.failure ??= err;
+    });
     return write;
   }
 
   private markDurable(revision: number): void {
     this.durableRev = Math.max(this.durableRev, revision);
+    while (this.inFlight.length > 0 && this.inFlight[0].revision <= this.durableRev) this.inFlight.shift();
     const ready = this.durableWaiters.filter((w) => w.revision <= this.durableRev);
     this.durableWaiters = this.durableWaiters.filter((w) => w.revision > this.durableRev);
     for (const w of ready) w.resolve();
@@ -678,10 +711,11 @@ export class MvccStore {
   // ---- history for watchers ------------------------------------------------------------------------------------
 
   /**
-   * Events with revisions from startRev up to the durable revision, in revision order, for keys in the range
-   * (etcd range_end conventions). Stops after `limit` events but always finishes a revision; resume at
-   * nextRevision. Newer events arrive through onCommitted. Like etcd's watch, startRev below the compacted
-   * revision is ErrCompacted (startRev equal to it is served, without deletions compacted at that revision).
+   * Events with revisions from startRev up to the published revision, in revision order, for keys in the range
+   * (etcd range_end conventions): from disk up to the durable revision, then from the batches still being
+   * written. Stops after `limit` events but always finishes a revision; resume at nextRevision. Newer events
+   * arrive through onCommitted. Like etcd's watch, startRev below the compacted revision is ErrCompacted (startRev
+   * equal to it is served, without deletions compacted at that revision).
    */
   async eventsSince(
     startRev: number,
@@ -692,30 +726,46 @@ export class MvccStore {
     assert(startRev >= 1 && limit >= 1, 'eventsSince needs startRev >= 1 and limit >= 1');
     if (startRev < this.compactedRev) throw errCompacted({ requested: startRev, compacted: this.compactedRev });
     const range = toKeyRange(keys.key, keys.rangeEnd);
-    const endRev = this.durableRev;
+    // Taken together, now: every revision past durableRev that is published is in a batch of inFlight.
+    const diskEnd = this.durableRev;
+    const endRev = this.publishedRev;
+    const pending = this.inFlight.filter((b) => b.revision > diskEnd);
     const epoch = this.epoch;
     const events: Event[] = [];
     let lastMain = 0;
-    const it = this.db.iterator({ gte: dbRevisionKey({ main: startRev, sub: 0 }), lt: dbRevisionKey({ main: endRev + 1, sub: 0 }) });
-    try {
-      while (true) {
-        const entries = await it.nextv(256);
-        assert(epoch === this.epoch, 'store restored during eventsSince');
-        if (startRev < this.compactedRev) throw errCompacted({ requested: startRev, compacted: this.compactedRev });
-        if (entries.length === 0) break;
-        for (const [k, v] of entries) {
-          const { rev, tombstone } = decodeRevision(k.subarray(1));
-          if (events.length >= limit && rev.main !== lastMain) return { events, nextRevision: lastMain + 1 };
-          // Deletions at the compacted revision may or may not be physically gone yet: never serve them.
-          if (tombstone && rev.main <= this.compactedRev) continue;
-          const kv = decodeKeyValue(v);
-          if (!rangeContains(range, kv.key)) continue;
-          events.push(this.historicalEvent(rev, tombstone, kv));
-          lastMain = rev.main;
+    if (startRev <= diskEnd) {
+      const it = this.db.iterator({ gte: dbRevisionKey({ main: startRev, sub: 0 }), lt: dbRevisionKey({ main: diskEnd + 1, sub: 0 }) });
+      try {
+        while (true) {
+          const entries = await it.nextv(256);
+          assert(epoch === this.epoch, 'store restored during eventsSince');
+          if (startRev < this.compactedRev) throw errCompacted({ requested: startRev, compacted: this.compactedRev });
+          if (entries.length === 0) break;
+          for (const [k, v] of entries) {
+            const { rev, tombstone } = decodeRevision(k.subarray(1));
+            if (events.length >= limit && rev.main !== lastMain) return { events, nextRevision: lastMain + 1 };
+            // Deletions at the compacted revision may or may not be physically gone yet: never serve them.
+            if (tombstone && rev.main <= this.compactedRev) continue;
+            const kv = decodeKeyValue(v);
+            if (!rangeContains(range, kv.key)) continue;
+            events.push(this.historicalEvent(rev, tombstone, kv));
+            lastMain = rev.main;
+          }
         }
+      } finally {
+        await it.close();
       }
-    } finally {
-      await it.close();
+    }
+    for (const batch of pending) {
+      for (const e of batch.events) {
+        const main = e.kv.modRevision;
+        if (main < startRev) continue;
+        if (events.length >= limit && main !== lastMain) return { events, nextRevision: lastMain + 1 };
+        if (e.type === EventType.Delete && main <= this.compactedRev) continue;
+        if (!rangeContains(range, e.kv.key)) continue;
+        events.push(e);
+        lastMain = main;
+      }
     }
     return { events, nextRevision: endRev + 1 };
   }
@@ -909,6 +959,8 @@ export class MvccStore {
     this.compactedRev = Math.max(scheduled, finished);
     this.currentRev = Math.max(1, lastMain, this.compactedRev);
     this.durableRev = this.currentRev;
+    this.publishedRev = this.currentRev;
+    this.inFlight = [];
     if (scheduled > finished) {
       const keep = this.index.compact(scheduled);
       this.log.info({ revision: scheduled, finished }, 'mvcc resuming an interrupted compaction');

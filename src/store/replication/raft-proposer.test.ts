@@ -118,10 +118,10 @@ describe('RaftProposer', () => {
     expect(new Set(revisions).size).toBe(1);
   });
 
-  it('answers a write only once its batch is written, so no client holds a revision the watch hub has not reached', async () => {
+  it('answers a write once its batch is published, before its write completes, with the watch history at its revision', async () => {
     // A 1 s election timeout: on a loaded machine a 100 ms one can depose the leader under the held write.
     const { leader } = await cluster({ electionTick: 100 });
-    // Hold the leader's database writes: the entry commits and applies in memory, but the answer must wait.
+    // Hold the leader's database writes: the entry commits and applies in memory, and is answered meanwhile.
     const db = leader.store.database;
     type Writable = { write: (...args: unknown[]) => Promise<void> };
     const realBatch = db.batch.bind(db) as () => Writable;
@@ -139,18 +139,21 @@ describe('RaftProposer', () => {
       return batch;
     };
     try {
-      let answered = false;
-      const put = leader.proposer.propose({ kind: 'put', body: putBody('late', 'answer') }).then((r) => {
-        answered = true;
-        return r;
-      });
-      await waitFor('the put applied in memory, its write held', () => heldWrites > 0 && leader.store.revision > leader.store.durableRevision);
-      for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-      expect(answered).toBe(false);
-      release();
-      const r = await put;
+      const r = await leader.proposer.propose({ kind: 'put', body: putBody('early', 'answer') });
       expect(r.ok).toBe(true);
-      expect(leader.store.durableRevision).toBe(leader.store.revision);
+      if (!r.ok) throw new Error("put failed");
+      const revision = Number((r.response.header as { revision: bigint }).revision);
+      expect(heldWrites).toBeGreaterThan(0);
+      expect(leader.store.durableRevision).toBeLessThan(revision);
+      expect(leader.store.publishedRevision).toBeGreaterThanOrEqual(revision);
+      // A watcher catching up reads the revision from the batch still being written.
+      const history = await leader.store.eventsSince(revision, { key: Buffer.from('early') });
+      expect(history.events.map((e) => [e.kv.key.toString(), e.kv.value.toString(), e.kv.modRevision])).toEqual([['early', 'answer', revision]]);
+      expect(history.nextRevision).toBe(leader.store.publishedRevision + 1);
+      release();
+      await waitFor('the write completed', () => leader.store.durableRevision >= revision);
+      const again = await leader.store.eventsSince(revision, { key: Buffer.from('early') });
+      expect(again.events.map((e) => e.kv.modRevision)).toEqual([revision]);
     } finally {
       release();
     }

@@ -281,9 +281,12 @@ export class RaftProposer implements Proposer {
       // Conf changes and a new leader's empty entry are no-ops for the store but advance its applied index.
       data: e.type === EntryType.Normal && e.data.length > 0 ? Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength) : EMPTY,
     }));
-    // Answered only once the batch is written: the watch hub and every read see that revision by then, so no
-    // client learns of a revision (from a response header) that a watch or progress request has not reached.
-    this.answer(await this.options.applier.applyEntries(committed));
+    // Answered once the batch is published, before its write completes (the entries are durable in the Raft log
+    // of a quorum): the watch hub has announced the revision by then, so no client learns of a revision (from a
+    // response header) that a watch or progress request has not reached. The node's next batch waits for the write.
+    const { applied, written } = this.options.applier.apply(committed);
+    this.answer(applied);
+    await written;
   }
 
   private answer(applied: readonly AppliedEntry[]): void {

@@ -79,7 +79,7 @@ export class WatchHub {
     this.maxWatchersPerSync = options.maxWatchersPerSync ?? 512;
     this.log = options.logger ?? noopLogger;
     assert(maxQueuedEvents >= 1 && this.chunkEvents >= 1, 'watch hub bounds must be positive');
-    this.rev = source.durableRevision;
+    this.rev = source.publishedRevision;
     this.unsubscribe = source.onCommitted((batch) => this.onCommitted(batch));
   }
 
@@ -118,7 +118,7 @@ export class WatchHub {
 
   /** After the store was replaced from a snapshot: every synced watcher catches up from history again. */
   resync(): void {
-    this.rev = this.source.durableRevision;
+    this.rev = this.source.publishedRevision;
     for (const w of [...this.syncedSet]) {
       this.removeSynced(w);
       w.state = 'unsynced';

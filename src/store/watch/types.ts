@@ -46,10 +46,10 @@ export interface WatchResponse {
 
 /** What the hub needs from the MVCC store; MvccStore satisfies it. */
 export interface WatchSource {
-  /** Latest revision on disk; every committed batch up to it has been announced through onCommitted. */
-  readonly durableRevision: number;
+  /** Latest revision announced through onCommitted: every committed batch up to it has been. */
+  readonly publishedRevision: number;
   readonly compactRevision: number;
-  /** Events from startRev to the durable revision, whole revisions, at most about `limit` events. */
+  /** Events from startRev to the published revision, whole revisions, at most about `limit` events. */
   eventsSince(
     startRev: number,
     keys: { key: Buffer; rangeEnd?: Buffer },
