@@ -3,7 +3,7 @@
 // clean end, as the REST watch reports it, so clients handle "relist" the same way on both front ends.
 import * as grpc from '@grpc/grpc-js';
 import type { KubeObject } from '../types.ts';
-import type { CacheWatch } from '../watch-cache/index.ts';
+import { eventJson, type CacheWatch } from '../watch-cache/index.ts';
 import type { ResourceRegistry } from '../rest/registry.ts';
 import { apiVersionOf } from '../rest/resources.ts';
 import { ApiError } from '../rest/status.ts';
@@ -25,9 +25,8 @@ export async function watchOverGrpc(registry: ResourceRegistry, req: WatchReques
     if (timer !== null) clearTimeout(timer);
     if (!call.cancelled && !call.writableEnded) call.end();
   };
-  const send = (type: WireEventType, object: unknown): void => {
+  const send = (type: WireEventType, object: unknown, bytes: Buffer = Buffer.from(JSON.stringify(object), 'utf8')): void => {
     if (finished) return;
-    const bytes = Buffer.from(JSON.stringify(object), 'utf8');
     const message: Partial<WatchEventMsg> = { type: EVENT_TYPES.indexOf(type), object: bytes };
     pendingBytes += bytes.length;
     call.write(message, () => (pendingBytes -= bytes.length));
@@ -37,7 +36,7 @@ export async function watchOverGrpc(registry: ResourceRegistry, req: WatchReques
   const query = listQueryOf(req.options, true);
   try {
     watch = await registry.watch(req.namespace, query, req.allow_watch_bookmarks, {
-      event: (type, obj: KubeObject) => send(type, obj),
+      event: (type, obj: KubeObject) => send(type, obj, eventJson(obj)),
       bookmark: (revision) => send('BOOKMARK', { kind: registry.def.kind, apiVersion: apiVersionOf(registry.def), metadata: { resourceVersion: String(revision) } }),
       closed: finish,
     });

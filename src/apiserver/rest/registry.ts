@@ -86,6 +86,8 @@ export class ResourceRegistry {
   namespaceTerminating?: (name: string) => void;
   /** Side effects around writes (service IP and port allocation); set when the apiserver is wired. */
   hooks: RegistryHooks = {};
+  /** Cache objects with their type metadata, for watch events (typedEventObject). */
+  private readonly typedEvents = new WeakMap<KubeObject, KubeObject>();
 
   constructor(
     readonly def: ResourceDef,
@@ -342,7 +344,7 @@ export class ResourceRegistry {
     await this.cache.whenReady();
     try {
       return this.cache.watch({ fromRevision: rv === '' || rv === '0' ? null : parseResourceVersion(rv), filter, bookmarks }, {
-        event: (type, obj) => sink.event(type, this.withTypeMeta(obj)),
+        event: (type, obj) => sink.event(type, this.typedEventObject(obj)),
         bookmark: (revision) => sink.bookmark(revision),
         closed: () => sink.closed(),
       });
@@ -355,6 +357,16 @@ export class ResourceRegistry {
   /** Another resource's registry on this apiserver (the eviction subresource reads PodDisruptionBudgets). */
   peer(group: string, resource: string): ResourceRegistry | undefined {
     return this.all().find((r) => r.def.group === group && r.def.resource === resource);
+  }
+
+  /** withTypeMeta, once per cache object: every watcher of an event gets the same object (see eventJson). */
+  private typedEventObject(obj: KubeObject): KubeObject {
+    let typed = this.typedEvents.get(obj);
+    if (typed === undefined) {
+      typed = this.withTypeMeta(obj);
+      this.typedEvents.set(obj, typed);
+    }
+    return typed;
   }
 
   withTypeMeta(obj: KubeObject): KubeObject {

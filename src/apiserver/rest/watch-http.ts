@@ -3,7 +3,7 @@
 // kube-apiserver's cache reports it: a single ERROR event carrying a 410 Expired Status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../types.ts';
-import type { CacheWatch, WatchEventType } from '../watch-cache/index.ts';
+import { eventJson, type CacheWatch, type WatchEventType } from '../watch-cache/index.ts';
 import type { Representation } from './http-util.ts';
 import type { ListQuery, ResourceRegistry } from './registry.ts';
 import { apiVersionOf } from './resources.ts';
@@ -12,6 +12,7 @@ import { buildTable, partialObjectMetadata, type IncludeObject } from './table.t
 
 /** A client this far behind (bytes queued in the socket) is cut off rather than buffered without bound. */
 const PENDING_BYTES_MAX = 16 * 1024 * 1024;
+const EVENT_END = Buffer.from('}\n');
 
 export interface WatchHttpOptions {
   bookmarks: boolean;
@@ -39,12 +40,13 @@ export async function watchOverHttp(registry: ResourceRegistry, namespace: strin
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
   };
-  const send = (type: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown): void => {
+  const write = (line: string | Buffer): void => {
     if (finished) return;
     start();
-    res.write(`${JSON.stringify({ type, object })}\n`);
+    res.write(line);
     if (res.writableLength > PENDING_BYTES_MAX) finish();
   };
+  const send = (type: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown): void => write(`${JSON.stringify({ type, object })}\n`);
   const present = (obj: KubeObject): unknown => {
     if (options.representation.as === 'Table') {
       return buildTable(registry.def.printer, [obj], { includeObject: options.includeObject, resourceVersion: obj.metadata?.resourceVersion });
@@ -57,7 +59,12 @@ export async function watchOverHttp(registry: ResourceRegistry, namespace: strin
   res.on('close', finish);
   try {
     watch = await registry.watch(namespace, query, options.bookmarks, {
-      event: (type, obj) => send(type, present(obj)),
+      event: (type, obj) => {
+        const shown = present(obj);
+        if (shown !== obj) return send(type, shown);
+        // The object as it is: its JSON is shared with every other watcher of the event (eventJson).
+        write(Buffer.concat([Buffer.from(`{"type":${JSON.stringify(type)},"object":`), eventJson(obj), EVENT_END]));
+      },
       bookmark: (revision) =>
         send('BOOKMARK', { kind: registry.def.kind, apiVersion: apiVersionOf(registry.def), metadata: { resourceVersion: String(revision) } }),
       closed: finish,
