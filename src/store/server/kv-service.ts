@@ -1,7 +1,6 @@
-// etcd's KV service. Writes go through the proposer as the client's own bytes; reads are served locally, after a
-// ReadIndex round unless serializable. Both linearizable and serializable reads wait for a batch being written to disk, because
-// the store applies a batch in memory before its write completes, and no read may show a write that a crash could
-// still lose (etcd's reads only ever see committed entries).
+// etcd's KV service. Writes go through the proposer as the client's own bytes, answered once applied and published
+// (committed in the Raft log of a quorum, so no crash loses them); reads are served locally, after a ReadIndex round
+// unless serializable. Both kinds of read wait for an apply batch in progress, its database write included.
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import {
   checkDeleteRequest,
