@@ -88,6 +88,8 @@ export class ResourceRegistry {
   hooks: RegistryHooks = {};
   /** Cache objects with their type metadata, for watch events (typedEventObject). */
   private readonly typedEvents = new WeakMap<KubeObject, KubeObject>();
+  /** The store's revision after this apiserver's latest write to the resource (cachedSinceOwnWrites). */
+  private ownWriteRevision = 0;
 
   constructor(
     readonly def: ResourceDef,
@@ -177,7 +179,9 @@ export class ResourceRegistry {
       if (dryRun) return this.withTypeMeta(obj);
       try {
         // Stored with its apiVersion and kind, as kube-apiserver stores every object (stored-json.ts relies on it).
-        return await this.store.create(this.key(namespace, meta.name ?? ''), this.withTypeMeta(obj));
+        const created = await this.store.create(this.key(namespace, meta.name ?? ''), this.withTypeMeta(obj));
+        this.wrote(created);
+        return created;
       } catch (err) {
         await undo();
         if (!isStorageError(err, 'KeyExists')) throw err;
@@ -298,6 +302,7 @@ export class ResourceRegistry {
           },
           current,
         );
+        this.wrote();
         removed = true;
         await this.hooks.afterDelete?.(result);
       } else {
@@ -309,6 +314,7 @@ export class ResourceRegistry {
           },
           current,
         );
+        this.wrote(result);
         if (isNamespace) this.namespaceTerminating?.(name);
       }
     } catch (err) {
@@ -405,6 +411,7 @@ export class ResourceRegistry {
       // Starts from the watch cache's copy, as kube-apiserver does: one Txn instead of a read and a Txn.
       const key = this.key(namespace, name);
       const written = this.withTypeMeta(await this.store.guaranteedUpdate(key, withHook, this.cache.get(key)));
+      this.wrote(written);
       await (pending as { commit: Undo } | null)?.commit();
       return await this.deleteIfFinalized(namespace, name, written);
     } catch (err) {
@@ -428,6 +435,7 @@ export class ResourceRegistry {
         },
         updated,
       );
+      this.wrote();
       await this.hooks.afterDelete?.(deleted);
       return this.withTypeMeta(deleted);
     } catch (err) {
@@ -546,12 +554,37 @@ export class ResourceRegistry {
     }
   }
 
+  /**
+   * NamespaceLifecycle, as kube-apiserver's plugin: the namespace from the watch cache (its lister), read from the
+   * store only when the cache does not hold it (just created, or the cache not listed yet). Every create asked the
+   * store before: one more call per pod and per event.
+   */
   private async requireNamespace(namespace: string, name: string): Promise<void> {
     const namespaces = this.lookup('namespaces');
     if (namespaces === undefined) return;
-    const ns = await this.store.get(namespaces.key('', namespace));
+    const ns = namespaces.cachedSinceOwnWrites('', namespace) ?? (await this.store.get(namespaces.key('', namespace)));
     if (ns === null) throw notFound(namespaces.def, namespace);
     admitCreateInNamespace(this.def, name, ns);
+  }
+
+  /**
+   * The object as this apiserver's watch cache holds it, provided the cache has caught up with every write this
+   * apiserver made to the resource (a namespace it just marked Terminating refuses creates at once); undefined
+   * otherwise, or if the cache does not hold it. Other apiservers' writes arrive with the cache's lag, as with
+   * kube-apiserver's listers.
+   */
+  cachedSinceOwnWrites(namespace: string, name: string): KubeObject | undefined {
+    if (this.cache.revision < this.ownWriteRevision) return undefined;
+    return this.cache.get(this.key(namespace, name));
+  }
+
+  /**
+   * Called right after a write of this resource returned, with the object written (its resourceVersion is the
+   * write's revision) or, for a delete, none: the store's last write revision then (cachedSinceOwnWrites).
+   */
+  private wrote(written?: KubeObject): void {
+    const rv = Number(written?.metadata?.resourceVersion ?? this.store.lastWriteRevision);
+    this.ownWriteRevision = Math.max(this.ownWriteRevision, Number.isFinite(rv) ? rv : this.store.lastWriteRevision);
   }
 
   private filterFor(namespace: string, query: ListQuery): (obj: KubeObject) => boolean {

@@ -55,6 +55,9 @@ export interface StoreWatchHandlers {
 export type Updater = (current: KubeObject) => KubeObject | Promise<KubeObject>;
 
 export class ObjectStore {
+  /** The revision of the last write this store made (create, update or delete), when its answer arrived. */
+  lastWriteRevision = 0;
+
   constructor(readonly client: EtcdClient) {}
 
   async get(key: string): Promise<KubeObject | null> {
@@ -128,6 +131,7 @@ export class ObjectStore {
     const k = Buffer.from(key);
     const res = await this.client.txn([{ key: k, target: 'mod', modRevision: 0 }], [{ op: 'put', key: k, value: encode(obj) }], []);
     if (!res.succeeded) throw new StorageError('KeyExists', key, `key ${key} already exists`);
+    this.lastWriteRevision = res.revision;
     return withResourceVersion(obj, res.revision);
   }
 
@@ -165,7 +169,10 @@ export class ObjectStore {
         [{ op: 'put', key: k, value }],
         [{ op: 'range', key: k }],
       );
-      if (res.succeeded) return withResourceVersion(next, res.revision);
+      if (res.succeeded) {
+        this.lastWriteRevision = res.revision;
+        return withResourceVersion(next, res.revision);
+      }
       state = storedState(res.kvs[0]?.[0] ?? null);
     }
     throw new StorageError('Conflict', key, `too many concurrent writers to ${key}`);
@@ -193,7 +200,10 @@ export class ObjectStore {
         [{ op: 'delete', key: k, prevKv: true }],
         [{ op: 'range', key: k }],
       );
-      if (res.succeeded) return obj;
+      if (res.succeeded) {
+        this.lastWriteRevision = res.revision;
+        return obj;
+      }
       state = storedState(res.kvs[0]?.[0] ?? null);
     }
     throw new StorageError('Conflict', key, `too many concurrent writers to ${key}`);
