@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../common/logger.ts';
 import { createRequestHandler, BUILTIN_RESOURCES, ResourceRegistry, storagePrefix, SYSTEM_NAMESPACES, type HealthCheck, type ResourceDef } from './rest/index.ts';
-import { Compactor, DEFAULT_COMPACTION_INTERVAL_MS, EtcdClient, ObjectStore, type EtcdClientTls } from './storage/index.ts';
+import { Compactor, DEFAULT_COMPACTION_INTERVAL_MS, EtcdClient, LeaseManager, ObjectStore, type EtcdClientTls } from './storage/index.ts';
 import { WatchCache } from './watch-cache/index.ts';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, EtcdAllocationStore, parseCidr, ServiceAllocator } from './allocation/index.ts';
 import { ApiError } from './rest/status.ts';
@@ -44,7 +44,12 @@ export interface ApiServerOptions {
   tls?: TlsFiles;
   /** Authentication and authorization. Absent: none, every request allowed (the explicit plaintext --port mode). */
   auth?: AuthOptions;
+  /** How long events live after their last write (kube-apiserver's --event-ttl, 1 h); 0 keeps them forever. */
+  eventTtlSeconds?: number;
 }
+
+/** kube-apiserver's --event-ttl default. */
+export const DEFAULT_EVENT_TTL_SECONDS = 3_600;
 
 const START_ATTEMPTS_MAX = 60;
 const START_RETRY_MS = 500;
@@ -75,6 +80,8 @@ export class ApiServer {
     const allocator = new ServiceAllocator(new EtcdAllocationStore(client), { clusterIpRange: options.serviceClusterIpRange, nodePortRange: options.serviceNodePortRange });
     const registries: ResourceRegistry[] = [];
     const caches: WatchCache[] = [];
+    const eventTtlSeconds = Math.ceil(options.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS);
+    const eventLeases = new LeaseManager(client);
     const byResource = new Map<string, ResourceRegistry>();
     for (const def of defs) {
       const cache = new WatchCache({
@@ -89,6 +96,7 @@ export class ApiServer {
       registries.push(registry);
       if (def.group === '') byResource.set(def.resource, registry);
       if (def.group === '' && def.resource === 'services') registry.hooks = allocator.hooks();
+      if (def.group === '' && def.resource === 'events' && eventTtlSeconds > 0) registry.lease = () => eventLeases.lease(eventTtlSeconds);
     }
     await waitForStore(store, logger);
     await ensureSystemNamespaces(byResource.get('namespaces'));

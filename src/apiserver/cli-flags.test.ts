@@ -14,6 +14,12 @@ describe('barque apiserver flags', () => {
     expect(() => parseApiserverFlags(['--etcd-servers=x:1', '--port=99999'])).toThrow('invalid port');
     expect(() => parseApiserverFlags(['--etcd-servers=x:1', '--nope'])).toThrow('unknown flag: --nope');
   });
+  it('takes --event-ttl as a Go duration, in whole seconds', () => {
+    expect(parseApiserverFlags(['--etcd-servers=x:1', '--port=0', '--event-ttl=1h0m0s']).eventTtlSeconds).toBe(3600);
+    expect(parseApiserverFlags(['--etcd-servers=x:1', '--port=0', '--event-ttl', '90s']).eventTtlSeconds).toBe(90);
+    expect(parseApiserverFlags(['--etcd-servers=x:1', '--port=0', '--event-ttl=1500ms']).eventTtlSeconds).toBe(2);
+    expect(() => parseApiserverFlags(['--etcd-servers=x:1', '--port=0', '--event-ttl=soon'])).toThrow('invalid duration "soon"');
+  });
   it('takes service ranges and refuses malformed ones', () => {
     expect(parseApiserverFlags(['--etcd-servers=x:1', '--port=0', '--service-cluster-ip-range=127.20.0.0/24', '--service-node-port-range', '31000-31010'])).toMatchObject({
       serviceClusterIpRange: '127.20.0.0/24',

@@ -8,8 +8,10 @@
 //   --grpc-port=N                 the gRPC front end (proto/apiserver.proto); default REST port + 1, 0 = any free port
 //   --write-kubeconfig=PATH       write a kubeconfig pointing at this server
 //   --compaction-interval=5m      0 disables
+//   --event-ttl=1h0m0s            how long events live after their last write (leases shared per minute); 0 = forever
 //   --service-cluster-ip-range=127.10.0.0/16   --service-node-port-range=30000-32767
 import { readFileSync } from 'node:fs';
+import { parseDurationFlag } from '../common/duration-flag.ts';
 import { createLogger } from '../common/logger.ts';
 import type { EtcdClientTls } from '../apiserver/storage/index.ts';
 import { ApiServer, writeKubeconfig } from '../apiserver/index.ts';
@@ -22,7 +24,7 @@ const USAGE = `Usage: barque apiserver --etcd-servers=URL[,URL...] [--bind-addre
                         [--client-ca-file=F] [--client-ca-key-file=F] [--token-auth-file=F]
                         [--authorization-mode=Node,RBAC] [--anonymous-auth=true]
                         | --port=8080   (plain HTTP, no authentication: local experiments only)
-                        [--grpc-port=N] [--write-kubeconfig=PATH] [--compaction-interval=5m]
+                        [--grpc-port=N] [--write-kubeconfig=PATH] [--compaction-interval=5m] [--event-ttl=1h0m0s]
                         [--etcd-cafile=F] [--etcd-certfile=F] [--etcd-keyfile=F]   (for https --etcd-servers)
                         [--service-cluster-ip-range=127.10.0.0/16] [--service-node-port-range=30000-32767]
                         [--advertise-address=IP] [--endpoint-reconciler-interval=10s] [--endpoint-reconciler-ttl=15s]
@@ -38,6 +40,8 @@ interface Flags {
   security: SecurityFlags;
   kubeconfig: string | null;
   compactionIntervalMs: number;
+  /** --event-ttl, in seconds. */
+  eventTtlSeconds?: number;
   serviceClusterIpRange: string;
   serviceNodePortRange: string;
   /** Unset: --port + 1 (a free port when --port=0). */
@@ -63,6 +67,15 @@ function parseDuration(text: string): number {
   if (m === null) throw new FlagError(`invalid duration "${text}"`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   return Number(m[1]) * unit;
+}
+
+/** Go's duration grammar ("1h0m0s"), as kube-apiserver's duration flags. */
+function goDuration(text: string): number {
+  try {
+    return parseDurationFlag(text);
+  } catch {
+    throw new FlagError(`invalid duration "${text}"`);
+  }
 }
 
 function parsePort(v: string): number {
@@ -161,6 +174,9 @@ export function parseApiserverFlags(argv: string[]): Flags {
       case 'compaction-interval':
         flags.compactionIntervalMs = parseDuration(value());
         break;
+      case 'event-ttl':
+        flags.eventTtlSeconds = Math.ceil(goDuration(value()) / 1000);
+        break;
       case 'service-cluster-ip-range':
         flags.serviceClusterIpRange = checkedRange(value(), parseCidr);
         break;
@@ -241,6 +257,7 @@ export async function run(argv: string[]): Promise<number> {
       port: flags.port,
       grpcPort: grpcPortOf(flags),
       compactionIntervalMs: flags.compactionIntervalMs,
+      eventTtlSeconds: flags.eventTtlSeconds,
       serviceClusterIpRange: flags.serviceClusterIpRange,
       serviceNodePortRange: flags.serviceNodePortRange,
       advertiseAddress: flags.advertiseAddress,

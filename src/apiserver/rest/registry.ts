@@ -86,6 +86,8 @@ export class ResourceRegistry {
   namespaceTerminating?: (name: string) => void;
   /** Side effects around writes (service IP and port allocation); set when the apiserver is wired. */
   hooks: RegistryHooks = {};
+  /** For objects that expire (events, --event-ttl): a lease for each write; set when the apiserver is wired. */
+  lease?: () => Promise<string>;
   /** Cache objects with their type metadata, for watch events (typedEventObject). */
   private readonly typedEvents = new WeakMap<KubeObject, KubeObject>();
   /** The store's revision after this apiserver's latest write to the resource (cachedSinceOwnWrites). */
@@ -179,7 +181,7 @@ export class ResourceRegistry {
       if (dryRun) return this.withTypeMeta(obj);
       try {
         // Stored with its apiVersion and kind, as kube-apiserver stores every object (stored-json.ts relies on it).
-        const created = await this.store.create(this.key(namespace, meta.name ?? ''), this.withTypeMeta(obj));
+        const created = await this.store.create(this.key(namespace, meta.name ?? ''), this.withTypeMeta(obj), this.lease);
         this.wrote(created);
         return created;
       } catch (err) {
@@ -410,7 +412,7 @@ export class ResourceRegistry {
       if (dryRun) return this.withTypeMeta(await withHook(await this.get(namespace, name)));
       // Starts from the watch cache's copy, as kube-apiserver does: one Txn instead of a read and a Txn.
       const key = this.key(namespace, name);
-      const written = this.withTypeMeta(await this.store.guaranteedUpdate(key, withHook, this.cache.get(key)));
+      const written = this.withTypeMeta(await this.store.guaranteedUpdate(key, withHook, this.cache.get(key), this.lease));
       this.wrote(written);
       await (pending as { commit: Undo } | null)?.commit();
       return await this.deleteIfFinalized(namespace, name, written);

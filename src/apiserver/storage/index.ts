@@ -6,3 +6,4 @@ export { EtcdClient, EtcdWatchError, endpointAddress, isCompacted, isUnavailable
 export { isStorageError, StorageError, type StorageErrorCode } from './errors.ts';
 export { decode, ObjectStore, type ListOptions, type ListResult, type RawListResult, type StoredEvent, type StoreWatchHandlers, type Updater } from './object-store.ts';
 export { inEncodedShape, storedJson } from './stored-json.ts';
+export { LeaseManager, type LeaseGranter, type LeaseManagerOptions } from './lease-manager.ts';

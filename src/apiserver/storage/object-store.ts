@@ -6,7 +6,7 @@
 // shows readable objects and no protobuf schemas for every Kubernetes type are needed. See docs/apiserver.md.
 import type { KubeObject } from '../types.ts';
 import { decodeContinue, encodeContinue, ContinueTokenError } from './continue-token.ts';
-import { EtcdClient, isCompacted, prefixEnd, type EtcdWatch, type KeyValue, type WatchEvent } from './etcd-client.ts';
+import { EtcdClient, isCompacted, prefixEnd, type EtcdWatch, type KeyValue, type OpSpec, type WatchEvent } from './etcd-client.ts';
 import { StorageError } from './errors.ts';
 import { inEncodedShape } from './stored-json.ts';
 
@@ -126,10 +126,11 @@ export class ObjectStore {
     return result;
   }
 
-  /** Create: Put only if the key does not exist (mod_revision == 0). */
-  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+  /** Create: Put only if the key does not exist (mod_revision == 0); with `lease`, the object goes when it expires. */
+  async create(key: string, obj: KubeObject, lease?: () => Promise<string>): Promise<KubeObject> {
     const k = Buffer.from(key);
-    const res = await this.client.txn([{ key: k, target: 'mod', modRevision: 0 }], [{ op: 'put', key: k, value: encode(obj) }], []);
+    const put: OpSpec = { op: 'put', key: k, value: encode(obj), lease: lease === undefined ? undefined : await lease() };
+    const res = await this.client.txn([{ key: k, target: 'mod', modRevision: 0 }], [put], []);
     if (!res.succeeded) throw new StorageError('KeyExists', key, `key ${key} already exists`);
     this.lastWriteRevision = res.revision;
     return withResourceVersion(obj, res.revision);
@@ -145,7 +146,7 @@ export class ObjectStore {
    * what is decided on a copy that may be stale without writing (nothing to change, `update` refusing) is decided
    * again on the object read from the store.
    */
-  async guaranteedUpdate(key: string, update: Updater, known?: KubeObject): Promise<KubeObject> {
+  async guaranteedUpdate(key: string, update: Updater, known?: KubeObject, lease?: () => Promise<string>): Promise<KubeObject> {
     const k = Buffer.from(key);
     let state = knownState(known) ?? storedState(await this.getRaw(k));
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS_MAX; attempt++) {
@@ -166,7 +167,8 @@ export class ObjectStore {
       }
       const res = await this.client.txn(
         [{ key: k, target: 'mod', modRevision: state.modRevision }],
-        [{ op: 'put', key: k, value }],
+        // An object that expires gets a lease on every write, as kube-apiserver attaches its TTL to updates too.
+        [{ op: 'put', key: k, value, lease: lease === undefined ? undefined : await lease() }],
         [{ op: 'range', key: k }],
       );
       if (res.succeeded) {
