@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MvccErrorCode, type MvccError } from './errors.ts';
 import { prefixEnd } from './key-range.ts';
 import type { CommittedBatch, MvccStore } from './store.ts';
-import { b, show, tempStore, type TempStore } from './test-helpers.ts';
+import { b, holdWrites, show, tempStore, type TempStore } from './test-helpers.ts';
 import { CompareResult, CompareTarget, EventType, SortOrder, SortTarget, type RequestOp } from './types.ts';
 
 let t: TempStore;
@@ -442,32 +442,11 @@ describe('batching', () => {
 });
 
 describe('publishing before the write', () => {
-  /** Holds every database write until release(). */
-  function holdWrites(): { release: () => void; count: () => number } {
-    const db = s.database;
-    type Writable = { write: (...args: unknown[]) => Promise<void> };
-    const realBatch = db.batch.bind(db) as () => Writable;
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((r) => (release = r));
-    let n = 0;
-    (db as unknown as { batch: () => Writable }).batch = () => {
-      const batch = realBatch();
-      const realWrite = batch.write.bind(batch);
-      batch.write = async (...args: unknown[]) => {
-        n++;
-        await held;
-        return realWrite(...args);
-      };
-      return batch;
-    };
-    return { release: () => release(), count: () => n };
-  }
-
   it('announces a batch on commit, serves its history while it is written, then from disk', async () => {
     await put('a', '0'); // revision 2, on disk
     const seen: number[] = [];
     s.onCommitted((c) => seen.push(c.revision));
-    const hold = holdWrites();
+    const hold = holdWrites(s.database);
     const written: Promise<void>[] = [];
     for (const [k, v] of [['a', '1'], ['b', '1'], ['a', '2']]) {
       s.beginBatch();

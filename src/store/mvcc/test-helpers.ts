@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MvccStore, type MvccOptions } from './store.ts';
+import { MvccStore, type MvccDb, type MvccOptions } from './store.ts';
 import type { KeyValue } from './types.ts';
 
 export const b = (s: string) => Buffer.from(s);
@@ -35,6 +35,26 @@ export async function tempStore(options: MvccOptions = {}): Promise<TempStore> {
     },
   };
   return t;
+}
+
+/** Holds every batch write of `db` until release(); count() tells how many writes are waiting or went through. */
+export function holdWrites(db: MvccDb): { release: () => void; count: () => number } {
+  type Writable = { write: (...args: unknown[]) => Promise<void> };
+  const realBatch = db.batch.bind(db) as () => Writable;
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((r) => (release = r));
+  let n = 0;
+  (db as unknown as { batch: () => Writable }).batch = () => {
+    const batch = realBatch();
+    const realWrite = batch.write.bind(batch);
+    batch.write = async (...args: unknown[]) => {
+      n++;
+      await held;
+      return realWrite(...args);
+    };
+    return batch;
+  };
+  return { release: () => release(), count: () => n };
 }
 
 /** A key-value as plain strings, for readable expectations. */

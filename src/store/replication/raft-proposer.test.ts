@@ -13,6 +13,7 @@ import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
 import { EntryApplier } from '../apply/entry-applier.ts';
 import { Lessor, ManualClock } from '../lease/index.ts';
 import { MvccStore } from '../mvcc/index.ts';
+import { holdWrites } from '../mvcc/test-helpers.ts';
 import { loadEtcdProtos } from '../proto/index.ts';
 import { grpcStatusOf } from '../server/grpc-errors.ts';
 import { RaftProposer } from './raft-proposer.ts';
@@ -122,40 +123,25 @@ describe('RaftProposer', () => {
     // A 1 s election timeout: on a loaded machine a 100 ms one can depose the leader under the held write.
     const { leader } = await cluster({ electionTick: 100 });
     // Hold the leader's database writes: the entry commits and applies in memory, and is answered meanwhile.
-    const db = leader.store.database;
-    type Writable = { write: (...args: unknown[]) => Promise<void> };
-    const realBatch = db.batch.bind(db) as () => Writable;
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((r) => (release = r));
-    let heldWrites = 0;
-    (db as unknown as { batch: () => Writable }).batch = () => {
-      const batch = realBatch();
-      const realWrite = batch.write.bind(batch);
-      batch.write = async (...args: unknown[]) => {
-        heldWrites++;
-        await held;
-        return realWrite(...args);
-      };
-      return batch;
-    };
+    const hold = holdWrites(leader.store.database);
     try {
       const r = await leader.proposer.propose({ kind: 'put', body: putBody('early', 'answer') });
       expect(r.ok).toBe(true);
-      if (!r.ok) throw new Error("put failed");
+      if (!r.ok) throw new Error('put failed');
       const revision = Number((r.response.header as { revision: bigint }).revision);
-      expect(heldWrites).toBeGreaterThan(0);
+      expect(hold.count()).toBeGreaterThan(0);
       expect(leader.store.durableRevision).toBeLessThan(revision);
       expect(leader.store.publishedRevision).toBeGreaterThanOrEqual(revision);
       // A watcher catching up reads the revision from the batch still being written.
       const history = await leader.store.eventsSince(revision, { key: Buffer.from('early') });
       expect(history.events.map((e) => [e.kv.key.toString(), e.kv.value.toString(), e.kv.modRevision])).toEqual([['early', 'answer', revision]]);
       expect(history.nextRevision).toBe(leader.store.publishedRevision + 1);
-      release();
+      hold.release();
       await waitFor('the write completed', () => leader.store.durableRevision >= revision);
       const again = await leader.store.eventsSince(revision, { key: Buffer.from('early') });
       expect(again.events.map((e) => e.kv.modRevision)).toEqual([revision]);
     } finally {
-      release();
+      hold.release();
     }
   }, 60_000);
 
