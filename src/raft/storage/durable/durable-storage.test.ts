@@ -80,6 +80,12 @@ describe('DurableStorage', () => {
     }
     return { buf, offsets };
   }
+  /** The torn bytes are gone: the file ends at `at`, or zeros follow (preallocated since). */
+  async function expectCutAt(file: string, at: number): Promise<void> {
+    const after = (await fs.readFile(file)).subarray(at);
+    expect(after.every((byte) => byte === 0)).toBe(true);
+  }
+
   /** A closed storage holding entries 1..10 (term 1), each in its own save, plus a hard state. */
   async function tenEntries(): Promise<{ dir: string; file: string }> {
     const dir = await newDir();
@@ -186,6 +192,53 @@ describe('DurableStorage', () => {
     expect((await openAt(dir)).initialState().hardState.commit).toBe(2);
   });
 
+  it('preallocates the tail with zeros, replays a zero tail left by a crash as the end, and trims it on close', async () => {
+    const dir = await newDir();
+    const s = await openAt(dir, { segmentSizeBytes: 64 * 1024 });
+    for (let i = 1; i <= 20; i++) await s.save({ entries: [entry(i, 1, `value-${i}`)] });
+    const [seg] = await segments(dir);
+    const file = path.join(dir, seg);
+    // The zeros go ahead in the background: up to the segment's size bound.
+    const deadline = Date.now() + 30_000;
+    while ((await fs.stat(file)).size < 64 * 1024 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect((await fs.stat(file)).size).toBe(64 * 1024);
+    const { offsets, buf } = await recordOffsets(file);
+    const end = (readFrame(buf, offsets[offsets.length - 1]) as { next: number }).next;
+    expect(buf.subarray(end).every((byte) => byte === 0)).toBe(true);
+    // A crash now leaves the zeros: a copy of the directory stands for the disk after it.
+    const crashed = await newDir();
+    await fs.cp(dir, crashed, { recursive: true });
+    const r = await openAt(crashed);
+    expect(payloadsOf(r)).toEqual(payloadsOf(s));
+    // The log goes on where the records ended, over the zeros.
+    await r.save({ entries: [entry(21, 1, 'after the crash')] });
+    await r.close();
+    const again = await openAt(crashed);
+    expect(again.lastIndex()).toBe(21);
+    expect(new TextDecoder().decode(again.entries(21, 22, Infinity)[0].data)).toBe('after the crash');
+    await again.close();
+    // A clean close cuts the zeros off.
+    const [crashedSeg] = await segments(crashed);
+    const trimmed = await recordOffsets(path.join(crashed, crashedSeg));
+    const last = trimmed.offsets[trimmed.offsets.length - 1];
+    expect((readFrame(trimmed.buf, last) as { next: number }).next).toBe(trimmed.buf.length);
+  });
+
+  it('seals a segment without zeros at rotation, so a sealed segment still allows no invalid byte', async () => {
+    const dir = await newDir();
+    const s = await openAt(dir, { segmentSizeBytes: 2048 });
+    for (let i = 1; i <= 60; i++) await s.save({ entries: [entry(i, 1, 'forty bytes of data to fill the segments')] });
+    const segs = await segments(dir);
+    expect(segs.length).toBeGreaterThan(2);
+    for (const seg of segs.slice(0, -1)) {
+      const { buf, offsets } = await recordOffsets(path.join(dir, seg));
+      expect((readFrame(buf, offsets[offsets.length - 1]) as { next: number }).next).toBe(buf.length);
+    }
+    const copy = await newDir();
+    await fs.cp(dir, copy, { recursive: true });
+    expect((await openAt(copy)).lastIndex()).toBe(60);
+  });
+
   it('truncates a torn tail (file cut mid-record) and never applies it', async () => {
     const { dir, file } = await tenEntries();
     const { buf, offsets } = await recordOffsets(file);
@@ -194,7 +247,7 @@ describe('DurableStorage', () => {
     const s = await openAt(dir);
     expect(s.lastIndex()).toBe(10);
     expect(s.initialState().hardState.commit).toBe(3);
-    expect((await fs.stat(file)).size).toBe(lastStart);
+    await expectCutAt(file, lastStart);
     // The log goes on from the cut.
     await s.save({ entries: [entry(11, 2, 'again')] });
     await s.close();
@@ -212,7 +265,7 @@ describe('DurableStorage', () => {
     const s = await openAt(dir);
     expect(s.lastIndex()).toBe(10);
     expect(new TextDecoder().decode(s.entries(10, 11, Infinity)[0].data)).toBe('value-10');
-    expect((await fs.stat(file)).size).toBe(lastStart);
+    await expectCutAt(file, lastStart);
   });
 
   it('after a cut at any byte of the last segment, opens to a prefix of what was written', async () => {

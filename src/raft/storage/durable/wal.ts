@@ -6,6 +6,13 @@
 // call (one thread-pool round trip instead of two: under load each round trip waits for a busy event loop to
 // come back to it, which cost more than the disk itself); a segment that has grown past its size bound is closed after the batch and a new one begun.
 //
+// Preallocation: the tail segment is filled with zeros ahead of the write position, in the background, so a batch
+// overwrites blocks the file already has and its fdatasync flushes data only. Appending past the end made every
+// fdatasync commit the file system's journal too (the new size, the new blocks): with three members' WALs on one
+// disk those commits queued behind each other (measured: 1,130-byte O_DSYNC writes from three processes, 213 µs
+// each appending, 146 µs into zeroed space, 150 µs from one process alone). A clean close, and sealing a segment
+// at rotation, cut the zeros off again, so only a crash leaves a zero tail, which replay takes as the end.
+//
 // Recovery (open): segments are replayed in order and every record's CRC is checked.
 // - The last segment may end in a torn write (a crash in the middle of a batch that was never acknowledged):
 //   an invalid record with no valid record anywhere after it is cut off, with a warning, and replay goes on.
@@ -15,6 +22,7 @@
 //   votes; the operator can restore the node from its peers. Known cost: a file system that wrote a later page
 //   of an unsynced batch but not an earlier one makes us refuse to open, although nothing acknowledged was lost.
 // - The valid-record-after check also catches a corrupt length field, which would otherwise pass as a tear.
+// - Zeros from a record boundary to the end of the last segment are unused preallocated space: the clean end.
 import { closeSync, constants as fsConstants, promises as fs, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { assert } from '../../assert.ts';
@@ -32,6 +40,8 @@ import {
 } from './record.ts';
 
 export const SEGMENT_SIZE_BYTES_DEFAULT = 64 * 1024 * 1024;
+/** Zeros written ahead of the tail at a time, once the write position comes within half of it of their end. */
+export const PREALLOCATE_CHUNK_BYTES = 4 * 1024 * 1024;
 const SEGMENT_PATTERN = /^([0-9a-f]{16})\.wal$/;
 
 export class WalCorruptError extends Error {
@@ -92,13 +102,22 @@ export class Wal {
   readonly stats: WalStats = { writes: 0, fsyncs: 0, bytes: 0, segmentsCreated: 0, segmentsDeleted: 0 };
   private closed = false;
 
+  /** The tail segment holds written zeros (or records) up to here. */
+  private allocatedBytes: number;
+  /** The zeros being written ahead, if any; a batch that would reach into them waits for them. */
+  private filling: Promise<void> | undefined;
+
   private constructor(
     private readonly dir: string,
     private readonly options: WalOptions,
     private readonly segments: Segment[],
     private handle: fs.FileHandle,
     private tailSizeBytes: number,
-  ) {}
+    fileSizeBytes: number,
+  ) {
+    this.allocatedBytes = fileSizeBytes;
+    this.preallocate();
+  }
 
   /** Opens (or creates) the WAL in `dir` and returns it with the state it replayed. */
   static async open(dir: string, options: WalOptions): Promise<{ wal: Wal; state: WalState }> {
@@ -120,17 +139,21 @@ export class Wal {
     let tail = segments.at(-1);
     let handle: fs.FileHandle;
     let size: number;
+    let fileSize: number;
     if (tail === undefined || !replay.tailHasHeader) {
       // New directory, or the last segment's header never became durable: (re)write the header.
       const header = replay.headerFor(tail?.seq ?? 1, options.bootstrap);
       tail ??= { seq: 1, file: segmentFileName(1), maxEntryIndex: 0 };
       if (segments.length === 0) segments.push(tail);
       ({ handle, size } = await createSegmentFile(dir, tail.file, header));
+      fileSize = size;
     } else {
-      handle = await fs.open(path.join(dir, tail.file), APPEND_FLAGS);
-      size = (await handle.stat()).size;
+      handle = await fs.open(path.join(dir, tail.file), WRITE_FLAGS);
+      // Records end where replay stopped; zeros after them (preallocated before a crash) are written over.
+      size = replay.tailEnd;
+      fileSize = (await handle.stat()).size;
     }
-    const wal = new Wal(dir, options, segments, handle, size);
+    const wal = new Wal(dir, options, segments, handle, size, fileSize);
     return { wal, state: replay.result(options.bootstrap) };
   }
 
@@ -145,9 +168,11 @@ export class Wal {
     if (records.length === 0) return at;
     const buf = encodeRecords(records);
     at.length = buf.length;
+    // Zeros being written where this batch goes would land over it.
+    if (this.filling !== undefined && this.tailSizeBytes + buf.length > this.allocatedBytes) await this.filling;
     let written = 0;
     while (written < buf.length) {
-      const { bytesWritten } = await this.handle.write(buf, written, buf.length - written);
+      const { bytesWritten } = await this.handle.write(buf, written, buf.length - written, this.tailSizeBytes + written);
       written += bytesWritten;
     }
     if (!SYNC_WRITES) await this.handle.datasync();
@@ -155,8 +180,10 @@ export class Wal {
     this.stats.fsyncs++;
     this.stats.bytes += buf.length;
     this.tailSizeBytes += buf.length;
+    this.allocatedBytes = Math.max(this.allocatedBytes, this.tailSizeBytes);
     tail.maxEntryIndex = Math.max(tail.maxEntryIndex, maxEntryIndex);
     if (this.tailSizeBytes >= this.options.segmentSizeBytes) await this.rotate(current());
+    else this.preallocate();
     return at;
   }
 
@@ -181,14 +208,52 @@ export class Wal {
     }
   }
 
+  /**
+   * Starts writing the next zeros ahead of the tail when the write position nears the end of those already written
+   * (never past the segment's size bound: the segment is sealed there). One fill at a time, in the background; a
+   * failed fill is only a lost optimisation (appends then grow the file as before).
+   */
+  private preallocate(): void {
+    if (this.closed || this.filling !== undefined) return;
+    const chunk = Math.min(PREALLOCATE_CHUNK_BYTES, this.options.segmentSizeBytes);
+    if (this.tailSizeBytes + chunk / 2 < this.allocatedBytes) return;
+    const from = Math.max(this.allocatedBytes, this.tailSizeBytes);
+    const to = Math.min(from + chunk, this.options.segmentSizeBytes);
+    if (to <= from) return;
+    const handle = this.handle;
+    this.filling = writeZeros(handle, from, to)
+      .then(
+        () => {
+          if (handle === this.handle) this.allocatedBytes = Math.max(this.allocatedBytes, to);
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        this.filling = undefined;
+      });
+  }
+
+  /** Waits for zeros being written, then cuts the segment back to its records (sealing it, or a clean close). */
+  private async trimTail(): Promise<void> {
+    await this.filling;
+    if (this.allocatedBytes <= this.tailSizeBytes) return;
+    await this.handle.truncate(this.tailSizeBytes);
+    await this.handle.datasync();
+    this.allocatedBytes = this.tailSizeBytes;
+  }
+
   private async rotate(current: Omit<WalState, 'entries' | 'locations'>): Promise<void> {
     const seq = this.segments[this.segments.length - 1].seq + 1;
     const file = segmentFileName(seq);
     const header: WalRecord = { type: RecordType.SegmentHeader, seq, snapshot: current.snapshot, hardState: current.hardState };
+    // A sealed segment ends with its last record: replay takes any invalid byte in one as corruption.
+    await this.trimTail();
     const { handle, size } = await createSegmentFile(this.dir, file, header);
     await this.handle.close();
     this.handle = handle;
     this.tailSizeBytes = size;
+    this.allocatedBytes = size;
+    this.preallocate();
     this.segments.push({ seq, file, maxEntryIndex: 0 });
     this.stats.segmentsCreated++;
     this.stats.fsyncs += 2;
@@ -216,7 +281,11 @@ export class Wal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.handle.close();
+    try {
+      await this.trimTail();
+    } finally {
+      await this.handle.close();
+    }
   }
 }
 
@@ -238,14 +307,26 @@ function readEntryAt(fd: number, where: WalLocation): Entry {
 /** O_DSYNC: every write returns once its data (and the metadata to read it back) is on disk, as fdatasync. */
 const O_DSYNC: number | undefined = (fsConstants as { O_DSYNC?: number }).O_DSYNC;
 const SYNC_WRITES = O_DSYNC !== undefined;
-const APPEND_FLAGS = fsConstants.O_WRONLY | fsConstants.O_APPEND | (O_DSYNC ?? 0);
-const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_APPEND | (O_DSYNC ?? 0);
+// Positional writes (the tail is written over preallocated zeros), so no O_APPEND: Linux's pwrite would append anyway.
+const WRITE_FLAGS = fsConstants.O_WRONLY | (O_DSYNC ?? 0);
+const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | (O_DSYNC ?? 0);
+
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+/** Writes zeros over [from, to) of the file (durably: the handle is O_DSYNC where the platform has it). */
+async function writeZeros(handle: fs.FileHandle, from: number, to: number): Promise<void> {
+  for (let at = from; at < to; ) {
+    const { bytesWritten } = await handle.write(ZEROS, 0, Math.min(ZEROS.length, to - at), at);
+    at += bytesWritten;
+  }
+  if (!SYNC_WRITES) await handle.datasync();
+}
 
 async function createSegmentFile(dir: string, file: string, header: WalRecord): Promise<{ handle: fs.FileHandle; size: number }> {
   const handle = await fs.open(path.join(dir, file), CREATE_FLAGS);
   try {
     const buf = encodeRecords([header]);
-    await handle.write(buf, 0, buf.length);
+    await handle.write(buf, 0, buf.length, 0);
     await handle.datasync();
     await fsyncDir(dir);
     return { handle, size: buf.length };
@@ -263,6 +344,8 @@ async function replaySegment(dir: string, segment: Segment, isLast: boolean, rep
   while (true) {
     const frame = readFrameOrThrow(buf, at, segment.file);
     if (frame.kind === 'end') break;
+    // Preallocated space the log never reached (a crash before a clean close trimmed it).
+    if (frame.kind === 'invalid' && isLast && at > 0 && allZero(buf, at)) break;
     if (frame.kind === 'invalid') {
       if (!isLast) throw new WalCorruptError(segment.file, at, `${frame.reason} in a sealed segment`);
       const later = findValidRecordAfter(buf, at + 1);
@@ -286,7 +369,16 @@ async function replaySegment(dir: string, segment: Segment, isLast: boolean, rep
     replay.apply(record, { file: segment.file, offset: at, length: frame.next - at });
     at = frame.next;
   }
+  if (isLast) replay.tailEnd = at;
   if (!replay.tailHasHeader && !isLast) throw new WalCorruptError(segment.file, 0, 'empty sealed segment');
+}
+
+function allZero(buf: Buffer, from: number): boolean {
+  for (let at = from; at < buf.length; at += ZEROS.length) {
+    const end = Math.min(at + ZEROS.length, buf.length);
+    if (!buf.subarray(at, end).equals(ZEROS.subarray(0, end - at))) return false;
+  }
+  return true;
 }
 
 /** A record whose CRC matches but whose payload does not parse is a bug or a foreign file, never a tear. */
@@ -334,6 +426,8 @@ class Replay {
   /** Where each of `entries` is. */
   private locations: WalLocation[] = [];
   tailHasHeader = false;
+  /** Where the last segment's records end (a torn or preallocated tail excluded). */
+  tailEnd = 0;
 
   apply(record: WalRecord, where: WalLocation): void {
     switch (record.type) {
