@@ -236,7 +236,8 @@ export class Wal {
   /** Waits for zeros being written, then cuts the segment back to its records (sealing it, or a clean close). */
   private async trimTail(): Promise<void> {
     await this.filling;
-    if (this.allocatedBytes <= this.tailSizeBytes) return;
+    // The file's own size: a fill that failed half-way may have left zeros past what was counted.
+    if ((await this.handle.stat()).size <= this.tailSizeBytes) return;
     await this.handle.truncate(this.tailSizeBytes);
     await this.handle.datasync();
     this.allocatedBytes = this.tailSizeBytes;
