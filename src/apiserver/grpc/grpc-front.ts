@@ -2,7 +2,7 @@
 // port stays HTTP/1.1 for kubectl). Reuses the store's listener, which accepts Go-style URL authorities too.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../common/logger.ts';
-import { listenGrpc, type FastPathLimits, type FastUnaryMethod, type GrpcListener } from '../../common/http2/index.ts';
+import { addUnaryRoutes, listenGrpc, type FastPathLimits, type FastUnaryMethod, type GrpcListener } from '../../common/http2/index.ts';
 import type { ResourceRegistry } from '../rest/registry.ts';
 import { createApiserverHandlers } from './service.ts';
 import { apiserverService, GRPC_MESSAGE_OPTIONS } from './wire.ts';
@@ -25,7 +25,11 @@ export async function startGrpcFrontEnd(registries: readonly ResourceRegistry[],
   const definition = apiserverService().definition;
   const served = security.access === undefined ? handlers : guardGrpc(security.access, handlers, logger);
   server.addService(definition, served);
-  const fast = { routes: unaryRoutes(definition, served), limits: UNLIMITED };
+  // Every unary method also on the listener's fast path (unary-fast-path.ts): the same guarded handlers answer,
+  // without grpc-js's interceptor chain, call objects and event hops. Watch, the one stream, stays with grpc-js.
+  const routes = new Map<string, FastUnaryMethod>();
+  addUnaryRoutes(routes, definition, served);
+  const fast = { routes, limits: UNLIMITED };
   const listener: GrpcListener = security.tls === undefined ? await listenGrpc(server, host, port, undefined, fast) : await listenGrpcTls(server, host, port, security.tls, fast);
   return {
     port: listener.port,
@@ -38,17 +42,3 @@ export async function startGrpcFrontEnd(registries: readonly ResourceRegistry[],
 
 /** As GRPC_MESSAGE_OPTIONS: no size limit either way. */
 const UNLIMITED: FastPathLimits = { maxReceiveBytes: -1, maxSendBytes: -1 };
-
-/**
- * Every unary method, for the listener's fast path (src/common/http2/unary-fast-path.ts): the same guarded handlers
- * answer, without the interceptor chain, call objects and event hops grpc-js makes for every call. Watch, the one
- * streaming method, stays with grpc-js.
- */
-function unaryRoutes(definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation): Map<string, FastUnaryMethod> {
-  const routes = new Map<string, FastUnaryMethod>();
-  for (const [name, method] of Object.entries(definition)) {
-    if (method.requestStream || method.responseStream) continue;
-    routes.set(method.path, { definition: method as grpc.MethodDefinition<unknown, unknown>, handler: handlers[name] as grpc.handleUnaryCall<unknown, unknown> });
-  }
-  return routes;
-}

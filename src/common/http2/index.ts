@@ -1,6 +1,6 @@
 export { FLOW_CONTROL_WINDOW_BYTES, WIDE_WINDOW_CHANNEL_OPTIONS, widenServerWindows } from './flow-control.ts';
 export { grpcConnectionInjector, listenGrpc, type FastUnaryOptions, type GrpcListener } from './grpc-listener.ts';
-export type { FastPathLimits, FastUnaryMethod, FastUnaryRoutes } from './unary-fast-path.ts';
+export { addUnaryRoutes, type FastPathLimits, type FastUnaryMethod, type FastUnaryRoutes } from './unary-fast-path.ts';
 export { AuthorityFixupSocket, normalizeAuthority } from './authority-fixup.ts';
 export { sniffConnection, streamForDecision, type SniffDecision } from './connection-sniffer.ts';
 export { HpackDecoder, encodeWithoutIndexing, type HeaderField } from './hpack-decoder.ts';

@@ -23,6 +23,14 @@ export interface FastUnaryMethod {
 /** Methods by path (`/package.Service/Method`). */
 export type FastUnaryRoutes = ReadonlyMap<string, FastUnaryMethod>;
 
+/** Adds every unary method of a service that has a handler to `routes`; streaming methods stay with grpc-js. */
+export function addUnaryRoutes(routes: Map<string, FastUnaryMethod>, definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation): void {
+  for (const [name, method] of Object.entries(definition)) {
+    if (method.requestStream || method.responseStream || handlers[name] === undefined) continue;
+    routes.set(method.path, { definition: method as grpc.MethodDefinition<unknown, unknown>, handler: handlers[name] as grpc.handleUnaryCall<unknown, unknown> });
+  }
+}
+
 export interface FastPathLimits {
   /** As the server's grpc.max_receive_message_length. */
   maxReceiveBytes: number;

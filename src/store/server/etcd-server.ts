@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { listenGrpc, type FastUnaryMethod, type FastUnaryOptions, type GrpcListener, type ListenerTls } from '../../common/http2/index.ts';
+import { addUnaryRoutes, listenGrpc, type FastUnaryMethod, type FastUnaryOptions, type GrpcListener, type ListenerTls } from '../../common/http2/index.ts';
 import type { Logger } from '../../common/logger.ts';
 import { AlarmStore } from '../apply/alarms.ts';
 import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
@@ -355,10 +355,7 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateN
     const served = learnerGuard(ctx, definition, withCertificates(impl));
     server.addService(definition, served);
     // Every unary method also goes on the fast path (unary-fast-path.ts); streams stay with grpc-js.
-    for (const [name, method] of Object.entries(definition)) {
-      if (method.requestStream || method.responseStream || served[name] === undefined) continue;
-      fastRoutes.set(method.path, { definition: method as grpc.MethodDefinition<unknown, unknown>, handler: served[name] as grpc.handleUnaryCall<unknown, unknown> });
-    }
+    addUnaryRoutes(fastRoutes, definition, served);
   };
   add(withRawRequests(s.KV.definition), kvService(ctx));
   add(withRawRequests(s.Watch.definition), watchService(ctx, options.progressNotifyMs ?? DEFAULT_PROGRESS_NOTIFY_MS));
