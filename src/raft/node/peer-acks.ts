@@ -13,9 +13,9 @@ import type { Cancel, Clock } from './clock.ts';
 export const ACK_DELAY_MS = 20;
 
 export class PeerAcks {
+  /** 0 until the first frame (frames count from 1). */
   private lastSeq = 0n;
   private ackedSeq = 0n;
-  private seenAny = false;
   private burstScheduled = false;
   private cancelDelayed: Cancel | undefined;
   private ackEvery = 1n;
@@ -34,9 +34,8 @@ export class PeerAcks {
 
   /** A frame was handed to Raft. */
   received(seq: bigint, snapshotChunk: boolean): void {
+    const first = this.lastSeq === 0n;
     this.lastSeq = seq;
-    const first = !this.seenAny;
-    this.seenAny = true;
     if (first || snapshotChunk || seq - this.ackedSeq >= this.ackEvery) this.scheduleBurst();
     else this.cancelDelayed ??= this.clock.setTimeout(() => this.flush(), this.delayMs);
   }

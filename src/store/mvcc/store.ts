@@ -338,7 +338,7 @@ export class MvccStore {
         for (const c of b.compactions) this.scheduleCompaction(c.revision, c.keep, c.settle);
       },
       (err: unknown) => {
-        this.failure ??= err;
+        // enqueueWrite has made the store refuse further work.
         for (const c of b.compactions) c.settle(err);
         this.log.error({ err }, 'mvcc batch write failed; the store must be reopened');
         throw err;
@@ -729,7 +729,7 @@ export class MvccStore {
     // Taken together, now: every revision past durableRev that is published is in a batch of inFlight.
     const diskEnd = this.durableRev;
     const endRev = this.publishedRev;
-    const pending = this.inFlight.filter((b) => b.revision > diskEnd);
+    const pending = this.inFlight.slice();
     const epoch = this.epoch;
     const events: Event[] = [];
     let lastMain = 0;

@@ -170,11 +170,7 @@ export class Wal {
     at.length = buf.length;
     // Zeros being written where this batch goes would land over it.
     if (this.filling !== undefined && this.tailSizeBytes + buf.length > this.allocatedBytes) await this.filling;
-    let written = 0;
-    while (written < buf.length) {
-      const { bytesWritten } = await this.handle.write(buf, written, buf.length - written, this.tailSizeBytes + written);
-      written += bytesWritten;
-    }
+    await writeFully(this.handle, buf, this.tailSizeBytes);
     if (!SYNC_WRITES) await this.handle.datasync();
     this.stats.writes++;
     this.stats.fsyncs++;
@@ -316,11 +312,16 @@ const ZEROS = Buffer.alloc(1024 * 1024);
 
 /** Writes zeros over [from, to) of the file (durably: the handle is O_DSYNC where the platform has it). */
 async function writeZeros(handle: fs.FileHandle, from: number, to: number): Promise<void> {
-  for (let at = from; at < to; ) {
-    const { bytesWritten } = await handle.write(ZEROS, 0, Math.min(ZEROS.length, to - at), at);
-    at += bytesWritten;
-  }
+  for (let at = from; at < to; at += ZEROS.length) await writeFully(handle, ZEROS.subarray(0, Math.min(ZEROS.length, to - at)), at);
   if (!SYNC_WRITES) await handle.datasync();
+}
+
+/** Writes all of `buf` at `position`, however many system calls it takes. */
+async function writeFully(handle: fs.FileHandle, buf: Buffer, position: number): Promise<void> {
+  for (let written = 0; written < buf.length; ) {
+    const { bytesWritten } = await handle.write(buf, written, buf.length - written, position + written);
+    written += bytesWritten;
+  }
 }
 
 async function createSegmentFile(dir: string, file: string, header: WalRecord): Promise<{ handle: fs.FileHandle; size: number }> {
