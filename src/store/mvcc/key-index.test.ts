@@ -6,7 +6,7 @@ const r = (main: number, sub = 0) => ({ main, sub });
 
 function history(): KeyIndex {
   // gen 0: put 2, put 4, tomb 6; gen 1: put 8, put 10, tomb 12; gen 2: put 14.1, put 16
-  const ki = new KeyIndex(Buffer.from('k'));
+  const ki = new KeyIndex('k');
   ki.put(r(2));
   ki.put(r(4));
   ki.tombstone(r(6));
@@ -35,7 +35,7 @@ describe('KeyIndex', () => {
   });
 
   it('refuses out-of-order puts and tombstones of missing keys', () => {
-    const ki = new KeyIndex(Buffer.from('k'));
+    const ki = new KeyIndex('k');
     expect(() => ki.tombstone(r(1))).toThrow();
     ki.put(r(3));
     expect(() => ki.put(r(3))).toThrow();
@@ -66,7 +66,7 @@ describe('KeyIndex', () => {
   });
 
   it('compacts a deleted key away entirely', () => {
-    const ki = new KeyIndex(Buffer.from('k'));
+    const ki = new KeyIndex('k');
     ki.put(r(2));
     ki.tombstone(r(3));
     const keep = new Set<string>();
@@ -76,7 +76,7 @@ describe('KeyIndex', () => {
   });
 
   it('restores from a partial history', () => {
-    const ki = new KeyIndex(Buffer.from('k'));
+    const ki = new KeyIndex('k');
     ki.restore(r(3), r(7), 4);
     ki.put(r(9));
     expect(ki.get(8)).toEqual({ modified: r(7), created: r(3), version: 4 });

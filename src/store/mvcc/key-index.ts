@@ -8,6 +8,13 @@ import { assert } from '../../raft/assert.ts';
 import { compareRevision, revisionId, type Revision } from './revision.ts';
 import type { KeyValue } from './types.ts';
 
+/** A key's bytes in a memory block of their own (see ownedCopy in store.ts: no shared pool slab is pinned). */
+export function keyBytes(name: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(name.length);
+  bytes.write(name, 'latin1');
+  return bytes;
+}
+
 export interface Generation {
   ver: number;
   created: Revision;
@@ -30,7 +37,13 @@ export class KeyIndex {
   /** The key's latest value while it exists: reads of the latest revision are served from memory. */
   current: KeyValue | undefined = undefined;
 
-  constructor(readonly key: Buffer) {}
+  /** `name` is the key's bytes as a latin1 string (tree-index.ts); no Buffer is kept beside it. */
+  constructor(readonly name: string) {}
+
+  /** The key's bytes: the latest value's own while there is one, else a copy made from the name. */
+  get key(): Buffer {
+    return this.current?.key ?? keyBytes(this.name);
+  }
 
   private get open(): Generation {
     return this.generations[this.generations.length - 1];
@@ -48,8 +61,12 @@ export class KeyIndex {
   put(rev: Revision): void {
     assert(compareRevision(rev, this.modified) > 0, () => `put at ${rev.main}.${rev.sub} not after ${this.modified.main}`);
     const g = this.open;
-    if (g.revs.length === 0) g.created = rev;
-    g.revs.push(rev);
+    // A first revision gets an array of its own size: push() onto an empty array reserves 17 slots, ~130 bytes
+    // per key, and most keys of a large key space are written once between compactions.
+    if (g.revs.length === 0) {
+      g.created = rev;
+      g.revs = [rev];
+    } else g.revs.push(rev);
     g.ver++;
     this.modified = rev;
   }
@@ -64,7 +81,7 @@ export class KeyIndex {
   tombstone(rev: Revision): void {
     assert(this.live, 'tombstone of a key that does not exist');
     this.put(rev);
-    this.generations.push({ ver: 0, created: ZERO, revs: [] });
+    this.generations = [...this.generations, { ver: 0, created: ZERO, revs: [] }]; // exact size, as in put()
   }
 
   /** The generation holding the key's state at main revision atRev, or undefined when it did not exist. */

@@ -7,7 +7,7 @@
 // A released key-value also stands in as an event's prevKv, as etcd reads a watcher's previous values lazily: the
 // watch hub reads it back only for the watchers that asked for prev_kv (WatchSource.readBack), so deleting many
 // released keys reads nothing.
-import type { KeyIndex } from './key-index.ts';
+import { keyBytes, type KeyIndex } from './key-index.ts';
 import type { Revision } from './revision.ts';
 import type { KeyValue } from './types.ts';
 
@@ -19,6 +19,38 @@ export const RESIDENT_VALUE_BYTES_DEFAULT = 32 * 1024 * 1024;
 /** A key-value without its value's bytes; `at` is the revision of its record (main and sub). */
 export interface ReleasedKeyValue extends KeyValue {
   readonly at: Revision;
+}
+
+/**
+ * One shape for every released key-value, and no Buffer of its own: the key is copied from the index's name when
+ * asked for (rarely: a released value is read back from its record, which holds the key). A spread
+ * `{ ...kv, value, at }` gave every stub a hidden class of its own, ~500 bytes each (heap snapshot of a member
+ * after 100,000 fresh keys: 67,232 maps with their descriptor arrays).
+ */
+class Released implements ReleasedKeyValue {
+  readonly createRevision: number;
+  readonly modRevision: number;
+  readonly version: number;
+  readonly lease: bigint;
+
+  constructor(
+    private readonly name: string,
+    kv: KeyValue,
+    readonly at: Revision,
+  ) {
+    this.createRevision = kv.createRevision;
+    this.modRevision = kv.modRevision;
+    this.version = kv.version;
+    this.lease = kv.lease;
+  }
+
+  get key(): Buffer {
+    return keyBytes(this.name);
+  }
+
+  get value(): Buffer {
+    return RELEASED;
+  }
 }
 
 export function isReleased(kv: KeyValue): kv is ReleasedKeyValue {
@@ -48,8 +80,7 @@ export class ResidentValues {
       this.heldBytes -= bytes;
       const kv = oldest.current;
       if (kv === undefined) continue;
-      const stub: ReleasedKeyValue = { ...kv, value: RELEASED, at: oldest.modified };
-      oldest.current = stub;
+      if (!isReleased(kv)) oldest.current = new Released(oldest.name, kv, oldest.modified);
     }
   }
 

@@ -582,7 +582,7 @@ export class MvccStore {
     const value = req.ignoreValue ? prevKv!.value : ownedCopy(req.value ?? EMPTY);
     const lease = req.ignoreLease ? prev!.lease : (req.lease ?? 0n);
     const key = ki?.key ?? ownedCopy(req.key);
-    this.writePut(w, key, value, lease, prev);
+    this.writePut(w, ki ?? this.index.ensure(key), key, value, lease, prev);
     return req.prevKv && prevKv !== undefined ? { header: { revision: w.beginRev + 1 }, prevKv } : { header: { revision: w.beginRev + 1 } };
   }
 
@@ -597,7 +597,7 @@ export class MvccStore {
     return { header: { revision: MvccStore.seenRev(w) }, deleted: targets.length, prevKvs };
   }
 
-  private writePut(w: WriteTxn, key: Buffer, value: Buffer, lease: bigint, prev: KeyValue | undefined): void {
+  private writePut(w: WriteTxn, ki: KeyIndex, key: Buffer, value: Buffer, lease: bigint, prev: KeyValue | undefined): void {
     const rev: Revision = { main: w.beginRev + 1, sub: w.changes++ };
     const kv: KeyValue = {
       key,
@@ -607,7 +607,7 @@ export class MvccStore {
       version: prev ? prev.version + 1 : 1,
       lease,
     };
-    const ki = this.index.put(key, rev);
+    ki.put(rev);
     ki.current = kv;
     this.resident.wrote(ki);
     this.stage(rev, false, kv);
@@ -620,12 +620,13 @@ export class MvccStore {
     const prev = ki.current; // possibly released: events read it back per watcher (readBack)
     assert(prev !== undefined, 'delete of a key without a resident value');
     const rev: Revision = { main: w.beginRev + 1, sub: w.changes++ };
+    const key = ki.key; // a copy when released: take it once
     ki.tombstone(rev);
     ki.current = undefined;
     this.resident.forget(ki);
-    this.stage(rev, true, tombstoneRecord(ki.key));
-    if (prev.lease !== 0n) this.detach(prev.lease, ki.key);
-    const kv: KeyValue = { ...tombstoneRecord(ki.key), modRevision: rev.main };
+    this.stage(rev, true, tombstoneRecord(key));
+    if (prev.lease !== 0n) this.detach(prev.lease, key);
+    const kv: KeyValue = { ...tombstoneRecord(key), modRevision: rev.main };
     w.events.push({ type: EventType.Delete, kv, prevKv: prev });
   }
 

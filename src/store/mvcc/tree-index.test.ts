@@ -7,12 +7,12 @@ const r = (main: number, sub = 0) => ({ main, sub });
 describe('TreeIndex', () => {
   function sample(): TreeIndex {
     const t = new TreeIndex();
-    t.put(b('a'), r(2));
-    t.put(b('b'), r(3));
-    t.put(b('c'), r(4));
-    t.tombstone(b('b'), r(5));
-    t.put(b('a'), r(6));
-    t.put(b('d'), r(6, 1));
+    t.ensure(b('a')).put(r(2));
+    t.ensure(b('b')).put(r(3));
+    t.ensure(b('c')).put(r(4));
+    t.ensure(b('b')).tombstone(r(5));
+    t.ensure(b('a')).put(r(6));
+    t.ensure(b('d')).put(r(6, 1));
     return t;
   }
 
@@ -50,5 +50,16 @@ describe('TreeIndex', () => {
     expect(t.get(b('y'), 4)).toEqual({ modified: r(4), created: r(2), version: 3 });
     expect(t.get(b('y'), 5)).toBeUndefined();
     expect(t.get(b('y'), 7)).toEqual({ modified: r(7), created: r(7), version: 1 });
+  });
+
+  it('orders keys by their bytes, bytes above 0x7f included', () => {
+    const t = new TreeIndex();
+    const keys = [[0xff, 0x00], [0x00], [0x80], [0x7f, 0xff], [0xff], [0xc3, 0xa9]].map((k) => Buffer.from(k));
+    keys.forEach((k, i) => t.ensure(k).put(r(i + 2)));
+    const ordered = [...t.keyIndexes({ key: Buffer.from([0x00]), end: null })].map((ki) => ki.key.toString('hex'));
+    expect(ordered).toEqual([...keys].sort(Buffer.compare).map((k) => k.toString('hex')));
+    const upTo = [...t.keyIndexes({ key: Buffer.from([0x7f]), end: Buffer.from([0xff]) })].map((ki) => ki.key.toString('hex'));
+    expect(upTo).toEqual(['7fff', '80', 'c3a9']);
+    expect(t.keyIndex(Buffer.from([0xc3, 0xa9]))?.key).toEqual(Buffer.from([0xc3, 0xa9]));
   });
 });

@@ -12,11 +12,22 @@ type BTreeCtor = typeof sortedBtree.default.default;
 const interop = sortedBtree as unknown as { default: BTreeCtor | { default: BTreeCtor } };
 const BTree: BTreeCtor = typeof interop.default === 'function' ? interop.default : interop.default.default;
 
+/**
+ * Keys are held as latin1 strings, one character per byte, so that string order is byte order. One string serves
+ * the tree, the exact-key map and the KeyIndex: a Buffer per key (its object, its ArrayBuffer and its separately
+ * allocated bytes) cost ~500 bytes of a member's memory per key beside the string's ~270 (256-byte keys).
+ */
+const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function keyName(key: Buffer): string {
+  return key.toString('latin1');
+}
+
 export class TreeIndex {
-  private readonly tree: BTreeClass<Buffer, KeyIndex> = new BTree<Buffer, KeyIndex>(undefined, Buffer.compare);
+  private readonly tree: BTreeClass<string, KeyIndex> = new BTree<string, KeyIndex>(undefined, compareNames);
   /**
    * The same key indexes by exact key: a put, a get of one key and a compare look up one key, which in the tree
-   * costs a dozen Buffer.compare calls into C++ on long common prefixes; here one hash of the key.
+   * costs a dozen string compares on long common prefixes; here one hash of the key.
    */
   private readonly byKey = new Map<string, KeyIndex>();
 
@@ -25,29 +36,18 @@ export class TreeIndex {
   }
 
   keyIndex(key: Buffer): KeyIndex | undefined {
-    return this.byKey.get(key.toString('latin1'));
+    return this.byKey.get(keyName(key));
   }
 
-  private ensure(key: Buffer): KeyIndex {
-    const name = key.toString('latin1');
+  /** The key's index, created (empty) when the key is new. */
+  ensure(key: Buffer): KeyIndex {
+    const name = keyName(key);
     let ki = this.byKey.get(name);
     if (ki === undefined) {
-      ki = new KeyIndex(key);
-      this.tree.set(key, ki);
+      ki = new KeyIndex(name);
+      this.tree.set(name, ki);
       this.byKey.set(name, ki);
     }
-    return ki;
-  }
-
-  put(key: Buffer, rev: Revision): KeyIndex {
-    const ki = this.ensure(key);
-    ki.put(rev);
-    return ki;
-  }
-
-  tombstone(key: Buffer, rev: Revision): KeyIndex {
-    const ki = this.ensure(key);
-    ki.tombstone(rev);
     return ki;
   }
 
@@ -77,9 +77,9 @@ export class TreeIndex {
       if (ki !== undefined) yield ki;
       return;
     }
-    const end = range.end;
-    for (const [k, ki] of this.tree.entries(range.key)) {
-      if (end !== null && Buffer.compare(k, end) >= 0) return;
+    const end = range.end === null ? null : keyName(range.end);
+    for (const [name, ki] of this.tree.entries(keyName(range.key))) {
+      if (end !== null && name >= end) return;
       yield ki;
     }
   }
@@ -95,13 +95,13 @@ export class TreeIndex {
   /** Compacts every key at atRev; returns the ids of the revisions at or below atRev that must stay on disk. */
   compact(atRev: number): Set<string> {
     const keep = new Set<string>();
-    const emptied: Buffer[] = [];
-    for (const [k, ki] of this.tree.entries()) {
-      if (ki.compact(atRev, keep)) emptied.push(k);
+    const emptied: string[] = [];
+    for (const [name, ki] of this.tree.entries()) {
+      if (ki.compact(atRev, keep)) emptied.push(name);
     }
-    for (const k of emptied) {
-      this.tree.delete(k);
-      this.byKey.delete(k.toString('latin1'));
+    for (const name of emptied) {
+      this.tree.delete(name);
+      this.byKey.delete(name);
     }
     return keep;
   }
