@@ -37,9 +37,12 @@ export function decodeKeyValue(buf: Buffer): KeyValue {
   };
 }
 
-/** The record of a deletion: the key alone, every other field zero, as etcd stores a tombstone. */
-export function tombstoneRecord(key: Buffer): KeyValue {
-  return { key, createRevision: 0, modRevision: 0, version: 0, value: EMPTY, lease: 0n };
+/**
+ * The record of a deletion: the key alone, every other field zero, as etcd stores a tombstone. With modRevision,
+ * a delete event's key-value (a literal, not a spread: see Released in resident-values.ts).
+ */
+export function tombstoneRecord(key: Buffer, modRevision = 0): KeyValue {
+  return { key, createRevision: 0, modRevision, version: 0, value: EMPTY, lease: 0n };
 }
 
 const CRC32C_TABLE = (() => {

@@ -620,13 +620,14 @@ export class MvccStore {
     const prev = ki.current; // possibly released: events read it back per watcher (readBack)
     assert(prev !== undefined, 'delete of a key without a resident value');
     const rev: Revision = { main: w.beginRev + 1, sub: w.changes++ };
-    const key = ki.key; // a copy when released: take it once
+    // A released key has no Buffer: this one lives only as long as the records and the event (a pool slice).
+    const key = isReleased(prev) ? Buffer.from(ki.name, 'latin1') : prev.key;
     ki.tombstone(rev);
     ki.current = undefined;
     this.resident.forget(ki);
     this.stage(rev, true, tombstoneRecord(key));
     if (prev.lease !== 0n) this.detach(prev.lease, key);
-    const kv: KeyValue = { ...tombstoneRecord(key), modRevision: rev.main };
+    const kv = tombstoneRecord(key, rev.main);
     w.events.push({ type: EventType.Delete, kv, prevKv: prev });
   }
 
