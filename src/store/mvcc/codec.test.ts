@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Crc32c, decodeKeyValue, encodeKeyValue } from './codec.ts';
+import { Crc32c, decodeKeyValue, encodeKeyValue, encodeTombstone, tombstoneRecord } from './codec.ts';
 import { prefixEnd, rangeContains, toKeyRange } from './key-range.ts';
 
 describe('key-value records', () => {
@@ -18,6 +18,20 @@ describe('key-value records', () => {
           expect(decodeKeyValue(encodeKeyValue(kv))).toEqual(kv);
         },
       ),
+    );
+  });
+});
+
+describe('tombstone records', () => {
+  it('made from a key name are the encoded tombstone, the key a view into them', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), (bytes) => {
+        const key = Buffer.from(bytes);
+        const made = encodeTombstone(key.toString('latin1'));
+        expect(made.record).toEqual(encodeKeyValue(tombstoneRecord(key)));
+        expect(made.key).toEqual(key);
+        expect(decodeKeyValue(made.record)).toEqual(tombstoneRecord(key));
+      }),
     );
   });
 });

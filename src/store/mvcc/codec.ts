@@ -45,6 +45,19 @@ export function tombstoneRecord(key: Buffer, modRevision = 0): KeyValue {
   return { key, createRevision: 0, modRevision, version: 0, value: EMPTY, lease: 0n };
 }
 
+/**
+ * encodeKeyValue(tombstoneRecord(key)) made straight from the key's latin1 name (tree-index.ts), and the key's
+ * bytes as a view into it: a DeleteRange of many keys makes no other copy of each key.
+ */
+export function encodeTombstone(name: string): { record: Buffer; key: Buffer } {
+  const record = Buffer.allocUnsafe(KV_HEADER_BYTES + name.length);
+  record.fill(0, 0, KV_HEADER_BYTES);
+  record[0] = KV_FORMAT;
+  record.writeUInt32BE(name.length, 33);
+  record.write(name, KV_HEADER_BYTES, 'latin1');
+  return { record, key: record.subarray(KV_HEADER_BYTES) };
+}
+
 const CRC32C_TABLE = (() => {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {

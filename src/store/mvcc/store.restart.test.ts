@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { META_PREFIX } from './store.ts';
+import { META_PREFIX, type MvccDb, type MvccStore } from './store.ts';
 import { b, show, tempStore, type TempStore } from './test-helpers.ts';
 import { writeUint64 } from './revision.ts';
 
@@ -111,4 +111,65 @@ describe('restart', () => {
     expect(r.consistentIndex).toBe(2);
     expect(r.revision).toBe(3);
   });
+
+  describe('a batch of many records, written in parts', () => {
+    const keys = ['k0', 'k1', 'k2', 'k3', 'k4'];
+    const fill = (s: MvccStore) => s.writeBatch((x) => keys.forEach((k) => x.put({ key: b(k), value: b(`v-${k}`) })), { appliedIndex: 7 });
+    const deleteAll = (s: MvccStore) => s.writeBatch((x) => x.deleteRange({ key: b('k'), rangeEnd: b('l') }), { appliedIndex: 8 });
+
+    it('reopens whole', async () => {
+      const s = await t.reopen({ writeChunkRecords: 2 });
+      await fill(s); // 2-6
+      await deleteAll(s); // 7
+      const r = await t.reopen();
+      expect(r.revision).toBe(7);
+      expect(r.consistentIndex).toBe(8);
+      expect(r.range({ key: b('k'), rangeEnd: b('l'), revision: 6 }).count).toBe(5);
+      expect(r.range(all).count).toBe(0);
+      expect(await metaKeys(r)).not.toContain('partial_batch_rev');
+    });
+
+    it('cut short by a crash: the parts on disk are dropped, and applying it again gives the same history', async () => {
+      const s = await t.reopen({ writeChunkRecords: 2 });
+      await fill(s);
+      const before = await s.hashKV();
+      failWritesAfter(s, 2); // the first two parts reach the disk, then the "process dies"
+      await expect(deleteAll(s)).rejects.toThrow('disk gone');
+      const warnings: object[] = [];
+      const r = await t.reopen({ logger: { info: () => undefined, error: () => undefined, warn: (o) => warnings.push(o) } });
+      expect(warnings).toEqual([{ revision: 6, records: 4 }]); // parts of 2 + 2 tombstones were on disk
+      expect(r.revision).toBe(6);
+      expect(r.consistentIndex).toBe(7);
+      expect(r.range(all).kvs.map((kv) => kv.key.toString())).toEqual(keys);
+      expect(await r.hashKV()).toEqual(before);
+      expect(await metaKeys(r)).not.toContain('partial_batch_rev');
+      await deleteAll(r);
+      expect(r.revision).toBe(7);
+      expect(r.range({ key: b('k'), rangeEnd: b('l'), revision: 6 }).count).toBe(5);
+      expect(r.range(all).count).toBe(0);
+    });
+  });
 });
+
+/** Lets `n` more classic-level writes of the store through, then fails every later one. */
+function failWritesAfter(s: MvccStore, n: number): void {
+  const db = (s as unknown as { db: MvccDb }).db;
+  type Writable = { write: (...args: unknown[]) => Promise<void> };
+  const realBatch = db.batch.bind(db) as () => Writable;
+  let left = n;
+  (db as unknown as { batch: () => Writable }).batch = () => {
+    const batch = realBatch();
+    const realWrite = batch.write.bind(batch);
+    batch.write = async (...args: unknown[]) => {
+      if (left-- <= 0) throw new Error('disk gone');
+      return realWrite(...args);
+    };
+    return batch;
+  };
+}
+
+async function metaKeys(s: MvccStore): Promise<string[]> {
+  const out: string[] = [];
+  for await (const [k] of s.snapshotEntries()) if (k[0] === META_PREFIX) out.push(k.subarray(1).toString());
+  return out;
+}

@@ -13,7 +13,7 @@
 
 import { ClassicLevel } from 'classic-level';
 import { assert } from '../../raft/assert.ts';
-import { Crc32c, ETCD_KEY_BUCKET, decodeKeyValue, encodeEtcdKeyValue, encodeKeyValue, tombstoneRecord } from './codec.ts';
+import { Crc32c, ETCD_KEY_BUCKET, decodeKeyValue, encodeEtcdKeyValue, encodeKeyValue, encodeTombstone, tombstoneRecord } from './codec.ts';
 import { errCompacted, errFutureRev, errKeyNotFound, errLeaseNotFound } from './errors.ts';
 import type { KeyIndex, IndexHit } from './key-index.ts';
 import { rangeContains, toKeyRange } from './key-range.ts';
@@ -82,6 +82,8 @@ export interface MvccOptions {
   syncWrites?: boolean;
   /** Bytes of latest values kept in memory; the others are read from disk (resident-values.ts). */
   residentValueBytes?: number;
+  /** Records per classic-level write when a committed batch is written in parts (see writeInParts). */
+  writeChunkRecords?: number;
   /** Lets the event loop run between slices of a long job (snapshot encoding); by default it does not. */
   nextTurn?: () => Promise<void>;
 }
@@ -151,6 +153,9 @@ export const META_PREFIX = 0x6d; // 'm'
 const META_CONSISTENT_INDEX = metaKey('consistent_index');
 const META_SCHEDULED_COMPACT = metaKey('scheduled_compact_rev');
 const META_FINISHED_COMPACT = metaKey('finished_compact_rev');
+/** Present while a batch is written in parts: the revision before it; records past it are not yet a whole batch. */
+const META_PARTIAL_BATCH = metaKey('partial_batch_rev');
+const WRITE_CHUNK_RECORDS_DEFAULT = 4096;
 const EMPTY = Buffer.alloc(0);
 const RESTORE_CHUNK = 1000;
 const noopLogger: MvccLogger = { info() {}, warn() {}, error() {} };
@@ -331,7 +336,7 @@ export class MvccStore {
     };
     this.publishedRev = committed.revision;
     if (committed.revision > this.durableRev) this.inFlight.push(committed);
-    const written = (b.ops.length > 0 ? this.enqueueWrite(b.ops) : Promise.resolve()).then(
+    const written = (b.ops.length > 0 ? this.writeInParts(b.ops, b.previousRevision) : Promise.resolve()).then(
       () => {
         for (const id of b.unflushedIds) this.unflushed.delete(id);
         this.markDurable(committed.revision);
@@ -370,6 +375,29 @@ export class MvccStore {
   sync(): Promise<void> {
     this.assertUsable();
     return this.enqueueWrite([{ type: 'put', key: META_CONSISTENT_INDEX, value: uint64Buffer(this.appliedIndex) }], true);
+  }
+
+  /**
+   * Writes a committed batch: one classic-level write, or, for a batch of many records (a DeleteRange of 200,000
+   * keys, as etcdctl check perf ends with), its records in parts of writeChunkRecords and then the meta (applied
+   * index, extra ops) in a last write of its own. One LevelDB write of the whole took its size several times
+   * over in native memory (the write batch, then the memtable it all went into): ~400 MiB of peak RSS per member
+   * for that DeleteRange. The first part records META_PARTIAL_BATCH and the last removes it; a store opened with
+   * it present drops the records past it (load), and the Raft log, whose applied index the last part would have
+   * moved, applies the entries again.
+   */
+  private writeInParts(ops: DbOp[], previousRevision: number): Promise<void> {
+    const chunk = this.options.writeChunkRecords ?? WRITE_CHUNK_RECORDS_DEFAULT;
+    const records = ops.filter((op) => op.key[0] === KEY_PREFIX);
+    if (records.length <= chunk) return this.enqueueWrite(ops);
+    for (let i = 0; i < records.length; i += chunk) {
+      const part = records.slice(i, i + chunk);
+      if (i === 0) part.push({ type: 'put', key: META_PARTIAL_BATCH, value: uint64Buffer(previousRevision) });
+      // The last write's sync covers these (LevelDB's log is one sequential file); a failure fails it too.
+      this.enqueueWrite(part, false).catch(() => undefined);
+    }
+    const rest = ops.filter((op) => op.key[0] !== KEY_PREFIX);
+    return this.enqueueWrite([...rest, { type: 'del', key: META_PARTIAL_BATCH }]);
   }
 
   private enqueueWrite(ops: DbOp[], sync = this.options.syncWrites ?? true): Promise<void> {
@@ -588,7 +616,9 @@ export class MvccStore {
 
   private applyDeleteRange(w: WriteTxn, req: DeleteRangeRequest): DeleteRangeResponse {
     const range = toKeyRange(req.key, req.rangeEnd);
-    const targets = [...this.index.range(range, MvccStore.seenRev(w))].map((x) => x.ki);
+    // What exists as the txn has left it so far is what exists now: the index holds the txn's own changes.
+    const targets: KeyIndex[] = [];
+    for (const ki of this.index.keyIndexes(range)) if (ki.live) targets.push(ki);
     const prevKvs: KeyValue[] = [];
     for (const ki of targets) {
       if (req.prevKv) prevKvs.push(this.latestOf(ki)!);
@@ -610,7 +640,7 @@ export class MvccStore {
     ki.put(rev);
     ki.current = kv;
     this.resident.wrote(ki);
-    this.stage(rev, false, kv);
+    this.stage(rev, kv);
     if (prev !== undefined && prev.lease !== 0n) this.detach(prev.lease, key);
     if (lease !== 0n) this.attach(lease, key);
     w.events.push(prev !== undefined ? { type: EventType.Put, kv, prevKv: prev } : { type: EventType.Put, kv });
@@ -620,25 +650,22 @@ export class MvccStore {
     const prev = ki.current; // possibly released: events read it back per watcher (readBack)
     assert(prev !== undefined, 'delete of a key without a resident value');
     const rev: Revision = { main: w.beginRev + 1, sub: w.changes++ };
-    // A released key has no Buffer: this one lives only as long as the records and the event (a pool slice).
-    const key = isReleased(prev) ? Buffer.from(ki.name, 'latin1') : prev.key;
+    const { record, key } = encodeTombstone(ki.name);
     ki.tombstone(rev);
     ki.current = undefined;
     this.resident.forget(ki);
-    this.stage(rev, true, tombstoneRecord(key));
+    // Tombstones are not read back (reads see the index), so unlike puts they are not kept in `unflushed`.
+    this.batch!.ops.push({ type: 'put', key: dbRevisionKey(rev, true), value: record });
     if (prev.lease !== 0n) this.detach(prev.lease, key);
-    const kv = tombstoneRecord(key, rev.main);
-    w.events.push({ type: EventType.Delete, kv, prevKv: prev });
+    w.events.push({ type: EventType.Delete, kv: tombstoneRecord(key, rev.main), prevKv: prev });
   }
 
-  private stage(rev: Revision, tombstone: boolean, kv: KeyValue): void {
+  private stage(rev: Revision, kv: KeyValue): void {
     const batch = this.batch!;
-    batch.ops.push({ type: 'put', key: dbRevisionKey(rev, tombstone), value: encodeKeyValue(kv) });
-    if (!tombstone) {
-      const id = revisionId(rev);
-      this.unflushed.set(id, kv);
-      batch.unflushedIds.push(id);
-    }
+    batch.ops.push({ type: 'put', key: dbRevisionKey(rev), value: encodeKeyValue(kv) });
+    const id = revisionId(rev);
+    this.unflushed.set(id, kv);
+    batch.unflushedIds.push(id);
   }
 
   private attach(lease: bigint, key: Buffer): void {
@@ -929,6 +956,14 @@ export class MvccStore {
 
   // ---- loading -----------------------------------------------------------------------------------------------
 
+  /** The records of a batch whose write in parts a crash cut short (writeInParts); Raft applies it again. */
+  private async dropUnfinished(partial: number, records: Buffer[]): Promise<void> {
+    const ops: DbOp[] = records.map((key) => ({ type: 'del', key }));
+    ops.push({ type: 'del', key: META_PARTIAL_BATCH });
+    await writeOps(this.db, ops, this.options.syncWrites ?? true);
+    this.log.warn({ revision: partial, records: records.length }, 'mvcc dropped the records of a batch whose write was cut short');
+  }
+
   private async load(): Promise<void> {
     this.index.clear();
     this.leaseKeys.clear();
@@ -942,10 +977,16 @@ export class MvccStore {
     // A compaction at revision 0 is recorded too: only a store without either record was never compacted.
     const scheduled = await meta(META_SCHEDULED_COMPACT, -1);
     const finished = await meta(META_FINISHED_COMPACT, -1);
+    const partial = await meta(META_PARTIAL_BATCH, -1);
+    const unfinished: Buffer[] = [];
     let lastMain = 0;
     const it = this.db.iterator({ gte: Buffer.from([KEY_PREFIX]), lt: Buffer.from([KEY_PREFIX + 1]) });
     for await (const [k, v] of it) {
       const { rev, tombstone } = decodeRevision(k.subarray(1));
+      if (partial >= 0 && rev.main > partial) {
+        unfinished.push(k);
+        continue;
+      }
       const kv = decodeKeyValue(v);
       const ki = this.index.restoreRecord(kv.key, rev, tombstone, { main: kv.createRevision, sub: 0 }, kv.version);
       if (ki !== undefined) {
@@ -958,6 +999,7 @@ export class MvccStore {
     for (const ki of this.index.keyIndexes({ key: EMPTY, end: null })) {
       if (ki.current !== undefined && ki.current.lease !== 0n) this.attach(ki.current.lease, ki.key);
     }
+    if (partial >= 0) await this.dropUnfinished(partial, unfinished);
     this.compactedRev = Math.max(scheduled, finished);
     this.currentRev = Math.max(1, lastMain, this.compactedRev);
     this.durableRev = this.currentRev;
