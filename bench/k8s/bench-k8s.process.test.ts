@@ -61,6 +61,9 @@ describe('barque bench k8s (smallest run)', () => {
     expect(r.startup.scheduling.bound).toBe(30);
     expect(r.startup.startup.count).toBe(30);
     expect(r.startup.startup.p99Ms).toBeGreaterThanOrEqual(r.startup.startup.p50Ms);
+    // The second observer, a REST watch through the kubeconfig's endpoint, saw every pod Running too.
+    expect(r.restStartup?.running).toBe(30);
+    expect(r.restStartup?.startup.count).toBe(30);
     expect(r.api.map((c) => `${c.verb} ${c.resource}`).sort()).toEqual(['DELETE configmaps', 'GET configmaps', 'LIST pods', 'POST configmaps', 'PUT configmaps']);
     const roles = new Set(r.usage.map((u) => u.component));
     for (const role of ['m0/etcd', 'm0/apiserver', 'm0/controller-manager', 'm0/scheduler']) expect(roles).toContain(role);
@@ -68,6 +71,7 @@ describe('barque bench k8s (smallest run)', () => {
 
     const report_md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report_md).toContain('| pod startup p99 ');
+    expect(report_md).toContain('| pod startup p99, REST watch observer ');
     expect(readdirSync(out).sort()).toEqual(['pods-bound.svg', 'report.md', 'results.json', 'startup-cdf.svg']);
     expect(run.stdout).toContain(`results: ${out}`);
   });

@@ -13,6 +13,8 @@ export interface ClusterFile {
   phase: string;
   store: string;
   kubeconfig: string;
+  /** The REST endpoint the kubeconfig names (the masters' failover front). */
+  endpoint: string;
   apiservers: string[];
   grpcAddresses: string[];
   storeClientUrls: string[];

@@ -10,6 +10,7 @@ import { runDrills, type DrillResult } from './drills.ts';
 import { snapshot, usageBetween, type ComponentUsage } from './process-usage.ts';
 import type { K8sBenchSettings, StoreKind } from './settings.ts';
 import { startupFigures, type StartupFigures } from './startup-stats.ts';
+import { RestPodWatch } from './rest-pod-watch.ts';
 import { createDeployments, ensureNamespace, PodWatch, waitFor } from './workload.ts';
 
 export interface StoreRun {
@@ -18,7 +19,10 @@ export interface StoreRun {
   allRunning: boolean;
   /** Deployments created → last pod observed Running (or the timeout). */
   workloadMs: number;
+  /** As the agents' gRPC informer (PodWatch) observed the pods. */
   startup: StartupFigures;
+  /** As a REST watch observed them (rest-pod-watch.ts); null when it had not seen them all Running. */
+  restStartup: StartupFigures | null;
   api: ProbeCall[];
   usage: ComponentUsage[];
   drills: DrillResult[];
@@ -29,16 +33,21 @@ export async function runStore(store: StoreKind, settings: K8sBenchSettings, dat
   progress.step(`${store}: cluster up (${settings.masters} masters, ${settings.hollowNodes} hollow nodes) in ${dataDir}`);
   let api: ApiClient | null = null;
   let watch: PodWatch | null = null;
+  let restWatch: RestPodWatch | null = null;
   try {
     const file = await cli.up({ masters: settings.masters, hollowNodes: settings.hollowNodes, store, basePort: settings.basePort }, (line) => progress.step(`${store}: ${line}`));
-    api = new ApiClient({ endpoints: file.grpcAddresses, userAgent: 'barque-bench-k8s/v0', callTimeoutMs: 10_000, ...readKubeconfigCredentials(file.kubeconfig) });
+    const credentials = readKubeconfigCredentials(file.kubeconfig);
+    api = new ApiClient({ endpoints: file.grpcAddresses, userAgent: 'barque-bench-k8s/v0', callTimeoutMs: 10_000, ...credentials });
     const client = api;
     const nodesReady = await waitFor(async () => (await readyNodes(client).catch(() => 0)) >= settings.hollowNodes, 300_000, 1_000);
     if (!nodesReady) throw new Error(`${store}: ${settings.hollowNodes} hollow nodes not Ready within 300 s`);
     await ensureNamespace(api, settings.namespace);
     watch = new PodWatch(api, settings.namespace);
     await watch.start();
+    restWatch = new RestPodWatch(file.endpoint, credentials, settings.namespace);
+    await restWatch.start();
     const podWatch = watch;
+    const restTimeline = restWatch.timeline;
     const total = settings.deployments * settings.replicas;
     const probe = new ApiProbe(api, settings.namespace, settings.probeRate);
     const before = snapshot(componentPids(file));
@@ -60,13 +69,18 @@ export async function runStore(store: StoreKind, settings: K8sBenchSettings, dat
     const apiCalls = await probe.stop();
     const usage = usageBetween(before, snapshot(componentPids(cli.file())));
     const startup = startupFigures(watch.timeline.all(), originMs);
-    progress.step(`${store}: ${running()}/${total} running after ${(workloadMs / 1000).toFixed(1)} s; startup p99 ${startup.startup.p99Ms.toFixed(0)} ms; ${startup.scheduling.averagePodsPerSecond.toFixed(1)} pods/s bound`);
+    // The REST observer usually has them all by now; it gets a few seconds more, not another timeout.
+    const restDone = await waitFor(() => restTimeline.count((p) => p.runningSeenMs !== null) >= total, 15_000, 100);
+    const restStartup = restDone ? startupFigures(restTimeline.all(), originMs) : null;
+    const restP99 = restStartup === null ? 'not all seen' : `${restStartup.startup.p99Ms.toFixed(0)} ms`;
+    progress.step(`${store}: ${running()}/${total} running after ${(workloadMs / 1000).toFixed(1)} s; startup p99 ${startup.startup.p99Ms.toFixed(0)} ms (REST watch: ${restP99}); ${startup.scheduling.averagePodsPerSecond.toFixed(1)} pods/s bound`);
     // A kill drill needs a surviving majority: with fewer than 3 masters there is nothing to fail over to.
     if (settings.drills && settings.masters < 3) progress.step(`${store}: drills skipped: they need 3 masters or more`);
     const drills = settings.drills && settings.masters >= 3 ? await runDrills({ cli, api, namespace: settings.namespace, watch, say: (t) => progress.step(`${store}: ${t}`) }) : [];
-    return { store, pods: total, allRunning, workloadMs, startup, api: apiCalls, usage, drills };
+    return { store, pods: total, allRunning, workloadMs, startup, restStartup, api: apiCalls, usage, drills };
   } finally {
     await watch?.stop().catch(() => {});
+    restWatch?.stop();
     api?.close();
     progress.step(`${store}: cluster down`);
     await cli.down().catch((err: unknown) => progress.step(`${store}: cluster down failed: ${String(err)}`));
