@@ -2,6 +2,7 @@
 // watch. A resourceVersion the cache no longer holds becomes one ERROR event carrying the 410 Expired Status and a
 // clean end, as the REST watch reports it, so clients handle "relist" the same way on both front ends.
 import * as grpc from '@grpc/grpc-js';
+import { directMessageWriter } from '../../common/http2/grpc-internals.ts';
 import type { KubeObject } from '../types.ts';
 import { eventJson, type CacheWatch } from '../watch-cache/index.ts';
 import type { ResourceRegistry } from '../rest/registry.ts';
@@ -18,6 +19,7 @@ export async function watchOverGrpc(registry: ResourceRegistry, req: WatchReques
   let finished = false;
   let timer: NodeJS.Timeout | null = null;
   let pendingBytes = 0;
+  const write = directMessageWriter(call);
   const finish = (): void => {
     if (finished) return;
     finished = true;
@@ -29,7 +31,7 @@ export async function watchOverGrpc(registry: ResourceRegistry, req: WatchReques
     if (finished) return;
     const message: Partial<WatchEventMsg> = { type: EVENT_TYPES.indexOf(type), object: bytes };
     pendingBytes += bytes.length;
-    call.write(message, () => (pendingBytes -= bytes.length));
+    write(message, () => (pendingBytes -= bytes.length));
     if (pendingBytes > PENDING_BYTES_MAX) finish();
   };
   call.on('cancelled', finish);

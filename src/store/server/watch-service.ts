@@ -8,6 +8,7 @@ import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
 import { GRPC_CODE_NAMES, grpcStatusOf, toServiceError } from './grpc-errors.ts';
 import { checkRequireLeader, tokenApplied, saturatingNumber } from './handlers.ts';
+import { directMessageWriter } from '../../common/http2/grpc-internals.ts';
 
 /** etcd's default progress-notify interval. */
 export const DEFAULT_PROGRESS_NOTIFY_MS = 10 * 60 * 1000;
@@ -84,7 +85,8 @@ export function watchService(ctx: ServerContext, progressNotifyMs = DEFAULT_PROG
           if (domain === undefined) return;
           if ('createRequest' in domain && ctx.auth.enabled) {
             const refusal = watchRefusal(ctx, call, req.create_request as Wire);
-            if (refusal !== undefined) return void call.write(refusal);
+            // The same way as the pump's responses, so that it cannot overtake or trail them.
+            if (refusal !== undefined) return void directMessageWriter(call)(refusal, () => undefined);
           }
           stream.handle(domain);
         });
@@ -118,19 +120,33 @@ function watchRefusal(ctx: ServerContext, call: ServerDuplexStream<Wire, Wire>, 
   }
 }
 
+/** Responses handed to HTTP/2 and not yet on the socket before the pump stops pulling from the stream. */
+const WRITES_IN_FLIGHT_MAX = 64;
+
 async function pump(ctx: ServerContext, call: ServerDuplexStream<Wire, Wire>, stream: WatchStream): Promise<void> {
-  for await (const r of stream) {
-    if (call.cancelled || call.destroyed) return;
-    if (!call.write(responseToWire(ctx, r))) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          call.off('drain', done);
-          call.off('close', done);
-          resolve();
-        };
-        call.on('drain', done);
-        call.on('close', done);
-      });
+  // Beneath grpc-js's Writable, which would pass one response per event-loop turn (directMessageWriter).
+  const write = directMessageWriter(call);
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  const settled = (): void => {
+    inFlight--;
+    wake?.();
+  };
+  const onClose = (): void => wake?.();
+  call.on('close', onClose);
+  call.on('cancelled', onClose);
+  try {
+    for await (const r of stream) {
+      if (call.cancelled || call.destroyed) return;
+      inFlight++;
+      write(responseToWire(ctx, r), settled);
+      while (inFlight >= WRITES_IN_FLIGHT_MAX && !call.cancelled && !call.destroyed) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
     }
+  } finally {
+    call.off('close', onClose);
+    call.off('cancelled', onClose);
   }
 }
