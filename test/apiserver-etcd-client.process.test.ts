@@ -15,6 +15,7 @@ for (const impl of ['barque', 'etcd'] as const) {
     afterAll(async () => {
       client?.close();
       await cluster?.stop();
+      await cluster?.cleanup(); // its data dir too: the exit hook does not run when the test worker is torn down
     });
 
     it(`lists ${KEYS} MiB in one range`, async () => {
