@@ -11,7 +11,7 @@ export function grpcHttp2ServerMap(server: grpc.Server): Map<http2.Http2Server, 
   return servers;
 }
 
-type SendMessage = (message: unknown, callback: (error?: Error | null) => void) => void;
+export type MessageWriter = (message: unknown, callback: (error?: Error | null) => void) => void;
 
 /**
  * Writes a server stream's messages straight to the call beneath grpc-js's Writable. That Writable hands HTTP/2
@@ -21,8 +21,8 @@ type SendMessage = (message: unknown, callback: (error?: Error | null) => void) 
  * queue on the HTTP/2 stream, which sends all that are waiting in one write. The callback runs once the message is
  * on the socket, as the Writable's would.
  */
-export function directMessageWriter(stream: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): SendMessage {
-  const inner = (stream as unknown as { call?: { sendMessage?: SendMessage } }).call;
+export function directMessageWriter(stream: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): MessageWriter {
+  const inner = (stream as unknown as { call?: { sendMessage?: MessageWriter } }).call;
   assert(typeof inner?.sendMessage === 'function', 'grpc-js server stream has no call.sendMessage: src/common/http2/grpc-internals.ts needs updating');
   return (message, callback) => inner.sendMessage!(message, callback);
 }

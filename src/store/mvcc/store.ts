@@ -388,6 +388,7 @@ export class MvccStore {
    */
   private writeInParts(ops: DbOp[], previousRevision: number): Promise<void> {
     const chunk = this.options.writeChunkRecords ?? WRITE_CHUNK_RECORDS_DEFAULT;
+    if (ops.length <= chunk) return this.enqueueWrite(ops); // every commit of a put or two: no filtering
     const records = ops.filter((op) => op.key[0] === KEY_PREFIX);
     if (records.length <= chunk) return this.enqueueWrite(ops);
     for (let i = 0; i < records.length; i += chunk) {
@@ -641,8 +642,8 @@ export class MvccStore {
     ki.current = kv;
     this.resident.wrote(ki);
     this.stage(rev, kv);
-    if (prev !== undefined && prev.lease !== 0n) this.detach(prev.lease, key);
-    if (lease !== 0n) this.attach(lease, key);
+    if (prev !== undefined && prev.lease !== 0n) this.detach(prev.lease, ki.name);
+    if (lease !== 0n) this.attach(lease, ki.name);
     w.events.push(prev !== undefined ? { type: EventType.Put, kv, prevKv: prev } : { type: EventType.Put, kv });
   }
 
@@ -656,7 +657,7 @@ export class MvccStore {
     this.resident.forget(ki);
     // Tombstones are not read back (reads see the index), so unlike puts they are not kept in `unflushed`.
     this.batch!.ops.push({ type: 'put', key: dbRevisionKey(rev, true), value: record });
-    if (prev.lease !== 0n) this.detach(prev.lease, key);
+    if (prev.lease !== 0n) this.detach(prev.lease, ki.name);
     w.events.push({ type: EventType.Delete, kv: tombstoneRecord(key, rev.main), prevKv: prev });
   }
 
@@ -668,15 +669,16 @@ export class MvccStore {
     batch.unflushedIds.push(id);
   }
 
-  private attach(lease: bigint, key: Buffer): void {
+  /** `name`: the key's index name (tree-index.ts), the string the index already holds. */
+  private attach(lease: bigint, name: string): void {
     let keys = this.leaseKeys.get(lease);
     if (keys === undefined) this.leaseKeys.set(lease, (keys = new Set()));
-    keys.add(key.toString('latin1'));
+    keys.add(name);
   }
 
-  private detach(lease: bigint, key: Buffer): void {
+  private detach(lease: bigint, name: string): void {
     const keys = this.leaseKeys.get(lease);
-    keys?.delete(key.toString('latin1'));
+    keys?.delete(name);
     if (keys?.size === 0) this.leaseKeys.delete(lease);
   }
 
@@ -997,7 +999,7 @@ export class MvccStore {
       lastMain = rev.main;
     }
     for (const ki of this.index.keyIndexes({ key: EMPTY, end: null })) {
-      if (ki.current !== undefined && ki.current.lease !== 0n) this.attach(ki.current.lease, ki.key);
+      if (ki.current !== undefined && ki.current.lease !== 0n) this.attach(ki.current.lease, ki.name);
     }
     if (partial >= 0) await this.dropUnfinished(partial, unfinished);
     this.compactedRev = Math.max(scheduled, finished);

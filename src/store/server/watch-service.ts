@@ -8,7 +8,7 @@ import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
 import { GRPC_CODE_NAMES, grpcStatusOf, toServiceError } from './grpc-errors.ts';
 import { checkRequireLeader, tokenApplied, saturatingNumber } from './handlers.ts';
-import { directMessageWriter } from '../../common/http2/grpc-internals.ts';
+import { directMessageWriter, type MessageWriter } from '../../common/http2/grpc-internals.ts';
 
 /** etcd's default progress-notify interval. */
 export const DEFAULT_PROGRESS_NOTIFY_MS = 10 * 60 * 1000;
@@ -73,6 +73,9 @@ export function watchService(ctx: ServerContext, progressNotifyMs = DEFAULT_PROG
         return;
       }
       const stream = ctx.hub.newStream();
+      // Beneath grpc-js's Writable, which would pass one response per event-loop turn (directMessageWriter); the
+      // pump's responses and a refusal go the same way, so that neither can overtake the other.
+      const write = directMessageWriter(call);
       const ticker = setInterval(() => stream.progressTick(), progressNotifyMs);
       ticker.unref();
       const finish = () => {
@@ -85,8 +88,7 @@ export function watchService(ctx: ServerContext, progressNotifyMs = DEFAULT_PROG
           if (domain === undefined) return;
           if ('createRequest' in domain && ctx.auth.enabled) {
             const refusal = watchRefusal(ctx, call, req.create_request as Wire);
-            // The same way as the pump's responses, so that it cannot overtake or trail them.
-            if (refusal !== undefined) return void directMessageWriter(call)(refusal, () => undefined);
+            if (refusal !== undefined) return void write(refusal, () => undefined);
           }
           stream.handle(domain);
         });
@@ -98,7 +100,7 @@ export function watchService(ctx: ServerContext, progressNotifyMs = DEFAULT_PROG
       // without ending the stream): only a cancel, a transport error or the server ends it.
       call.on('cancelled', finish);
       call.on('error', finish);
-      void pump(ctx, call, stream).then(() => {
+      void pump(ctx, call, stream, write).then(() => {
         finish();
         // The hub closed the stream while the client still listens: the server is stopping.
         if (!call.cancelled && !call.destroyed) call.emit('error', toServiceError(new ServerError(ServerErrorCode.Stopped)));
@@ -123,9 +125,7 @@ function watchRefusal(ctx: ServerContext, call: ServerDuplexStream<Wire, Wire>, 
 /** Responses handed to HTTP/2 and not yet on the socket before the pump stops pulling from the stream. */
 const WRITES_IN_FLIGHT_MAX = 64;
 
-async function pump(ctx: ServerContext, call: ServerDuplexStream<Wire, Wire>, stream: WatchStream): Promise<void> {
-  // Beneath grpc-js's Writable, which would pass one response per event-loop turn (directMessageWriter).
-  const write = directMessageWriter(call);
+async function pump(ctx: ServerContext, call: ServerDuplexStream<Wire, Wire>, stream: WatchStream, write: MessageWriter): Promise<void> {
   let inFlight = 0;
   let wake: (() => void) | null = null;
   const settled = (): void => {
