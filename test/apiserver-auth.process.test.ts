@@ -181,6 +181,12 @@ describe('apiserver security: HTTPS, authentication, RBAC, Node authorizer', () 
       );
       const nodes = client({ certPem: c.node1.certPem, keyPem: c.node1.keyPem }).resource({ group: '', version: 'v1', resource: 'nodes' });
       expect((await failure(nodes.delete('', 'n2'))).code).toBe(403);
+      // NodeRestriction sees the gRPC caller too: its own lease only.
+      const nodeLeases = client({ certPem: c.node1.certPem, keyPem: c.node1.keyPem }).resource({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases' });
+      const lease = (name: string) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name } });
+      const foreignLease = await failure(nodeLeases.create('kube-node-lease', lease('n2-grpc')));
+      expect(foreignLease.code).toBe(403);
+      expect(foreignLease.message).toBe('leases.coordination.k8s.io "n2-grpc" is forbidden: node "n1" can only create its own node lease in kube-node-lease');
       const anonymous = await failure(client({}).resource(pods).list('default'));
       expect(anonymous.status).toMatchObject({ code: 401, reason: 'Unauthorized', message: 'Unauthorized' });
       expect((await client({ token: TOKENS.alice }).resource(pods).list('default')).items.length).toBeGreaterThanOrEqual(2);

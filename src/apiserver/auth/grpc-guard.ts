@@ -9,7 +9,7 @@ import type { ResourceRefMsg } from '../grpc/wire.ts';
 import type { Attributes } from './attributes.ts';
 import type { Credentials } from './authenticator.ts';
 import type { AccessControl } from './http-guard.ts';
-import { runAs } from './request-user.ts';
+import { bindUser } from './request-user.ts';
 import { forbidden, unauthorized } from './responses.ts';
 import type { UserInfo } from './user.ts';
 
@@ -63,7 +63,7 @@ export function guardGrpc(access: AccessControl, handlers: grpc.UntypedServiceIm
       if (user === null) return fail(unauthorized());
       const attrs = grpcAttributes(user, method, call.request as RequestShape);
       access.authorizer.authorize(attrs).then(
-        (d) => (d.verdict === 'allow' ? runAs(user, () => handler(call, callback)) : fail(forbidden(attrs, d.reason))),
+        (d) => (d.verdict === 'allow' ? (bindUser(call, user), handler(call, callback)) : fail(forbidden(attrs, d.reason))),
         fail,
       );
     };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { createCa, issueClientCert, issueServingCert, LOCAL_HOSTS, type KeyPair } from '../../common/pki/index.ts';
 import type { GrpcListener } from '../../common/http2/index.ts';
+import { UnaryChannel } from '../../common/http2/unary-channel.ts';
 import { listenGrpcTls } from './grpc-tls-listener.ts';
 
 const id = (b: Buffer): Buffer => b;
@@ -72,6 +73,21 @@ describe('gRPC TLS listener', () => {
     } finally {
       anonymous.close();
       named.close();
+    }
+  });
+
+  it('serves the agents\' unary channel with its client certificate, and refuses a server the CA did not sign', async () => {
+    const carol = issueClientCert(ca, { user: 'carol', groups: ['ops'] });
+    const channel = new UnaryChannel({ address: `127.0.0.1:${listener.port}`, tls: { caPem: ca.certPem, certPem: carol.certPem, keyPem: carol.keyPem } });
+    const stranger = new UnaryChannel({ address: `127.0.0.1:${listener.port}`, tls: { caPem: createCa('another-ca').certPem } });
+    try {
+      const deadline = Date.now() + 10_000;
+      expect(String(await channel.call(WHO, Buffer.alloc(0), { deadline }))).toBe('carol/ops');
+      expect(String(await channel.call(SLOW, Buffer.alloc(0), { deadline }))).toBe('carol/ops');
+      await expect(stranger.call(WHO, Buffer.alloc(0), { deadline })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    } finally {
+      channel.close();
+      stranger.close();
     }
   });
 });

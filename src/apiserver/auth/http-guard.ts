@@ -1,6 +1,6 @@
 // Authentication and authorization in front of the REST handler: credentials from the TLS peer certificate (only
 // when it chained to the client CA) or the Authorization header; 401 without a user, 403 when the authorizers do
-// not allow; impersonation headers honoured when allowed; SelfSubjectAccessReview answered here. The handler then runs as the user (request-user.ts).
+// not allow; impersonation headers honoured when allowed; SelfSubjectAccessReview answered here. The request then carries its user (request-user.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../common/logger.ts';
@@ -11,7 +11,7 @@ import { restAttributes } from './attributes.ts';
 import type { Authenticator, Credentials } from './authenticator.ts';
 import type { Authorizer } from './decision.ts';
 import { impersonate } from './impersonation.ts';
-import { runAs } from './request-user.ts';
+import { bindUser } from './request-user.ts';
 import { forbidden, unauthorized } from './responses.ts';
 
 export interface AccessControl {
@@ -44,7 +44,8 @@ async function serve(access: AccessControl, handler: Handler, req: IncomingMessa
     const review = await selfSubjectAccessReview(user, parseJsonBody(await readBody(req)), access.authorizer);
     return sendJson(res, 201, review);
   }
-  runAs(user, () => handler(req, res));
+  bindUser(req, user);
+  handler(req, res);
 }
 
 function httpCredentials(req: IncomingMessage): Credentials {

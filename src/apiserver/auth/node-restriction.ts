@@ -1,12 +1,11 @@
 // NodeRestriction, the admission half of the Node authorizer: the authorizer cannot see names in a create's body, so
 // a node creating a Node or a node Lease is checked here, on the object, against the requesting node. Nodes may not
-// create pods at all (no mirror pods). Installed as registry hooks; the user comes from request-user.ts.
+// create pods at all (no mirror pods). Installed as registry hooks, which are handed the requester.
 import type { ResourceRegistry } from '../rest/registry.ts';
 import { noUndo } from '../rest/registry-hooks.ts';
 import { ApiError } from '../rest/status.ts';
 import type { KubeObject } from '../types.ts';
 import { NODE_LEASE_NAMESPACE } from './node-authorizer.ts';
-import { requestUser } from './request-user.ts';
 import { nodeNameOf } from './user.ts';
 
 type Check = (node: string, obj: KubeObject) => string | null;
@@ -26,15 +25,14 @@ export function installNodeRestriction(registry: ResourceRegistry): void {
   const qualified = registry.def.group === '' ? registry.def.resource : `${registry.def.resource}.${registry.def.group}`;
   registry.hooks = {
     ...registry.hooks,
-    beforeCreate: async (obj, dryRun) => {
-      const user = requestUser();
+    beforeCreate: async (obj, dryRun, user) => {
       const node = user === undefined ? null : nodeNameOf(user);
       const why = node === null ? null : check(node, obj);
       if (why !== null) {
         const name = obj.metadata?.name ?? '';
         throw new ApiError(403, 'Forbidden', `${qualified} "${name}" is forbidden: ${why}`, { name, ...(registry.def.group === '' ? {} : { group: registry.def.group }), kind: registry.def.resource });
       }
-      return (await inner?.(obj, dryRun)) ?? noUndo;
+      return (await inner?.(obj, dryRun, user)) ?? noUndo;
     },
   };
 }

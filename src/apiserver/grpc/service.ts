@@ -3,6 +3,7 @@
 // mapping, status-codes.ts).
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../common/logger.ts';
+import { userOf } from '../auth/request-user.ts';
 import { parseJsonBody } from '../rest/http-util.ts';
 import { PATCH_CONTENT_TYPES, type PatchType } from '../rest/patch.ts';
 import type { DeleteOptions, ResourceRegistry } from '../rest/registry.ts';
@@ -143,7 +144,7 @@ function managerOptions(verb: 'Create' | 'Update' | 'Patch', fieldManager: strin
   if (fieldManager !== '') q.set('fieldManager', fieldManager);
   if (force) q.set('force', 'true');
   const userAgent = call.metadata.get('user-agent')[0];
-  return writeOptions(verb, q, typeof userAgent === 'string' ? userAgent : undefined, apply);
+  return writeOptions(verb, q, typeof userAgent === 'string' ? userAgent : undefined, apply, userOf(call));
 }
 
 function json(obj: unknown): ObjectReply {

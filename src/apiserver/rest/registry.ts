@@ -35,6 +35,7 @@ import {
   type StatusCause,
 } from './status.ts';
 import type { WriteOptions } from './write-options.ts';
+import type { UserInfo } from '../auth/user.ts';
 
 export type { WriteOptions };
 
@@ -177,7 +178,7 @@ export class ResourceRegistry {
       this.def.admit?.(obj);
       this.validate(obj);
       if (options.managedFieldsSet !== true) recordUpdate(undefined, obj, options.fieldManager ?? DEFAULT_FIELD_MANAGER, this.fieldContext(''));
-      const undo = (await this.hooks.beforeCreate?.(obj, dryRun)) ?? noUndo;
+      const undo = (await this.hooks.beforeCreate?.(obj, dryRun, options.user)) ?? noUndo;
       if (dryRun) return this.withTypeMeta(obj);
       try {
         // Stored with its apiVersion and kind, as kube-apiserver stores every object (stored-json.ts relies on it).
@@ -227,7 +228,7 @@ export class ResourceRegistry {
     namespace: string,
     name: string,
     body: unknown,
-    options: { fieldManager: string; force: boolean },
+    options: { fieldManager: string; force: boolean; user?: UserInfo },
     subresource = '',
     dryRun = false,
   ): Promise<{ object: KubeObject; created: boolean }> {
@@ -258,7 +259,7 @@ export class ResourceRegistry {
       const fresh = applyTo(undefined);
       fresh.metadata = { ...(fresh.metadata ?? {}), name };
       try {
-        return { object: await this.create(namespace, fresh, dryRun, { fieldManager: options.fieldManager, managedFieldsSet: true }), created: true };
+        return { object: await this.create(namespace, fresh, dryRun, { fieldManager: options.fieldManager, managedFieldsSet: true, user: options.user }), created: true };
       } catch (err) {
         // Created by someone else meanwhile: apply to theirs.
         if (!(err instanceof ApiError && err.reason === 'AlreadyExists') || attempt > 0) throw err;

@@ -3,6 +3,7 @@
 // sit behind node:http today and node:http2's compatibility API later.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../common/logger.ts';
+import { userOf } from '../auth/request-user.ts';
 import type { KubeObject } from '../types.ts';
 import { coreVersions, group, groupList, resourceList, SERVER_VERSION, versionInfo } from './discovery.ts';
 import { mediaType, negotiate, parseJsonBody, readBody, sendJson, sendText, type Representation } from './http-util.ts';
@@ -237,7 +238,7 @@ async function serveCollection(c: Call, method: string): Promise<void> {
       const raw = { text: '' };
       const body = await jsonBody(req, raw);
       checkFields(c, body, raw, 'create');
-      const created = await registry.create(t.namespace, body, c.dryRun, writeOptions('Create', q, req.headers['user-agent']));
+      const created = await registry.create(t.namespace, body, c.dryRun, writeOptions('Create', q, req.headers['user-agent'], false, userOf(req)));
       return sendJson(res, c.dryRun ? 200 : 201, render(registry, created, c.representation, c.includeObject));
     }
     case 'DELETE': {
@@ -259,13 +260,13 @@ async function serveObject(c: Call, method: string): Promise<void> {
       const raw = { text: '' };
       const body = await jsonBody(req, raw);
       checkFields(c, body, raw, 'update');
-      const updated = await registry.update(t.namespace, t.name, body, t.subresource, c.dryRun, writeOptions('Update', q, req.headers['user-agent']));
+      const updated = await registry.update(t.namespace, t.name, body, t.subresource, c.dryRun, writeOptions('Update', q, req.headers['user-agent'], false, userOf(req)));
       return sendJson(res, 200, render(registry, updated, c.representation, c.includeObject));
     }
     case 'PATCH': {
       const type = mediaType(req.headers['content-type']) as PatchType;
       if ((type as string) === APPLY_PATCH_CONTENT_TYPE) {
-        const options = writeOptions('Patch', q, req.headers['user-agent'], true) as { fieldManager: string; force: boolean };
+        const options = writeOptions('Patch', q, req.headers['user-agent'], true, userOf(req)) as { fieldManager: string; force: boolean };
         const config = parseApplyBody(await readBody(req));
         if (config === undefined || config === null) throw badRequest('the body of the request was empty');
         checkFields(c, config, { text: '' }, 'patch');
@@ -278,7 +279,7 @@ async function serveObject(c: Call, method: string): Promise<void> {
       const patch = parseJsonBody(await readBody(req));
       if (patch === undefined) throw badRequest('the body of the request was empty');
       if (type !== 'application/json-patch+json') checkFields(c, patch, { text: '' }, 'patch');
-      const patched = await registry.patch(t.namespace, t.name, type, patch, t.subresource, c.dryRun, writeOptions('Patch', q, req.headers['user-agent']));
+      const patched = await registry.patch(t.namespace, t.name, type, patch, t.subresource, c.dryRun, writeOptions('Patch', q, req.headers['user-agent'], false, userOf(req)));
       return sendJson(res, 200, render(registry, patched, c.representation, c.includeObject));
     }
     case 'DELETE':

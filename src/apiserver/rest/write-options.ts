@@ -2,6 +2,7 @@
 // checks CreateOptions / UpdateOptions / PatchOptions, and the body of an apply patch (YAML or JSON).
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { managerFromUserAgent } from '../patch/index.ts';
+import type { UserInfo } from '../auth/user.ts';
 import { ApiError, badRequest, type StatusCause } from './status.ts';
 
 export interface WriteOptions {
@@ -11,11 +12,13 @@ export interface WriteOptions {
   force?: boolean;
   /** Internal: managedFields were already computed (create on apply). */
   managedFieldsSet?: boolean;
+  /** The authenticated requester, for admission (NodeRestriction); undefined for internal writes. */
+  user?: UserInfo;
 }
 
 const FIELD_MANAGER_LENGTH_MAX = 128;
 
-export function writeOptions(verb: 'Create' | 'Update' | 'Patch', q: URLSearchParams, userAgent: string | undefined, apply = false): WriteOptions {
+export function writeOptions(verb: 'Create' | 'Update' | 'Patch', q: URLSearchParams, userAgent: string | undefined, apply = false, user?: UserInfo): WriteOptions {
   const fieldManager = q.get('fieldManager') ?? '';
   const force = q.get('force');
   const causes: StatusCause[] = [];
@@ -31,7 +34,7 @@ export function writeOptions(verb: 'Create' | 'Update' | 'Patch', q: URLSearchPa
     const summary = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
     throw new ApiError(422, 'Invalid', `${verb}Options.meta.k8s.io "" is invalid: ${summary}`, { group: 'meta.k8s.io', kind: `${verb}Options`, causes });
   }
-  return { fieldManager: fieldManager !== '' ? fieldManager : managerFromUserAgent(userAgent), force: force === 'true' };
+  return { fieldManager: fieldManager !== '' ? fieldManager : managerFromUserAgent(userAgent), force: force === 'true', ...(user === undefined ? {} : { user }) };
 }
 
 /** An apply patch is YAML (JSON being YAML too); no YAML timestamps or binaries, as Kubernetes' YAML-to-JSON. */
