@@ -7,6 +7,7 @@
 // update carrying its resourceVersion fails with Conflict, so nothing is applied twice silently.
 import * as grpc from '@grpc/grpc-js';
 import { WIDE_WINDOW_CHANNEL_OPTIONS } from '../../common/http2/flow-control.ts';
+import { sharedUnaryChannel, type UnaryChannel, type UnaryMethodCodec } from '../../common/http2/unary-channel.ts';
 import type { Logger } from '../../common/logger.ts';
 import { silentLogger } from '../../common/logger.ts';
 import { apiserverService, GRPC_MESSAGE_OPTIONS } from '../../apiserver/grpc/index.ts';
@@ -38,7 +39,6 @@ export interface ApiClientOptions {
   token?: string;
 }
 
-type Unary = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
 type ServerStream = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
 
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -51,6 +51,9 @@ export class ApiClient {
   readonly logger: Logger;
   private readonly addresses: string[];
   private readonly clients = new Map<string, grpc.Client>();
+  private readonly channels = new Map<string, UnaryChannel>();
+  /** Metadata of every unary call. */
+  private readonly headers: Readonly<Record<string, string>>;
   private current = 0;
   private closed = false;
   private readonly sleepers = new Set<Sleeper>();
@@ -60,6 +63,7 @@ export class ApiClient {
     this.addresses = options.endpoints.map((e) => e.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, ''));
     this.clock = options.clock ?? realClock;
     this.logger = options.logger ?? silentLogger();
+    this.headers = options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
   }
 
   get endpoints(): readonly string[] {
@@ -110,6 +114,8 @@ export class ApiClient {
     for (const s of this.sleepers) s.wake();
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
+    for (const c of this.channels.values()) c.release();
+    this.channels.clear();
   }
 
   get isClosed(): boolean {
@@ -126,13 +132,24 @@ export class ApiClient {
     }
   }
 
+  /** Unary calls go straight on HTTP/2 (common/http2/unary-channel.ts); streams through grpc-js. */
   private unary<Res>(address: string, method: string, request: unknown): Promise<Res> {
-    const client = this.clientFor(address) as unknown as Record<string, Unary>;
-    // A real-time deadline: grpc-js enforces it on its own timers, whatever clock the rest of the client uses.
-    const deadline = new Date(Date.now() + (this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS));
-    return new Promise((resolve, reject) => {
-      client[method].call(client, request, this.metadata(), { deadline }, (err, res) => (err !== null ? reject(err) : resolve(res as Res)));
-    });
+    const codec = apiserverService().definition[method] as UnaryMethodCodec<unknown, Res> | undefined;
+    if (codec === undefined) return Promise.reject(new Error(`no such apiserver method: ${method}`));
+    // A real-time deadline, enforced on the channel's own timer whatever clock the rest of the client uses.
+    const deadline = Date.now() + (this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    return this.channelFor(address).call(codec, request, { deadline, metadata: this.headers });
+  }
+
+  private channelFor(address: string): UnaryChannel {
+    if (this.closed) throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'client closed', reason: 'ServiceUnavailable', code: 503 }, grpc.status.CANCELLED);
+    let channel = this.channels.get(address);
+    if (channel === undefined) {
+      const { caPem, certPem, keyPem, userAgent } = this.options;
+      channel = sharedUnaryChannel({ address, tls: caPem === undefined ? undefined : { caPem, certPem, keyPem }, userAgent });
+      this.channels.set(address, channel);
+    }
+    return channel;
   }
 
   private metadata(): grpc.Metadata {

@@ -1,4 +1,5 @@
-// Our own etcd v3 client: the few KV and Watch calls kube-apiserver makes, over grpc-js, across several endpoints.
+// Our own etcd v3 client: the few KV and Watch calls kube-apiserver makes, across several endpoints. Unary calls go
+// straight on an HTTP/2 session (common/http2/unary-channel.ts), watches through grpc-js.
 //
 // Failover: one endpoint is current; a call that fails with Unavailable (connection refused, reset, no leader) is
 // retried on the next endpoint, at most once per endpoint. Writes are retried too: every write the apiserver makes
@@ -6,13 +7,12 @@
 // and reports the current object instead of applying twice.
 import * as grpc from '@grpc/grpc-js';
 import { WIDE_WINDOW_CHANNEL_OPTIONS } from '../../common/http2/flow-control.ts';
+import { UnaryChannel, type UnaryChannelTls, type UnaryMethodCodec } from '../../common/http2/unary-channel.ts';
 import { loadEtcdProtos, toSafeNumber } from '../../store/proto/index.ts';
 export { prefixEnd } from '../../common/key-prefix.ts';
 import { prefixEnd } from '../../common/key-prefix.ts';
 
 type Msg = Record<string, unknown>;
-type UnaryMethod = (req: Msg, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Msg) => void) => void;
-type AnyClient = grpc.Client & Record<string, UnaryMethod>;
 
 export interface KeyValue {
   key: Buffer;
@@ -97,11 +97,12 @@ export class EtcdClient {
   private readonly addresses: string[];
   private readonly callTimeoutMs: number;
   private current = 0;
-  private readonly kv = new Map<string, AnyClient>();
-  private readonly leases = new Map<string, AnyClient>();
+  private readonly channels = new Map<string, UnaryChannel>();
   private readonly watchClients = new Map<string, grpc.Client>();
   private closed = false;
   private readonly credentials = new Map<string, grpc.ChannelCredentials>();
+  /** TLS of each https endpoint for the unary channels (the same CA and client certificate). */
+  private readonly channelTls = new Map<string, UnaryChannelTls>();
 
   constructor(options: EtcdClientOptions) {
     if (options.endpoints.length === 0) throw new Error('at least one etcd endpoint is required');
@@ -110,7 +111,9 @@ export class EtcdClient {
     const tls = options.tls ?? {};
     const secure = grpc.credentials.createSsl(pemBuffer(tls.caPem), pemBuffer(tls.keyPem), pemBuffer(tls.certPem));
     for (const url of options.endpoints) {
-      this.credentials.set(endpointAddress(url), /^https:/.test(url) ? secure : grpc.credentials.createInsecure());
+      const https = /^https:/.test(url);
+      this.credentials.set(endpointAddress(url), https ? secure : grpc.credentials.createInsecure());
+      if (https) this.channelTls.set(endpointAddress(url), { caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem });
     }
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   }
@@ -224,10 +227,9 @@ export class EtcdClient {
 
   close(): void {
     this.closed = true;
-    for (const c of [...this.kv.values(), ...this.leases.values()]) c.close();
+    for (const c of this.channels.values()) c.close();
     for (const c of this.watchClients.values()) c.close();
-    this.kv.clear();
-    this.leases.clear();
+    this.channels.clear();
     this.watchClients.clear();
   }
 
@@ -248,12 +250,19 @@ export class EtcdClient {
 
   private callOn(address: string, method: string, request: Msg, service: 'KV' | 'Lease'): Promise<Msg> {
     if (this.closed) return Promise.reject(new Error('etcd client is closed'));
-    const client = service === 'KV' ? this.kvClient(address) : this.leaseClient(address);
-    return new Promise((resolve, reject) => {
-      client[method](request, new grpc.Metadata(), { deadline: Date.now() + this.callTimeoutMs }, (err, res) =>
-        err ? reject(err) : resolve(res),
-      );
-    });
+    const codec = loadEtcdProtos().services[service].definition[method] as UnaryMethodCodec<Msg, Msg>;
+    return this.channelOf(address).call(codec, request, { deadline: Date.now() + this.callTimeoutMs });
+  }
+
+  private channelOf(address: string): UnaryChannel {
+    let channel = this.channels.get(address);
+    if (channel === undefined) {
+      // clientv3 accepts answers of any size (MaxCallRecvMsgSize defaults to MaxInt32): the watch cache's first
+      // list of a resource is one Range of every object, 3,000 pods ~11 MiB.
+      channel = new UnaryChannel({ address, tls: this.channelTls.get(address), maxReceiveBytes: MAX_INT32 });
+      this.channels.set(address, channel);
+    }
+    return channel;
   }
 
   /** Moves on from `failed` unless another call already did. */
@@ -265,30 +274,14 @@ export class EtcdClient {
     return this.credentials.get(address) ?? grpc.credentials.createInsecure();
   }
 
-  private kvClient(address: string): AnyClient {
-    return this.clientOf(this.kv, 'KV', address) as unknown as AnyClient;
-  }
-
-  private leaseClient(address: string): AnyClient {
-    return this.clientOf(this.leases, 'Lease', address) as unknown as AnyClient;
-  }
-
   private watchClient(address: string): grpc.Client {
-    return this.clientOf(this.watchClients, 'Watch', address);
-  }
-
-  private clientOf<C>(cache: Map<string, C>, service: 'KV' | 'Lease' | 'Watch', address: string): C {
-    let client = cache.get(address);
+    let client = this.watchClients.get(address);
     if (client === undefined) {
-      const { services } = loadEtcdProtos();
-      // clientv3 accepts answers of any size (MaxCallRecvMsgSize defaults to MaxInt32), and the watch cache's
-      // first list of a resource is one Range of every object: 3,000 pods are ~11 MiB, past grpc-js's 4 MiB.
-      client = new services[service].Client(address, this.credentialsFor(address), { 'grpc.max_receive_message_length': MAX_INT32, ...WIDE_WINDOW_CHANNEL_OPTIONS }) as unknown as C;
-      cache.set(address, client);
+      client = new (loadEtcdProtos().services.Watch.Client)(address, this.credentialsFor(address), { 'grpc.max_receive_message_length': MAX_INT32, ...WIDE_WINDOW_CHANNEL_OPTIONS });
+      this.watchClients.set(address, client);
     }
     return client;
   }
-
 }
 
 function pemBuffer(pem: string | undefined): Buffer | null {
