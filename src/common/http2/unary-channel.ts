@@ -70,7 +70,6 @@ export class UnaryChannel {
   private readonly connectOptions: http2.SecureClientSessionOptions;
   private readonly userAgent: string;
   private readonly maxReceiveBytes: number;
-  private inFlight = 0;
   private closed = false;
 
   /** `onRelease`: what release() does (a shared channel counts its users); close() when not given. */
@@ -145,7 +144,6 @@ export class UnaryChannel {
       reject(new UnaryCallError(grpc.status.UNAVAILABLE, messageOf(err)));
       return;
     }
-    this.started(session);
     const chunks: Buffer[] = [];
     let received = 0;
     let headers: http2.IncomingHttpHeaders | undefined;
@@ -170,7 +168,6 @@ export class UnaryChannel {
     stream.on('error', (err) => (streamError = err));
     stream.on('close', () => {
       clearTimeout(timer);
-      this.finished(session);
       if (failure !== undefined) return reject(failure);
       const gone = session.closed || session.destroyed ? (sessionErrors.get(session) ?? streamError ?? new Error('the connection closed')) : undefined;
       const outcome = settle(headers, trailers, chunks, received, stream.rstCode, gone);
@@ -194,6 +191,7 @@ export class UnaryChannel {
     session.on('error', (err) => sessionErrors.set(session, err));
     session.on('goaway', () => this.drop(session));
     session.on('close', () => this.drop(session));
+    // The connection alone does not keep the process alive (grpc-js unrefs idle ones too); a call's deadline timer does.
     session.unref();
     this.session = session;
     return session;
@@ -201,15 +199,6 @@ export class UnaryChannel {
 
   private drop(session: http2.ClientHttp2Session | undefined): void {
     if (session !== undefined && this.session === session) this.session = undefined;
-  }
-
-  // An idle connection does not keep the process alive (grpc-js unrefs its idle sessions too).
-  private started(session: http2.ClientHttp2Session): void {
-    if (this.inFlight++ === 0) session.ref();
-  }
-
-  private finished(session: http2.ClientHttp2Session): void {
-    if (--this.inFlight === 0 && !session.destroyed) session.unref();
   }
 }
 
