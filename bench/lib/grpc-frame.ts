@@ -1,6 +1,8 @@
 // gRPC's length-prefixed message framing over HTTP/2: 1 byte compressed flag (always 0 here: no compression is
 // negotiated), 4 bytes big-endian length, then the protobuf bytes.
-export const GRPC_FRAME_HEADER_BYTES = 5;
+import { frameGrpcMessage, GRPC_MESSAGE_PREFIX_BYTES } from '../../src/common/http2/grpc-message.ts';
+
+export const GRPC_FRAME_HEADER_BYTES = GRPC_MESSAGE_PREFIX_BYTES;
 /** A bound on what the parser accepts, so a corrupt length cannot make it buffer without end. */
 export const GRPC_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
@@ -12,13 +14,7 @@ export class GrpcFrameError extends Error {
 }
 
 /** One uncompressed gRPC frame around a message: encode once, send many times. */
-export function grpcFrame(message: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(GRPC_FRAME_HEADER_BYTES + message.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, GRPC_FRAME_HEADER_BYTES);
-  return frame;
-}
+export const grpcFrame: (message: Uint8Array) => Buffer = frameGrpcMessage;
 
 /**
  * Splits a stream of DATA chunks into messages. Chunks may cut a frame anywhere; a chunk may hold many frames.

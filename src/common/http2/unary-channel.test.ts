@@ -3,7 +3,6 @@
 // connection once it is back); RESOURCE_EXHAUSTED past the receive limit; a shared channel closes with its last user.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
-import * as net from 'node:net';
 import { sharedUnaryChannel, UnaryChannel, type UnaryCallError, type UnaryMethodCodec } from './unary-channel.ts';
 
 const id = (b: Buffer): Buffer => b;
@@ -45,14 +44,6 @@ async function startServer(port = 0): Promise<{ server: grpc.Server; port: numbe
     server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return { server, port: bound };
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 const soon = (ms = 10_000) => ({ deadline: Date.now() + ms });
@@ -109,7 +100,9 @@ describe('UnaryChannel', () => {
   });
 
   it('is UNAVAILABLE while nothing listens or when the server goes away, and connects again once it is back', async () => {
-    const port = await freePort();
+    // A port a server has just let go of: nothing listens there.
+    const { server: gone, port } = await startServer();
+    await new Promise<void>((resolve) => gone.tryShutdown(() => resolve()));
     const channel = new UnaryChannel({ address: `127.0.0.1:${port}` });
     cleanups.push(() => channel.close());
     expect((await failure(channel.call(codec('Echo'), Buffer.from('x'), soon()))).code).toBe(grpc.status.UNAVAILABLE);

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { FLOW_CONTROL_WINDOW_BYTES } from './flow-control.ts';
+import { frameGrpcMessage, GRPC_MESSAGE_PREFIX_BYTES } from './grpc-message.ts';
 
 export interface UnaryChannelTls {
   /** PEM; undefined: the system's roots, as grpc-js. */
@@ -58,7 +59,6 @@ export class UnaryCallError extends Error implements grpc.ServiceError {
 }
 
 const GRPC_JS_PRODUCT = `grpc-node-js/${grpcJsVersion()}`;
-const HEADER_BYTES = 5;
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_INADEQUATE_SECURITY } = http2.constants;
 /** Headers of a response that are not trailing metadata. */
 const NOT_METADATA = [':status', 'content-type', 'grpc-status', 'grpc-message', 'grpc-encoding', 'grpc-accept-encoding', 'date'];
@@ -93,19 +93,13 @@ export class UnaryChannel {
     if (this.closed) return Promise.reject(new UnaryCallError(grpc.status.UNAVAILABLE, 'Channel has been shut down'));
     let body: Buffer;
     try {
-      body = frame(method.requestSerialize(request));
+      body = frameGrpcMessage(method.requestSerialize(request));
     } catch (err) {
       return Promise.reject(new UnaryCallError(grpc.status.INTERNAL, `Request message serialization failure: ${messageOf(err)}`));
     }
     const timeoutMs = Math.max(0, Math.ceil(options.deadline - Date.now()));
     if (timeoutMs === 0) return Promise.reject(new UnaryCallError(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
-    return new Promise<Buffer>((resolve, reject) => this.send(method.path, body, timeoutMs, options.metadata, resolve, reject)).then((bytes) => {
-      try {
-        return method.responseDeserialize(bytes);
-      } catch (err) {
-        throw new UnaryCallError(grpc.status.INTERNAL, `Response message parsing error: ${messageOf(err)}`);
-      }
-    });
+    return new Promise<Res>((resolve, reject) => this.send(method, body, timeoutMs, options.metadata, resolve, reject));
   }
 
   get isClosed(): boolean {
@@ -124,14 +118,21 @@ export class UnaryChannel {
     this.session = undefined;
   }
 
-  private send(path: string, body: Buffer, timeoutMs: number, metadata: Readonly<Record<string, string>> | undefined, resolve: (b: Buffer) => void, reject: (e: Error) => void): void {
+  private send<Res>(
+    method: UnaryMethodCodec<never, Res>,
+    body: Buffer,
+    timeoutMs: number,
+    metadata: Readonly<Record<string, string>> | undefined,
+    resolve: (response: Res) => void,
+    reject: (e: Error) => void,
+  ): void {
     let session: http2.ClientHttp2Session;
     let stream: http2.ClientHttp2Stream;
     try {
       session = this.connected();
       stream = session.request({
         ':method': 'POST',
-        ':path': path,
+        ':path': method.path,
         'content-type': 'application/grpc',
         te: 'trailers',
         'grpc-timeout': `${timeoutMs}m`,
@@ -158,8 +159,8 @@ export class UnaryChannel {
     stream.on('trailers', (t) => (trailers = t));
     stream.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received - HEADER_BYTES > this.maxReceiveBytes && failure === undefined) {
-        failure = new UnaryCallError(grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${received - HEADER_BYTES} vs. ${this.maxReceiveBytes})`);
+      if (received - GRPC_MESSAGE_PREFIX_BYTES > this.maxReceiveBytes && failure === undefined) {
+        failure = new UnaryCallError(grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${received - GRPC_MESSAGE_PREFIX_BYTES} vs. ${this.maxReceiveBytes})`);
         stream.close(NGHTTP2_CANCEL);
         return;
       }
@@ -171,8 +172,14 @@ export class UnaryChannel {
       if (failure !== undefined) return reject(failure);
       const gone = session.closed || session.destroyed ? (sessionErrors.get(session) ?? streamError ?? new Error('the connection closed')) : undefined;
       const outcome = settle(headers, trailers, chunks, received, stream.rstCode, gone);
-      if (outcome instanceof UnaryCallError) reject(outcome);
-      else resolve(outcome);
+      if (outcome instanceof UnaryCallError) return reject(outcome);
+      let response: Res;
+      try {
+        response = method.responseDeserialize(outcome);
+      } catch (err) {
+        return reject(new UnaryCallError(grpc.status.INTERNAL, `Response message parsing error: ${messageOf(err)}`));
+      }
+      resolve(response);
     });
     stream.end(body);
   }
@@ -235,14 +242,6 @@ function hostOf(address: string): string {
 
 const sessionErrors = new WeakMap<http2.ClientHttp2Session, Error>();
 
-function frame(message: Buffer): Buffer {
-  const body = Buffer.allocUnsafe(HEADER_BYTES + message.length);
-  body[0] = 0;
-  body.writeUInt32BE(message.length, 1);
-  message.copy(body, HEADER_BYTES);
-  return body;
-}
-
 /** The call's outcome once its stream closed: the message, or the error grpc-js would report. */
 function settle(
   headers: http2.IncomingHttpHeaders | undefined,
@@ -264,11 +263,11 @@ function settle(
   if (!Number.isInteger(code) || code < 0 || code > 16) return new UnaryCallError(grpc.status.UNKNOWN, `Invalid status code ${String(statusHeaders['grpc-status'])}`);
   if (code !== grpc.status.OK) return new UnaryCallError(code, decodeMessage(statusHeaders['grpc-message']), metadataOf(statusHeaders));
   const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
-  if (body.length < HEADER_BYTES) return new UnaryCallError(grpc.status.UNIMPLEMENTED, 'No message received');
+  if (body.length < GRPC_MESSAGE_PREFIX_BYTES) return new UnaryCallError(grpc.status.UNIMPLEMENTED, 'No message received');
   if (body[0] !== 0) return new UnaryCallError(grpc.status.INTERNAL, 'Compressed message received without grpc-encoding');
   const length = body.readUInt32BE(1);
-  if (body.length !== HEADER_BYTES + length) return new UnaryCallError(grpc.status.UNIMPLEMENTED, 'Received a malformed or second message for a unary call');
-  return body.subarray(HEADER_BYTES);
+  if (body.length !== GRPC_MESSAGE_PREFIX_BYTES + length) return new UnaryCallError(grpc.status.UNIMPLEMENTED, 'Received a malformed or second message for a unary call');
+  return body.subarray(GRPC_MESSAGE_PREFIX_BYTES);
 }
 
 /** grpc-js's reading of a stream the server reset without a status. */

@@ -13,6 +13,7 @@ import { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { assert } from '../../raft/assert.ts';
 import { grpcHttp2ServerMap } from './grpc-internals.ts';
+import { frameGrpcMessage, GRPC_MESSAGE_PREFIX_BYTES } from './grpc-message.ts';
 
 /** A unary method to serve here: the codecs of its definition and the handler grpc-js would call. */
 export interface FastUnaryMethod {
@@ -202,17 +203,17 @@ function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttp
     if (finished) return;
     chunks.push(chunk);
     buffered += chunk.length;
-    while (buffered >= 5) {
-      if (chunks[0].length < 5) chunks = [Buffer.concat(chunks, buffered)];
+    while (buffered >= GRPC_MESSAGE_PREFIX_BYTES) {
+      if (chunks[0].length < GRPC_MESSAGE_PREFIX_BYTES) chunks = [Buffer.concat(chunks, buffered)];
       const length = chunks[0].readUInt32BE(1);
       if (limits.maxReceiveBytes !== -1 && length > limits.maxReceiveBytes) {
         finish({ code: grpc.status.RESOURCE_EXHAUSTED, details: `Received message larger than max (${length} vs ${limits.maxReceiveBytes})` });
         return;
       }
-      if (buffered < 5 + length) break;
+      if (buffered < GRPC_MESSAGE_PREFIX_BYTES + length) break;
       const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, buffered);
-      messages.push(all.subarray(5, 5 + length));
-      const rest = all.subarray(5 + length);
+      messages.push(all.subarray(GRPC_MESSAGE_PREFIX_BYTES, GRPC_MESSAGE_PREFIX_BYTES + length));
+      const rest = all.subarray(GRPC_MESSAGE_PREFIX_BYTES + length);
       chunks = rest.length > 0 ? [rest] : [];
       buffered = rest.length;
     }
@@ -248,14 +249,10 @@ function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttp
         return;
       }
       if (limits.maxSendBytes !== -1 && body.length > limits.maxSendBytes) {
-        finish({ code: grpc.status.RESOURCE_EXHAUSTED, details: `Sent message larger than max (${body.length + 5} vs. ${limits.maxSendBytes})` });
+        finish({ code: grpc.status.RESOURCE_EXHAUSTED, details: `Sent message larger than max (${body.length + GRPC_MESSAGE_PREFIX_BYTES} vs. ${limits.maxSendBytes})` });
         return;
       }
-      const framed = Buffer.allocUnsafe(5 + body.length);
-      framed[0] = 0;
-      framed.writeUInt32BE(body.length, 1);
-      body.copy(framed, 5);
-      finish({ code: grpc.status.OK, details: 'OK', metadata: trailer ?? null }, framed);
+      finish({ code: grpc.status.OK, details: 'OK', metadata: trailer ?? null }, frameGrpcMessage(body));
     };
     try {
       route.handler(call as unknown as grpc.ServerUnaryCall<unknown, unknown>, respond);
