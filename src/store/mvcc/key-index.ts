@@ -29,6 +29,8 @@ export interface IndexHit {
 }
 
 const ZERO: Revision = { main: 0, sub: 0 };
+/** Revisions of a generation kept in an exactly sized array; past this many, the array grows by push(). */
+const EXACT_REVS_MAX = 8;
 
 export class KeyIndex {
   /** Latest revision (put or tombstone) of the key. */
@@ -61,12 +63,14 @@ export class KeyIndex {
   put(rev: Revision): void {
     assert(compareRevision(rev, this.modified) > 0, () => `put at ${rev.main}.${rev.sub} not after ${this.modified.main}`);
     const g = this.open;
-    // A first revision gets an array of its own size: push() onto an empty array reserves 17 slots, ~130 bytes
-    // per key, and most keys of a large key space are written once between compactions.
+    // Short histories get arrays of their own size: push() (and a spread) reserve 17 spare slots, ~136 bytes per
+    // key, and most keys of a large key space are written once or twice between compactions (a put, then the
+    // tombstone of a DeleteRange). Longer ones grow by push(), amortized.
     if (g.revs.length === 0) {
       g.created = rev;
       g.revs = [rev];
-    } else g.revs.push(rev);
+    } else if (g.revs.length < EXACT_REVS_MAX) g.revs = g.revs.concat(rev);
+    else g.revs.push(rev);
     g.ver++;
     this.modified = rev;
   }
@@ -81,7 +85,7 @@ export class KeyIndex {
   tombstone(rev: Revision): void {
     assert(this.live, 'tombstone of a key that does not exist');
     this.put(rev);
-    this.generations = [...this.generations, { ver: 0, created: ZERO, revs: [] }]; // exact size, as in put()
+    this.generations = this.generations.concat({ ver: 0, created: ZERO, revs: [] }); // exact size, as in put()
   }
 
   /** The generation holding the key's state at main revision atRev, or undefined when it did not exist. */

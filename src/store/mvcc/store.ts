@@ -13,7 +13,7 @@
 
 import { ClassicLevel } from 'classic-level';
 import { assert } from '../../raft/assert.ts';
-import { Crc32c, ETCD_KEY_BUCKET, decodeKeyValue, encodeEtcdKeyValue, encodeKeyValue, encodeTombstone, tombstoneRecord } from './codec.ts';
+import { Crc32c, ETCD_KEY_BUCKET, decodeKeyValue, encodeEtcdKeyValue, encodeKeyValue, encodeTombstone, DeletedKeyValue } from './codec.ts';
 import { errCompacted, errFutureRev, errKeyNotFound, errLeaseNotFound } from './errors.ts';
 import type { KeyIndex, IndexHit } from './key-index.ts';
 import { rangeContains, toKeyRange } from './key-range.ts';
@@ -102,14 +102,22 @@ function ownedCopy(bytes: Uint8Array): Buffer {
 export type DbOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
 /**
+ * A tombstone record, encoded only when written: a DeleteRange of 200,000 keys held two Buffers per key (~500
+ * bytes with their bytes) until its batch was on disk; written in parts, only a part's are made at a time.
+ */
+type TombstoneOp = { type: 'tombstone'; rev: Revision; name: string };
+type BatchOp = DbOp | TombstoneOp;
+
+/**
  * Writes ops as one atomic classic-level batch. A chained batch, not db.batch(array): the array form costs 12-20 us
  * of main-thread time per op (it validates and copies each op object, and the binding reads them back property by
  * property), the chained form about 2-4 us, for the same single LevelDB write.
  */
-function writeOps(db: MvccDb, ops: readonly DbOp[], sync: boolean): Promise<void> {
+function writeOps(db: MvccDb, ops: readonly BatchOp[], sync: boolean): Promise<void> {
   const batch = db.batch();
   for (const op of ops) {
     if (op.type === 'put') batch.put(op.key, op.value);
+    else if (op.type === 'tombstone') batch.put(dbRevisionKey(op.rev, true), encodeTombstone(op.name));
     else batch.del(op.key);
   }
   return batch.write({ sync });
@@ -179,7 +187,7 @@ function dbRevisionKey(rev: Revision, tombstone = false): Buffer {
 
 interface OpenBatch {
   previousRevision: number;
-  ops: DbOp[];
+  ops: BatchOp[];
   events: Event[];
   unflushedIds: string[];
   compactions: Array<{ revision: number; keep: Set<string>; settle: (err?: unknown) => void }>;
@@ -386,22 +394,23 @@ export class MvccStore {
    * it present drops the records past it (load), and the Raft log, whose applied index the last part would have
    * moved, applies the entries again.
    */
-  private writeInParts(ops: DbOp[], previousRevision: number): Promise<void> {
+  private writeInParts(ops: BatchOp[], previousRevision: number): Promise<void> {
     const chunk = this.options.writeChunkRecords ?? WRITE_CHUNK_RECORDS_DEFAULT;
     if (ops.length <= chunk) return this.enqueueWrite(ops); // every commit of a put or two: no filtering
-    const records = ops.filter((op) => op.key[0] === KEY_PREFIX);
+    const isRecord = (op: BatchOp): boolean => op.type === 'tombstone' || op.key[0] === KEY_PREFIX;
+    const records = ops.filter(isRecord);
     if (records.length <= chunk) return this.enqueueWrite(ops);
     for (let i = 0; i < records.length; i += chunk) {
-      const part = records.slice(i, i + chunk);
+      const part: BatchOp[] = records.slice(i, i + chunk);
       if (i === 0) part.push({ type: 'put', key: META_PARTIAL_BATCH, value: uint64Buffer(previousRevision) });
       // The last write's sync covers these (LevelDB's log is one sequential file); a failure fails it too.
       this.enqueueWrite(part, false).catch(() => undefined);
     }
-    const rest = ops.filter((op) => op.key[0] !== KEY_PREFIX);
+    const rest = ops.filter((op) => !isRecord(op));
     return this.enqueueWrite([...rest, { type: 'del', key: META_PARTIAL_BATCH }]);
   }
 
-  private enqueueWrite(ops: DbOp[], sync = this.options.syncWrites ?? true): Promise<void> {
+  private enqueueWrite(ops: readonly BatchOp[], sync = this.options.syncWrites ?? true): Promise<void> {
     // After a failed write nothing later may reach the disk: its applied index would skip the lost batch.
     const write = this.writeChain.then(() => {
       if (this.failure !== undefined) throw this.failure;
@@ -651,14 +660,13 @@ export class MvccStore {
     const prev = ki.current; // possibly released: events read it back per watcher (readBack)
     assert(prev !== undefined, 'delete of a key without a resident value');
     const rev: Revision = { main: w.beginRev + 1, sub: w.changes++ };
-    const { record, key } = encodeTombstone(ki.name);
     ki.tombstone(rev);
     ki.current = undefined;
     this.resident.forget(ki);
     // Tombstones are not read back (reads see the index), so unlike puts they are not kept in `unflushed`.
-    this.batch!.ops.push({ type: 'put', key: dbRevisionKey(rev, true), value: record });
+    this.batch!.ops.push({ type: 'tombstone', rev, name: ki.name });
     if (prev.lease !== 0n) this.detach(prev.lease, ki.name);
-    w.events.push({ type: EventType.Delete, kv: tombstoneRecord(key, rev.main), prevKv: prev });
+    w.events.push({ type: EventType.Delete, kv: new DeletedKeyValue(ki.name, rev.main), prevKv: prev });
   }
 
   private stage(rev: Revision, kv: KeyValue): void {
