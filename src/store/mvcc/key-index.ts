@@ -15,7 +15,8 @@ export function keyBytes(name: string): Buffer {
   return bytes;
 }
 
-export interface Generation {
+/** A closed generation: its puts, ending with the tombstone that closed it. */
+interface Generation {
   ver: number;
   created: Revision;
   revs: Revision[];
@@ -31,13 +32,32 @@ export interface IndexHit {
 const ZERO: Revision = { main: 0, sub: 0 };
 /** Revisions of a generation kept in an exactly sized array; past this many, the array grows by push(). */
 const EXACT_REVS_MAX = 8;
+// Shared by every key without closed generations (most) and by every empty open generation; never written to.
+const NO_PAST: readonly Generation[] = Object.freeze([]);
+const NO_REVS: Revision[] = Object.freeze([]) as unknown as Revision[];
 
+function hitIn(revs: readonly Revision[], created: Revision, ver: number, atRev: number): IndexHit {
+  let i = revs.length - 1;
+  while (i >= 0 && revs[i].main > atRev) i--;
+  assert(i >= 0, 'generation found without a revision at or below atRev');
+  return { modified: revs[i], created, version: ver - (revs.length - 1 - i) };
+}
+
+/**
+ * The open generation (the last one) lives in the key's own fields rather than in an object and an array of
+ * generations: ~100 bytes less per key, and a large key space is mostly keys with one generation and one put.
+ */
 export class KeyIndex {
   /** Latest revision (put or tombstone) of the key. */
   modified: Revision = ZERO;
-  generations: Generation[] = [{ ver: 0, created: ZERO, revs: [] }];
   /** The key's latest value while it exists: reads of the latest revision are served from memory. */
   current: KeyValue | undefined = undefined;
+  /** Closed generations, oldest first. */
+  private past: readonly Generation[] = NO_PAST;
+  /** The open generation: puts counted (compacted ones too), its first put, its puts still indexed. */
+  private ver = 0;
+  private created: Revision = ZERO;
+  private revs: Revision[] = NO_REVS;
 
   /** `name` is the key's bytes as a latin1 string (tree-index.ts); no Buffer is kept beside it. */
   constructor(readonly name: string) {}
@@ -47,66 +67,56 @@ export class KeyIndex {
     return this.current?.key ?? keyBytes(this.name);
   }
 
-  private get open(): Generation {
-    return this.generations[this.generations.length - 1];
-  }
-
   /** The key exists at the latest revision. */
   get live(): boolean {
-    return this.open.revs.length > 0;
+    return this.revs.length > 0;
   }
 
   isEmpty(): boolean {
-    return this.generations.length === 1 && this.open.revs.length === 0;
+    return this.past.length === 0 && this.revs.length === 0;
   }
 
   put(rev: Revision): void {
     assert(compareRevision(rev, this.modified) > 0, () => `put at ${rev.main}.${rev.sub} not after ${this.modified.main}`);
-    const g = this.open;
     // Short histories get arrays of their own size: push() (and a spread) reserve 17 spare slots, ~136 bytes per
     // key, and most keys of a large key space are written once or twice between compactions (a put, then the
     // tombstone of a DeleteRange). Longer ones grow by push(), amortized.
-    if (g.revs.length === 0) {
-      g.created = rev;
-      g.revs = [rev];
-    } else if (g.revs.length < EXACT_REVS_MAX) g.revs = g.revs.concat(rev);
-    else g.revs.push(rev);
-    g.ver++;
+    if (this.revs.length === 0) {
+      this.created = rev;
+      this.revs = [rev];
+    } else if (this.revs.length < EXACT_REVS_MAX) this.revs = this.revs.concat(rev);
+    else this.revs.push(rev);
+    this.ver++;
     this.modified = rev;
   }
 
   /** Starts the index from a revision found on disk whose earlier history may be compacted away. */
   restore(created: Revision, modified: Revision, version: number): void {
     assert(this.isEmpty(), 'restore into a non-empty key index');
-    this.generations = [{ ver: version, created, revs: [modified] }];
+    this.ver = version;
+    this.created = created;
+    this.revs = [modified];
     this.modified = modified;
   }
 
   tombstone(rev: Revision): void {
     assert(this.live, 'tombstone of a key that does not exist');
     this.put(rev);
-    this.generations = this.generations.concat({ ver: 0, created: ZERO, revs: [] }); // exact size, as in put()
-  }
-
-  /** The generation holding the key's state at main revision atRev, or undefined when it did not exist. */
-  private findGeneration(atRev: number): Generation | undefined {
-    const last = this.generations.length - 1;
-    for (let i = last; i >= 0; i--) {
-      const g = this.generations[i];
-      if (g.revs.length === 0) continue;
-      if (i !== last && g.revs[g.revs.length - 1].main <= atRev) return undefined; // deleted by then
-      if (g.revs[0].main <= atRev) return g;
-    }
-    return undefined;
+    this.past = this.past.concat({ ver: this.ver, created: this.created, revs: this.revs }); // exact size
+    this.ver = 0;
+    this.created = ZERO;
+    this.revs = NO_REVS;
   }
 
   get(atRev: number): IndexHit | undefined {
-    const g = this.findGeneration(atRev);
-    if (g === undefined) return undefined;
-    let i = g.revs.length - 1;
-    while (i >= 0 && g.revs[i].main > atRev) i--;
-    assert(i >= 0, 'generation found without a revision at or below atRev');
-    return { modified: g.revs[i], created: g.created, version: g.ver - (g.revs.length - 1 - i) };
+    const open = this.revs;
+    if (open.length > 0 && open[0].main <= atRev) return hitIn(open, this.created, this.ver, atRev);
+    for (let i = this.past.length - 1; i >= 0; i--) {
+      const g = this.past[i];
+      if (g.revs[g.revs.length - 1].main <= atRev) return undefined; // deleted by then
+      if (g.revs[0].main <= atRev) return hitIn(g.revs, g.created, g.ver, atRev);
+    }
+    return undefined;
   }
 
   /**
@@ -116,28 +126,30 @@ export class KeyIndex {
    */
   compact(atRev: number, keep: Set<string>): boolean {
     let gi = 0;
-    while (gi < this.generations.length - 1) {
-      const g = this.generations[gi];
-      if (g.revs[g.revs.length - 1].main > atRev) break;
+    while (gi < this.past.length) {
+      const revs = this.past[gi].revs;
+      if (revs[revs.length - 1].main > atRev) break;
       gi++;
     }
-    const g = this.generations[gi];
-    let i = g.revs.length - 1;
-    while (i >= 0 && g.revs[i].main > atRev) i--;
+    const g = gi < this.past.length ? this.past[gi] : undefined;
+    const revs = g?.revs ?? this.revs;
+    let i = revs.length - 1;
+    while (i >= 0 && revs[i].main > atRev) i--;
     if (i >= 0) {
-      g.revs = g.revs.slice(i);
-      keep.add(revisionId(g.revs[0]));
+      const kept = revs.slice(i);
+      if (g !== undefined) g.revs = kept;
+      else this.revs = kept;
+      keep.add(revisionId(kept[0]));
     }
-    this.generations = this.generations.slice(gi);
+    if (gi > 0) this.past = gi === this.past.length ? NO_PAST : this.past.slice(gi);
     return this.isEmpty();
   }
 
   /** All revisions still indexed, oldest first, with whether each is a tombstone. */
   *revisions(): IterableIterator<{ rev: Revision; tombstone: boolean }> {
-    const last = this.generations.length - 1;
-    for (let gi = 0; gi <= last; gi++) {
-      const revs = this.generations[gi].revs;
-      for (let i = 0; i < revs.length; i++) yield { rev: revs[i], tombstone: gi !== last && i === revs.length - 1 };
+    for (const g of this.past) {
+      for (let i = 0; i < g.revs.length; i++) yield { rev: g.revs[i], tombstone: i === g.revs.length - 1 };
     }
+    for (const rev of this.revs) yield { rev, tombstone: false };
   }
 }
