@@ -38,7 +38,7 @@ describe('tombstone records', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 2 ** 40 }), (bytes, rev) => {
         const key = Buffer.from(bytes);
-        const kv = new DeletedKeyValue(key.toString('latin1'), rev);
+        const kv = new DeletedKeyValue(key.toString('latin1'), { main: rev, sub: 0 });
         const { key: k, value, createRevision, modRevision, version, lease } = kv;
         expect({ key: k, value, createRevision, modRevision, version, lease }).toEqual(tombstoneRecord(key, rev));
         expect(kv.key).not.toBe(kv.key); // a copy each time: nothing held per event

@@ -2,7 +2,7 @@
 
 import { assert } from '../../raft/assert.ts';
 import { keyBytes } from './key-index.ts';
-import { readUint64, writeUint64 } from './revision.ts';
+import { readUint64, writeUint64, type Revision } from './revision.ts';
 import type { KeyValue } from './types.ts';
 
 const KV_FORMAT = 1;
@@ -47,18 +47,16 @@ export function tombstoneRecord(key: Buffer, modRevision = 0): KeyValue {
 }
 
 /**
- * A delete event's key-value made from the key's latin1 name (tree-index.ts), its key's bytes copied when asked
- * for: a DeleteRange of many keys keeps a small object per event until its batch is written, not a Buffer (~100
- * bytes of object, plus the bytes) per key. One shape for all, like Released in resident-values.ts.
+ * A delete event's key-value made from the key's latin1 name (tree-index.ts) and the tombstone's revision, its
+ * key's bytes copied when asked for; the store also writes its tombstone record from it (encodeTombstone). A
+ * DeleteRange of many keys keeps this one small object per key until its batch is written, instead of a record,
+ * a key Buffer and an op each (~600 bytes). Fields other than name and rev are on the prototype: one shape for
+ * all, like Released in resident-values.ts.
  */
 export class DeletedKeyValue implements KeyValue {
-  readonly createRevision = 0;
-  readonly version = 0;
-  readonly lease = 0n;
-
   constructor(
-    private readonly name: string,
-    readonly modRevision: number,
+    readonly name: string,
+    readonly rev: Revision,
   ) {}
 
   get key(): Buffer {
@@ -67,6 +65,22 @@ export class DeletedKeyValue implements KeyValue {
 
   get value(): Buffer {
     return EMPTY;
+  }
+
+  get modRevision(): number {
+    return this.rev.main;
+  }
+
+  get createRevision(): number {
+    return 0;
+  }
+
+  get version(): number {
+    return 0;
+  }
+
+  get lease(): bigint {
+    return 0n;
   }
 }
 

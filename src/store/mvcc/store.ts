@@ -101,12 +101,8 @@ function ownedCopy(bytes: Uint8Array): Buffer {
 
 export type DbOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
-/**
- * A tombstone record, encoded only when written: a DeleteRange of 200,000 keys held two Buffers per key (~500
- * bytes with their bytes) until its batch was on disk; written in parts, only a part's are made at a time.
- */
-type TombstoneOp = { type: 'tombstone'; rev: Revision; name: string };
-type BatchOp = DbOp | TombstoneOp;
+/** What a batch writes: records and meta, and tombstones encoded only when written (see DeletedKeyValue). */
+type BatchOp = DbOp | DeletedKeyValue;
 
 /**
  * Writes ops as one atomic classic-level batch. A chained batch, not db.batch(array): the array form costs 12-20 us
@@ -116,8 +112,8 @@ type BatchOp = DbOp | TombstoneOp;
 function writeOps(db: MvccDb, ops: readonly BatchOp[], sync: boolean): Promise<void> {
   const batch = db.batch();
   for (const op of ops) {
-    if (op.type === 'put') batch.put(op.key, op.value);
-    else if (op.type === 'tombstone') batch.put(dbRevisionKey(op.rev, true), encodeTombstone(op.name));
+    if (op instanceof DeletedKeyValue) batch.put(dbRevisionKey(op.rev, true), encodeTombstone(op.name));
+    else if (op.type === 'put') batch.put(op.key, op.value);
     else batch.del(op.key);
   }
   return batch.write({ sync });
@@ -397,7 +393,7 @@ export class MvccStore {
   private writeInParts(ops: BatchOp[], previousRevision: number): Promise<void> {
     const chunk = this.options.writeChunkRecords ?? WRITE_CHUNK_RECORDS_DEFAULT;
     if (ops.length <= chunk) return this.enqueueWrite(ops); // every commit of a put or two: no filtering
-    const isRecord = (op: BatchOp): boolean => op.type === 'tombstone' || op.key[0] === KEY_PREFIX;
+    const isRecord = (op: BatchOp): boolean => op instanceof DeletedKeyValue || op.key[0] === KEY_PREFIX;
     const records = ops.filter(isRecord);
     if (records.length <= chunk) return this.enqueueWrite(ops);
     for (let i = 0; i < records.length; i += chunk) {
@@ -664,9 +660,10 @@ export class MvccStore {
     ki.current = undefined;
     this.resident.forget(ki);
     // Tombstones are not read back (reads see the index), so unlike puts they are not kept in `unflushed`.
-    this.batch!.ops.push({ type: 'tombstone', rev, name: ki.name });
+    const deleted = new DeletedKeyValue(ki.name, rev);
+    this.batch!.ops.push(deleted);
     if (prev.lease !== 0n) this.detach(prev.lease, ki.name);
-    w.events.push({ type: EventType.Delete, kv: new DeletedKeyValue(ki.name, rev.main), prevKv: prev });
+    w.events.push({ type: EventType.Delete, kv: deleted, prevKv: prev });
   }
 
   private stage(rev: Revision, kv: KeyValue): void {
