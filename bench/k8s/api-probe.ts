@@ -26,6 +26,8 @@ export class ApiProbe {
     private readonly api: ApiClient,
     private readonly namespace: string,
     private readonly roundsPerSecond: number,
+    /** Names the ConfigMaps <prefix>-<round>, so two probes in a row never meet each other's leftovers. */
+    private readonly prefix = 'probe',
   ) {}
 
   start(): void {
@@ -58,7 +60,7 @@ export class ApiProbe {
     const configmaps = this.api.resource<KubeObject>(RESOURCES.configmaps);
     const pods = this.api.resource<KubeObject>(RESOURCES.pods);
     const ns = this.namespace;
-    const name = `probe-${round}`;
+    const name = `${this.prefix}-${round}`;
     const created = await this.timed('POST', 'configmaps', 'mutating', () => configmaps.create(ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { round: String(round) } } as KubeObject));
     const got = await this.timed('GET', 'configmaps', 'read-only', () => configmaps.get(ns, name));
     const current = got ?? created;

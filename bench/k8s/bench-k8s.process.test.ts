@@ -1,5 +1,5 @@
 // CI smoke of `barque bench k8s`, end to end through real processes: `barque cluster up` with one master (barque's
-// store), 3 hollow nodes, 3 Deployments × 10 pods, no drills. Asserts the report's shape, never its timings.
+// store), 3 hollow nodes, 3 Deployments × 10 pods, then 3 latency pods, no drills. Asserts the report's shape, never its timings.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ describe('barque bench k8s (smallest run)', () => {
 
   it('runs a cluster, the workload and writes results.json, report.md and charts', { timeout: 300_000 }, async () => {
     const base = await freeBasePort();
-    const run = await barque(['bench', 'k8s', '--stores=barque', '--masters=1', '--hollow-nodes=3', '--deployments=3', '--replicas=10', '--no-drills', '--probe-rate=2', '--timeout=180', `--base-port=${base}`, `--out=${out}`, `--work-dir=${work}`], 280_000);
+    const run = await barque(['bench', 'k8s', '--stores=barque', '--masters=1', '--hollow-nodes=3', '--deployments=3', '--replicas=10', '--latency-pods=3', '--latency-rate=5', '--no-drills', '--probe-rate=2', '--timeout=180', `--base-port=${base}`, `--out=${out}`, `--work-dir=${work}`], 280_000);
     expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
     expect(run.stderr).toMatch(/barque: creating 3 Deployments × 10 replicas \(30 pods\)/);
     expect(run.stderr).toMatch(/barque: cluster down/);
@@ -64,14 +64,22 @@ describe('barque bench k8s (smallest run)', () => {
     // The second observer, a REST watch through the kubeconfig's endpoint, saw every pod Running too.
     expect(r.restStartup?.running).toBe(30);
     expect(r.restStartup?.startup.count).toBe(30);
-    expect(r.api.map((c) => `${c.verb} ${c.resource}`).sort()).toEqual(['DELETE configmaps', 'GET configmaps', 'LIST pods', 'POST configmaps', 'PUT configmaps']);
+    const probeCalls = ['DELETE configmaps', 'GET configmaps', 'LIST pods', 'POST configmaps', 'PUT configmaps'];
+    expect(r.api.map((c) => `${c.verb} ${c.resource}`).sort()).toEqual(probeCalls);
+    // The latency pods: counted apart from the saturation pods, with a probe of their own.
+    expect(run.stderr).toMatch(/barque: creating 3 latency pods, 5\/s/);
+    expect(r.latency).toMatchObject({ pods: 3, allRunning: true });
+    expect(r.latency?.startup.running).toBe(3);
+    expect(r.latency?.startup.startup.count).toBe(3);
+    expect(r.latency?.api.map((c) => `${c.verb} ${c.resource}`).sort()).toEqual(probeCalls);
     const roles = new Set(r.usage.map((u) => u.component));
     for (const role of ['m0/etcd', 'm0/apiserver', 'm0/controller-manager', 'm0/scheduler']) expect(roles).toContain(role);
     for (const u of r.usage) expect(u.peakRssMiB).toBeGreaterThan(0);
 
     const report_md = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(report_md).toContain('| pod startup p99 ');
-    expect(report_md).toContain('| pod startup p99, REST watch observer ');
+    expect(report_md).toContain('| pod startup p99, latency pods ');
+    expect(report_md).toContain('| pod startup p99, saturation pods ');
+    expect(report_md).toContain('| pod startup p99, saturation pods, REST watch observer ');
     expect(readdirSync(out).sort()).toEqual(['pods-bound.svg', 'report.md', 'results.json', 'startup-cdf.svg']);
     expect(run.stdout).toContain(`results: ${out}`);
   });

@@ -10,6 +10,7 @@ import type { StoreRun } from './store-run.ts';
 function run(store: 'barque' | 'etcd', scale: number): StoreRun {
   const startup = Float64Array.from([100, 200, 300, 400].map((v) => v * scale));
   const restStartup = Float64Array.from([50, 100, 150, 200].map((v) => v * scale));
+  const latencyStartup = Float64Array.from([30, 60].map((v) => v * scale));
   return {
     store,
     pods: 4,
@@ -35,6 +36,19 @@ function run(store: 'barque' | 'etcd', scale: number): StoreRun {
             scheduling: { bound: 4, averagePodsPerSecond: 8, p50PodsPerSecond: 4, maxPodsPerSecond: 4, boundOverTime: [] },
           },
     api: [{ verb: 'POST', resource: 'configmaps', kind: 'mutating', errors: 0, latency: summarize(Float64Array.from([10 * scale])) }],
+    latency: {
+      pods: 2,
+      allRunning: true,
+      startup: {
+        pods: 2,
+        running: 2,
+        startup: summarize(latencyStartup),
+        watchStartup: summarize(latencyStartup),
+        startupCdf: cdfPoints(latencyStartup),
+        scheduling: { bound: 2, averagePodsPerSecond: 5, p50PodsPerSecond: 1, maxPodsPerSecond: 1, boundOverTime: [] },
+      },
+      api: [{ verb: 'GET', resource: 'configmaps', kind: 'read-only', errors: 0, latency: summarize(Float64Array.from([3 * scale])) }],
+    },
     usage: [
       { component: 'm0/apiserver', cpuSeconds: 1 * scale, peakRssMiB: 100 },
       { component: 'm1/apiserver', cpuSeconds: 2 * scale, peakRssMiB: 150 },
@@ -48,17 +62,25 @@ describe('comparisonTable', () => {
     const table = comparisonTable([run('barque', 2), run('etcd', 1)]);
     const row = (label: string): string[] => (table.split('\n').find((l) => l.startsWith(`| ${label}`)) ?? '').split('|').map((c) => c.trim());
     expect(table.split('\n')[0]).toMatch(/^\| measure +\| unit +\| +on barque \| +on etcd 3\.4 \| barque\/etcd \|$/);
-    expect(row('pod startup p99 ').slice(3, 6)).toEqual(['800', '400', '2.00x']);
+    expect(row('pod startup p99, latency pods ').slice(3, 6)).toEqual(['120', '60', '2.00x']);
+    expect(row('pod startup p99, saturation pods ').slice(3, 6)).toEqual(['800', '400', '2.00x']);
     // The REST observer of the etcd run missed some pods here: no figure, no ratio.
-    expect(row('pod startup p99, REST watch observer').slice(3, 6)).toEqual(['400', '-', '-']);
+    expect(row('pod startup p99, saturation pods, REST watch observer').slice(3, 6)).toEqual(['400', '-', '-']);
     expect(row('CPU apiserver').slice(3, 6)).toEqual(['6', '3', '2.00x']);
     expect(row('peak RSS apiserver').slice(3, 6)).toEqual(['150', '150', '1.00x']);
-    expect(row('API POST configmaps p99').slice(3, 6)).toEqual(['20', '10', '2.00x']);
+    expect(row('API POST configmaps p99 (mutating, saturation)').slice(3, 6)).toEqual(['20', '10', '2.00x']);
+    expect(row('API GET configmaps p99 (read-only, latency pods)').slice(3, 6)).toEqual(['6', '3', '2.00x']);
     expect(row('failover: store leader').slice(3, 6)).toEqual(['3,000', '1,500', '2.00x']);
   });
 
   it('has no ratio column with one store', () => {
     expect(comparisonTable([run('barque', 1)]).split('\n')[0]).not.toContain('barque/etcd');
+  });
+
+  it('leaves the latency pods rows empty for a run without them', () => {
+    const table = comparisonTable([run('barque', 2), { ...run('etcd', 1), latency: null }]);
+    const cells = (table.split('\n').find((l) => l.startsWith('| pod startup p99, latency pods ')) ?? '').split('|').map((c) => c.trim());
+    expect(cells.slice(3, 6)).toEqual(['120', '-', '-']);
   });
 });
 
@@ -78,12 +100,14 @@ describe('writeReport', () => {
 
 describe('parseSettings', () => {
   it('defaults to the issue’s density run and shrinks with --quick', () => {
-    expect(parseSettings([])).toMatchObject({ stores: ['barque', 'etcd'], masters: 3, hollowNodes: 100, deployments: 30, replicas: 100, drills: true });
-    expect(parseSettings(['--quick', '--stores', 'etcd', '--no-drills'])).toMatchObject({ stores: ['etcd'], hollowNodes: 10, deployments: 3, replicas: 10, drills: false });
+    expect(parseSettings([])).toMatchObject({ stores: ['barque', 'etcd'], masters: 3, hollowNodes: 100, deployments: 30, replicas: 100, latencyPods: 500, latencyRate: 5, drills: true });
+    expect(parseSettings(['--quick', '--stores', 'etcd', '--no-drills'])).toMatchObject({ stores: ['etcd'], hollowNodes: 10, deployments: 3, replicas: 10, latencyPods: 10, drills: false });
+    expect(parseSettings(['--latency-pods', '0'])).toMatchObject({ latencyPods: 0 });
   });
 
   it('rejects unknown stores and bad counts', () => {
     expect(() => parseSettings(['--stores', 'zk'])).toThrow(UsageError);
     expect(() => parseSettings(['--replicas', '0'])).toThrow('--replicas must be an integer ≥ 1, got "0"');
+    expect(() => parseSettings(['--latency-rate', '0'])).toThrow('--latency-rate must be an integer ≥ 1, got "0"');
   });
 });

@@ -9,6 +9,10 @@ export interface K8sBenchSettings {
   hollowNodes: number;
   deployments: number;
   replicas: number;
+  /** Pods created one at a time after the saturation pods run, as upstream's density test does (0: none). */
+  latencyPods: number;
+  /** Latency pods created per second. */
+  latencyRate: number;
   drills: boolean;
   /** Probe rounds per second (5 calls each). */
   probeRate: number;
@@ -32,6 +36,10 @@ every component, and failover drills. Results in bench/results/<timestamp>-k8s/ 
   --hollow-nodes M         hollow nodes (default 100)
   --deployments D          Deployments (default 30)
   --replicas R             replicas each (default 100)
+  --latency-pods L         then L pods, one 1-replica Deployment each, created at a steady rate once the D × R
+                           saturation pods run: the SLO's pod startup latency (default 500, as upstream's density
+                           test measures at least; 0: none)
+  --latency-rate N         latency pods created per second (default 5, upstream's)
   --namespace NS           the workload's namespace (default density)
   --probe-rate N           API probe rounds/s, 5 calls each (default 5)
   --no-drills              skip the kill-master drills
@@ -39,7 +47,7 @@ every component, and failover drills. Results in bench/results/<timestamp>-k8s/ 
   --base-port P            passed to \`cluster up\`
   --out DIR                results folder
   --work-dir DIR           the clusters' data dirs, DIR/<store> (default: a temporary folder, removed afterwards)
-  --quick                  10 hollow nodes, 3 × 10 pods, drills kept
+  --quick                  10 hollow nodes, 3 × 10 pods, 10 latency pods, drills kept
 `;
 
 export class UsageError extends Error {}
@@ -54,6 +62,8 @@ export function parseSettings(argv: string[]): K8sBenchSettings {
       'hollow-nodes': { type: 'string' },
       deployments: { type: 'string' },
       replicas: { type: 'string' },
+      'latency-pods': { type: 'string' },
+      'latency-rate': { type: 'string' },
       'probe-rate': { type: 'string' },
       'no-drills': { type: 'boolean' },
       timeout: { type: 'string' },
@@ -80,6 +90,8 @@ export function parseSettings(argv: string[]): K8sBenchSettings {
     hollowNodes: int('hollow-nodes', values['hollow-nodes'], quick ? 10 : 100, 1),
     deployments: int('deployments', values.deployments, quick ? 3 : 30, 1),
     replicas: int('replicas', values.replicas, quick ? 10 : 100, 1),
+    latencyPods: int('latency-pods', values['latency-pods'], quick ? 10 : 500, 0),
+    latencyRate: int('latency-rate', values['latency-rate'], 5, 1),
     drills: values['no-drills'] !== true,
     probeRate: int('probe-rate', values['probe-rate'], 5, 1),
     timeoutMs: int('timeout', values.timeout, 900, 1) * 1000,

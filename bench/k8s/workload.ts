@@ -1,13 +1,23 @@
-// The density workload: one namespace, D Deployments of R replicas of a pause container, created through the agents'
-// gRPC client; and a pod watch (a shared informer, which resumes across apiserver failover) feeding a PodTimeline.
+// The density workload: one namespace, D Deployments of R replicas of a pause container (the saturation pods), then
+// L latency pods, one 1-replica Deployment each, created at a steady rate, all through the agents' gRPC client; and a
+// pod watch (a shared informer, which resumes across apiserver failover) feeding a PodTimeline.
+//
+// Why two phases: Kubernetes' density test checks the pod startup SLO on latency pods created one at a time (~5/s)
+// once the cluster is saturated, not on the saturation pods themselves: thousands created at once mostly measure
+// how long they queue for the scheduler, which depends on how fast the controllers create them.
 import type { KubeObject } from '../../src/apiserver/index.ts';
 import { isAlreadyExists, listerWatcher, RESOURCES, SharedInformer, type ApiClient } from '../../src/agents/client/index.ts';
 import { PodTimeline, type PodLike } from './pod-timeline.ts';
 
 export const BENCH_LABEL = 'bench.barque.dev/group';
 
-export function deploymentManifest(namespace: string, name: string, replicas: number): KubeObject {
-  const labels = { app: name, [BENCH_LABEL]: 'density' };
+export type PodGroup = 'density' | 'latency';
+
+/** Names of the latency pods' Deployments, hence of their pods. */
+export const LATENCY_PREFIX = 'latency-';
+
+export function deploymentManifest(namespace: string, name: string, replicas: number, group: PodGroup = 'density'): KubeObject {
+  const labels = { app: name, [BENCH_LABEL]: group };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -41,6 +51,28 @@ export async function createDeployments(api: ApiClient, namespace: string, count
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return names;
+}
+
+/**
+ * Creates `count` 1-replica Deployments named latency-NNN, starting one every 1/ratePerSecond s without waiting for
+ * the previous create to answer (a slow answer must not slow the rate down). Resolves when every create answered.
+ */
+export async function createLatencyDeployments(api: ApiClient, namespace: string, count: number, ratePerSecond: number, onCreated: () => void = () => {}): Promise<string[]> {
+  const deployments = api.resource<KubeObject>(RESOURCES.deployments);
+  const names = Array.from({ length: count }, (_, i) => `${LATENCY_PREFIX}${String(i).padStart(4, '0')}`);
+  const started = Date.now();
+  const creates: Promise<unknown>[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const due = started + (i * 1000) / ratePerSecond;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    creates.push(deployments.create(namespace, deploymentManifest(namespace, names[i], 1, 'latency')).then(onCreated));
+  }
+  await Promise.all(creates);
+  return names;
+}
+
+export function isLatencyPod(name: string): boolean {
+  return name.startsWith(LATENCY_PREFIX);
 }
 
 /** Watches the namespace's pods into a timeline, stamping each observation with `now()`. */
