@@ -1,7 +1,7 @@
 // On-disk encodings: the KeyValue record stored under its revision key, and CRC-32C for the hashes.
 
 import { assert } from '../../raft/assert.ts';
-import { keyBytes } from './key-index.ts';
+import { keyBytes } from './key-bytes.ts';
 import { readUint64, writeUint64, type Revision } from './revision.ts';
 import type { KeyValue } from './types.ts';
 
@@ -40,7 +40,7 @@ export function decodeKeyValue(buf: Buffer): KeyValue {
 
 /**
  * The record of a deletion: the key alone, every other field zero, as etcd stores a tombstone. With modRevision,
- * a delete event's key-value (a literal, not a spread: see Released in resident-values.ts).
+ * a delete event's key-value (a literal, not a spread: see Released in released.ts).
  */
 export function tombstoneRecord(key: Buffer, modRevision = 0): KeyValue {
   return { key, createRevision: 0, modRevision, version: 0, value: EMPTY, lease: 0n };
@@ -51,7 +51,7 @@ export function tombstoneRecord(key: Buffer, modRevision = 0): KeyValue {
  * key's bytes copied when asked for; the store also writes its tombstone record from it (encodeTombstone). A
  * DeleteRange of many keys keeps this one small object per key until its batch is written, instead of a record,
  * a key Buffer and an op each (~600 bytes). Fields other than name and rev are on the prototype: one shape for
- * all, like Released in resident-values.ts.
+ * all, like Released in released.ts.
  */
 export class DeletedKeyValue implements KeyValue {
   constructor(

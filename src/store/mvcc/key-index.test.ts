@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeyIndex } from './key-index.ts';
+import { isReleased } from './released.ts';
 import { revisionId } from './revision.ts';
 
 const r = (main: number, sub = 0) => ({ main, sub });
@@ -83,5 +84,44 @@ describe('KeyIndex', () => {
     expect(ki.get(9)).toEqual({ modified: r(9), created: r(3), version: 5 });
     expect(ki.get(6)).toBeUndefined();
     expect([...ki.revisions()].map((x) => x.rev.main)).toEqual([7, 9]);
+  });
+});
+
+describe('KeyIndex.release', () => {
+  const kv = (modRevision: number, createRevision: number, version: number, lease: bigint) => ({ key: Buffer.from('k'), value: Buffer.from('v'), modRevision, createRevision, version, lease });
+
+  it('gives back the latest key-value without its value, each time a snapshot that later writes leave alone', () => {
+    const ki = new KeyIndex('k');
+    ki.put(r(3));
+    ki.put(r(5, 2));
+    ki.current = kv(5, 3, 2, 0n);
+    ki.release();
+    const released = ki.current;
+    expect(released && isReleased(released)).toBe(true);
+    expect(released).toMatchObject({ modRevision: 5, createRevision: 3, version: 2, lease: 0n, at: r(5, 2) });
+    expect(released?.key).toEqual(Buffer.from('k'));
+    expect(ki.key).toEqual(Buffer.from('k'));
+    ki.put(r(7));
+    ki.current = kv(7, 3, 3, 0n);
+    expect(released).toMatchObject({ modRevision: 5, version: 2, at: r(5, 2) });
+    expect(ki.current).toMatchObject({ modRevision: 7, value: Buffer.from('v') });
+  });
+
+  it('keeps a leased key-value’s lease, and does nothing without a value or twice', () => {
+    const ki = new KeyIndex('k');
+    ki.release();
+    expect(ki.current).toBeUndefined();
+    ki.put(r(4));
+    ki.current = kv(4, 4, 1, 77n);
+    ki.release();
+    ki.release();
+    expect(ki.current).toMatchObject({ modRevision: 4, createRevision: 4, version: 1, lease: 77n, at: r(4) });
+  });
+
+  it('refuses a latest key-value out of step with the index', () => {
+    const ki = new KeyIndex('k');
+    ki.put(r(4));
+    ki.current = kv(9, 4, 1, 0n);
+    expect(() => ki.release()).toThrow(/out of step/);
   });
 });

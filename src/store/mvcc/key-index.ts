@@ -5,15 +5,10 @@
 // so the version at revs[i] is ver - (revs.length - 1 - i).
 
 import { assert } from '../../raft/assert.ts';
+import { keyBytes } from './key-bytes.ts';
+import { isReleased, Released } from './released.ts';
 import { compareRevision, revisionId, type Revision } from './revision.ts';
 import type { KeyValue } from './types.ts';
-
-/** A key's bytes in a memory block of their own (see ownedCopy in store.ts: no shared pool slab is pinned). */
-export function keyBytes(name: string): Buffer {
-  const bytes = Buffer.allocUnsafeSlow(name.length);
-  bytes.write(name, 'latin1');
-  return bytes;
-}
 
 /** A closed generation: its puts, ending with the tombstone that closed it. */
 interface Generation {
@@ -35,6 +30,13 @@ const EXACT_REVS_MAX = 8;
 // Shared by every key without closed generations (most) and by every empty open generation; never written to.
 const NO_PAST: readonly Generation[] = Object.freeze([]);
 const NO_REVS: Revision[] = Object.freeze([]) as unknown as Revision[];
+/**
+ * Held in place of the latest key-value once its value is released, when it has no lease (most keys): every field
+ * of it is the index's own (the open generation's first put, its latest revision and its count of puts), so
+ * `current` makes the Released key-value when asked for, and a large key space holds no object per released key
+ * (~70 bytes each). A released key-value with a lease is held as a Released object.
+ */
+const RELEASED_NO_LEASE: KeyValue = Object.freeze({ key: Buffer.alloc(0), value: Buffer.alloc(0), createRevision: 0, modRevision: 0, version: 0, lease: 0n });
 
 function hitIn(revs: readonly Revision[], created: Revision, ver: number, atRev: number): IndexHit {
   let i = revs.length - 1;
@@ -50,8 +52,8 @@ function hitIn(revs: readonly Revision[], created: Revision, ver: number, atRev:
 export class KeyIndex {
   /** Latest revision (put or tombstone) of the key. */
   modified: Revision = ZERO;
-  /** The key's latest value while it exists: reads of the latest revision are served from memory. */
-  current: KeyValue | undefined = undefined;
+  /** The latest key-value while the key exists (see `current`), or RELEASED_NO_LEASE. */
+  private latest: KeyValue | undefined = undefined;
   /** Closed generations, oldest first. */
   private past: readonly Generation[] = NO_PAST;
   /** The open generation: puts counted (compacted ones too), its first put, its puts still indexed. */
@@ -62,9 +64,35 @@ export class KeyIndex {
   /** `name` is the key's bytes as a latin1 string (tree-index.ts); no Buffer is kept beside it. */
   constructor(readonly name: string) {}
 
-  /** The key's bytes: the latest value's own while there is one, else a copy made from the name. */
+  /**
+   * The key's latest key-value while it exists: with its value (reads of the latest revision are served from
+   * memory) or released (isReleased; its value is read back from the record at `at`). A released one is made anew
+   * at each call when the index holds RELEASED_NO_LEASE: callers may keep it (an event's prevKv) as a snapshot.
+   */
+  get current(): KeyValue | undefined {
+    const kv = this.latest;
+    return kv === RELEASED_NO_LEASE ? new Released(this.name, this.created.main, this.modified.main, this.ver, 0n, this.modified) : kv;
+  }
+
+  set current(kv: KeyValue | undefined) {
+    this.latest = kv;
+  }
+
+  /** Lets go of the latest value's bytes (resident-values.ts); a no-op when there is none or it is released. */
+  release(): void {
+    const kv = this.latest;
+    if (kv === undefined || kv === RELEASED_NO_LEASE || isReleased(kv)) return;
+    assert(
+      kv.modRevision === this.modified.main && kv.createRevision === this.created.main && kv.version === this.ver,
+      () => `latest key-value ${kv.modRevision}/${kv.createRevision}/${kv.version} out of step with the index ${this.modified.main}/${this.created.main}/${this.ver}`,
+    );
+    this.latest = kv.lease === 0n ? RELEASED_NO_LEASE : new Released(this.name, kv.createRevision, kv.modRevision, kv.version, kv.lease, this.modified);
+  }
+
+  /** The key's bytes: the latest value's own while it is in memory, else a copy made from the name. */
   get key(): Buffer {
-    return this.current?.key ?? keyBytes(this.name);
+    const kv = this.latest;
+    return kv === undefined || kv === RELEASED_NO_LEASE || isReleased(kv) ? keyBytes(this.name) : kv.key;
   }
 
   /** The key exists at the latest revision. */

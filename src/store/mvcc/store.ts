@@ -30,7 +30,8 @@ import {
 } from './revision.ts';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-format.ts';
 import { TreeIndex } from './tree-index.ts';
-import { isReleased, RESIDENT_VALUE_BYTES_DEFAULT, ResidentValues } from './resident-values.ts';
+import { isReleased } from './released.ts';
+import { RESIDENT_VALUE_BYTES_DEFAULT, ResidentValues } from './resident-values.ts';
 import {
   checkDeleteRequest,
   checkPutRequest,
@@ -475,7 +476,8 @@ export class MvccStore {
 
   /** The key-value at an index hit: resident when latest, else staged, else on disk. */
   private valueAt(ki: KeyIndex, hit: IndexHit): KeyValue {
-    if (ki.current !== undefined && !isReleased(ki.current) && compareRevision(hit.modified, ki.modified) === 0) return ki.current;
+    const latest = compareRevision(hit.modified, ki.modified) === 0 ? ki.current : undefined;
+    if (latest !== undefined && !isReleased(latest)) return latest;
     const kv = this.record(hit.modified);
     assert(kv !== undefined, () => `indexed revision ${hit.modified.main}.${hit.modified.sub} missing on disk`);
     return kv;
