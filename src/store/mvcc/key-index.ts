@@ -31,6 +31,11 @@ const EXACT_REVS_MAX = 8;
 const NO_PAST: readonly Generation[] = Object.freeze([]);
 const NO_REVS: Revision[] = Object.freeze([]) as unknown as Revision[];
 /**
+ * Stands for an open generation whose one indexed revision is `modified`: most keys of a large key space were
+ * written once since the last compaction, and a one-element array costs ~56 bytes per key. Never written to.
+ */
+const ONE_REV: Revision[] = Object.freeze([]) as unknown as Revision[];
+/**
  * Held in place of the latest key-value once its value is released, when it has no lease (most keys): every field
  * of it is the index's own (the open generation's first put, its latest revision and its count of puts), so
  * `current` makes the Released key-value when asked for, and a large key space holds no object per released key
@@ -56,7 +61,8 @@ export class KeyIndex {
   private latest: KeyValue | undefined = undefined;
   /** Closed generations, oldest first. */
   private past: readonly Generation[] = NO_PAST;
-  /** The open generation: puts counted (compacted ones too), its first put, its puts still indexed. */
+  /** The open generation: puts counted (compacted ones too), its first put, its puts still indexed (ONE_REV,
+   *  NO_REVS or an array of two or more). */
   private ver = 0;
   private created: Revision = ZERO;
   private revs: Revision[] = NO_REVS;
@@ -97,11 +103,16 @@ export class KeyIndex {
 
   /** The key exists at the latest revision. */
   get live(): boolean {
-    return this.revs.length > 0;
+    return this.revs !== NO_REVS;
   }
 
   isEmpty(): boolean {
-    return this.past.length === 0 && this.revs.length === 0;
+    return this.past.length === 0 && this.revs === NO_REVS;
+  }
+
+  /** The open generation's revisions as an array (a new one for ONE_REV). */
+  private openRevs(): Revision[] {
+    return this.revs === ONE_REV ? [this.modified] : this.revs;
   }
 
   put(rev: Revision): void {
@@ -109,10 +120,11 @@ export class KeyIndex {
     // Short histories get arrays of their own size: push() (and a spread) reserve 17 spare slots, ~136 bytes per
     // key, and most keys of a large key space are written once or twice between compactions (a put, then the
     // tombstone of a DeleteRange). Longer ones grow by push(), amortized.
-    if (this.revs.length === 0) {
+    if (this.revs === NO_REVS) {
       this.created = rev;
-      this.revs = [rev];
-    } else if (this.revs.length < EXACT_REVS_MAX) this.revs = this.revs.concat(rev);
+      this.revs = ONE_REV;
+    } else if (this.revs === ONE_REV) this.revs = [this.modified, rev];
+    else if (this.revs.length < EXACT_REVS_MAX) this.revs = this.revs.concat(rev);
     else this.revs.push(rev);
     this.ver++;
     this.modified = rev;
@@ -123,13 +135,13 @@ export class KeyIndex {
     assert(this.isEmpty(), 'restore into a non-empty key index');
     this.ver = version;
     this.created = created;
-    this.revs = [modified];
+    this.revs = ONE_REV;
     this.modified = modified;
   }
 
   tombstone(rev: Revision): void {
     assert(this.live, 'tombstone of a key that does not exist');
-    this.put(rev);
+    this.put(rev); // two revisions or more now: an array
     this.past = this.past.concat({ ver: this.ver, created: this.created, revs: this.revs }); // exact size
     this.ver = 0;
     this.created = ZERO;
@@ -138,7 +150,9 @@ export class KeyIndex {
 
   get(atRev: number): IndexHit | undefined {
     const open = this.revs;
-    if (open.length > 0 && open[0].main <= atRev) return hitIn(open, this.created, this.ver, atRev);
+    if (open === ONE_REV) {
+      if (this.modified.main <= atRev) return { modified: this.modified, created: this.created, version: this.ver };
+    } else if (open.length > 0 && open[0].main <= atRev) return hitIn(open, this.created, this.ver, atRev);
     for (let i = this.past.length - 1; i >= 0; i--) {
       const g = this.past[i];
       if (g.revs[g.revs.length - 1].main <= atRev) return undefined; // deleted by then
@@ -160,13 +174,13 @@ export class KeyIndex {
       gi++;
     }
     const g = gi < this.past.length ? this.past[gi] : undefined;
-    const revs = g?.revs ?? this.revs;
+    const revs = g?.revs ?? this.openRevs();
     let i = revs.length - 1;
     while (i >= 0 && revs[i].main > atRev) i--;
     if (i >= 0) {
       const kept = revs.slice(i);
       if (g !== undefined) g.revs = kept;
-      else this.revs = kept;
+      else this.revs = kept.length === 1 ? ONE_REV : kept; // the one kept is the latest: `modified`
       keep.add(revisionId(kept[0]));
     }
     if (gi > 0) this.past = gi === this.past.length ? NO_PAST : this.past.slice(gi);
@@ -178,6 +192,6 @@ export class KeyIndex {
     for (const g of this.past) {
       for (let i = 0; i < g.revs.length; i++) yield { rev: g.revs[i], tombstone: i === g.revs.length - 1 };
     }
-    for (const rev of this.revs) yield { rev, tombstone: false };
+    for (const rev of this.openRevs()) yield { rev, tombstone: false };
   }
 }
