@@ -76,6 +76,31 @@ describe('KeyIndex', () => {
     expect(ki.compact(3, keep)).toBe(true);
   });
 
+  it('answers for a key written and deleted once, then written again (one closed generation, then two)', () => {
+    const ki = new KeyIndex('k');
+    ki.put(r(4, 2));
+    ki.tombstone(r(6, 7));
+    expect(ki.live).toBe(false);
+    expect(ki.isEmpty()).toBe(false);
+    expect([3, 4, 5, 6, 9].map((at) => ki.get(at)?.modified.main)).toEqual([undefined, 4, 4, undefined, undefined]);
+    expect([...ki.revisions()]).toEqual([
+      { rev: r(4, 2), tombstone: false },
+      { rev: r(6, 7), tombstone: true },
+    ]);
+    ki.put(r(8));
+    ki.tombstone(r(10));
+    ki.put(r(12));
+    expect([5, 7, 9, 11, 12].map((at) => ki.get(at)?.modified.main)).toEqual([4, undefined, 8, undefined, 12]);
+    expect([...ki.revisions()].map((x) => `${x.rev.main}${x.tombstone ? 't' : ''}`)).toEqual(['4', '6t', '8', '10t', '12']);
+    const keep = new Set<string>();
+    expect(ki.compact(7, keep)).toBe(false);
+    expect([...ki.revisions()].map((x) => x.rev.main)).toEqual([8, 10, 12]);
+    expect([9, 11, 13].map((at) => ki.get(at)?.modified.main)).toEqual([8, undefined, 12]);
+    expect(ki.compact(11, keep)).toBe(false);
+    expect([...ki.revisions()].map((x) => x.rev.main)).toEqual([12]);
+    expect(ki.get(13)).toEqual({ modified: r(12), created: r(12), version: 1 });
+  });
+
   it('restores from a partial history', () => {
     const ki = new KeyIndex('k');
     ki.restore(r(3), r(7), 4);
