@@ -28,8 +28,9 @@ export interface K8sBenchSettings {
 export const USAGE = `usage: barque bench k8s [flags]
 
 A ${'`barque cluster up`'} cluster per store (barque's, then real etcd 3.4.23), D Deployments × R replicas in one
-namespace, measured: pod startup latency, scheduling throughput, API call latency (probe), CPU and peak RSS of
-every component, and failover drills. Results in bench/results/<timestamp>-k8s/ (results.json, report.md, SVGs).
+namespace (the saturation pods), then L latency pods at a steady rate, measured: pod startup latency, scheduling
+throughput, API call latency (probe), CPU and peak RSS of every component, and failover drills. Results in
+bench/results/<timestamp>-k8s/ (results.json, report.md, SVGs).
 
   --stores barque,etcd     stores to run, in this order (default barque,etcd)
   --masters N              masters (default 3)
