@@ -5,7 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { cdfPoints, summarize } from '../lib/index.ts';
 import { comparisonTable, writeReport } from './report.ts';
 import { parseSettings, UsageError } from './settings.ts';
+import type { StartupFigures } from './startup-stats.ts';
 import type { StoreRun } from './store-run.ts';
+
+/** Startup figures of these latencies, every pod Running and bound. */
+function figures(latencies: Float64Array, scheduling: Partial<StartupFigures['scheduling']> = {}): StartupFigures {
+  const pods = latencies.length;
+  return {
+    pods,
+    running: pods,
+    startup: summarize(latencies),
+    watchStartup: summarize(latencies),
+    startupCdf: cdfPoints(latencies),
+    scheduling: { bound: pods, averagePodsPerSecond: 8, p50PodsPerSecond: 4, maxPodsPerSecond: 4, boundOverTime: [], ...scheduling },
+  };
+}
 
 function run(store: 'barque' | 'etcd', scale: number): StoreRun {
   const startup = Float64Array.from([100, 200, 300, 400].map((v) => v * scale));
@@ -16,37 +30,13 @@ function run(store: 'barque' | 'etcd', scale: number): StoreRun {
     pods: 4,
     allRunning: true,
     workloadMs: 2_000 * scale,
-    startup: {
-      pods: 4,
-      running: 4,
-      startup: summarize(startup),
-      watchStartup: summarize(startup),
-      startupCdf: cdfPoints(startup),
-      scheduling: { bound: 4, averagePodsPerSecond: 8 / scale, p50PodsPerSecond: 4, maxPodsPerSecond: 4, boundOverTime: [{ seconds: 0, bound: 0 }, { seconds: 1, bound: 4 }] },
-    },
-    restStartup:
-      store === 'etcd'
-        ? null
-        : {
-            pods: 4,
-            running: 4,
-            startup: summarize(restStartup),
-            watchStartup: summarize(restStartup),
-            startupCdf: cdfPoints(restStartup),
-            scheduling: { bound: 4, averagePodsPerSecond: 8, p50PodsPerSecond: 4, maxPodsPerSecond: 4, boundOverTime: [] },
-          },
+    startup: figures(startup, { averagePodsPerSecond: 8 / scale, boundOverTime: [{ seconds: 0, bound: 0 }, { seconds: 1, bound: 4 }] }),
+    restStartup: store === 'etcd' ? null : figures(restStartup),
     api: [{ verb: 'POST', resource: 'configmaps', kind: 'mutating', errors: 0, latency: summarize(Float64Array.from([10 * scale])) }],
     latency: {
       pods: 2,
       allRunning: true,
-      startup: {
-        pods: 2,
-        running: 2,
-        startup: summarize(latencyStartup),
-        watchStartup: summarize(latencyStartup),
-        startupCdf: cdfPoints(latencyStartup),
-        scheduling: { bound: 2, averagePodsPerSecond: 5, p50PodsPerSecond: 1, maxPodsPerSecond: 1, boundOverTime: [] },
-      },
+      startup: figures(latencyStartup, { averagePodsPerSecond: 5, p50PodsPerSecond: 1, maxPodsPerSecond: 1 }),
       api: [{ verb: 'GET', resource: 'configmaps', kind: 'read-only', errors: 0, latency: summarize(Float64Array.from([3 * scale])) }],
     },
     usage: [
