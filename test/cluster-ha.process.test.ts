@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
-import { alive, eventually, portFree } from './process-helpers.ts';
+import { allocateLoopbackPortBlock } from '../src/store/testing/loopback-ports.ts';
+import { alive, eventually } from './process-helpers.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BARQUE = join(REPO_ROOT, 'bin', 'barque');
@@ -33,16 +34,8 @@ interface StatusJson {
   nodes: { name: string; ready: boolean }[] | null;
 }
 
-/** A --base-port whose endpoint and master ports are free. */
-async function freeBasePort(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + 200 * Math.floor(Math.random() * 200);
-    const ports = [base, ...[1, 2, 3].flatMap((m) => [0, 1, 2, 3].map((k) => base + 10 * m + k))];
-    let ok = true;
-    for (const p of ports) if (ok) ok = await portFree(p);
-    if (ok) return base;
-  }
-}
+/** A --base-port whose endpoint and master ports (base … base+33) are free. */
+const freeBasePort = (): Promise<number> => allocateLoopbackPortBlock(34);
 
 describe('barque cluster: three masters, kill -9 each leader in turn', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'bqc-'));

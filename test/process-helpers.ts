@@ -1,7 +1,5 @@
 // What the multi-process tests share: waiting for a condition with a generous bound (the machine is slow and
-// shared, so never a fixed sleep), free loopback ports, and whether a process is still there.
-import { createServer } from 'node:net';
-
+// shared, so never a fixed sleep) and whether a process is still there.
 export { alive } from '../src/cluster/daemon-process.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -20,13 +18,4 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await sleep(pollMs);
   }
   throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-}
-
-/** Whether a TCP port on 127.0.0.1 can be listened on now. */
-export function portFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.once('error', () => done(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
-  });
 }

@@ -10,23 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
-import { alive, eventually, portFree } from './process-helpers.ts';
+import { allocateLoopbackPortBlock } from '../src/store/testing/loopback-ports.ts';
+import { alive, eventually } from './process-helpers.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
 
 interface Status {
   components: { name: string; state: string; pid: number | null; restarts: number }[];
-}
-
-/** A base with 7 free consecutive ports. */
-async function freePortBase(): Promise<number> {
-  for (;;) {
-    const base = 30_000 + Math.floor(Math.random() * 25_000);
-    let ok = true;
-    for (let p = base; p < base + 7 && ok; p++) ok = await portFree(p);
-    if (ok) return base;
-  }
 }
 
 describe('barque up', () => {
@@ -81,7 +72,7 @@ describe('barque up', () => {
   const kubectl = async (...args: string[]): Promise<string> => (await run(kubectlBin, ['--kubeconfig', join(dataDir, 'kubeconfig'), ...args], { timeout: 30_000 })).stdout;
 
   it('brings the cluster up, heals a killed component, stops cleanly and resumes', async () => {
-    const base = await freePortBase();
+    const base = await allocateLoopbackPortBlock(7);
     const first = await up(base);
     expect(first.out()).toContain(`export KUBECONFIG=${join(dataDir, 'kubeconfig')}`);
     const kubeconfig = readFileSync(join(dataDir, 'kubeconfig'), 'utf8');

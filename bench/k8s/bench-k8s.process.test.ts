@@ -6,20 +6,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { portFree } from '../../test/process-helpers.ts';
+import { allocateLoopbackPortBlock } from '../../src/store/testing/loopback-ports.ts';
 import type { K8sReport } from './report.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A --base-port whose failover endpoint and master ports are free (cluster-layout: base, base+10…). */
-async function freeBasePort(): Promise<number> {
-  for (;;) {
-    const base = 40_000 + 200 * Math.floor(Math.random() * 100);
-    let ok = await portFree(base);
-    for (const k of [0, 1, 2, 3]) if (ok) ok = await portFree(base + 10 + k);
-    if (ok) return base;
-  }
-}
+/** A --base-port whose failover endpoint and master ports (cluster-layout: base, base+10…base+13) are free. */
+const freeBasePort = (): Promise<number> => allocateLoopbackPortBlock(14);
 
 function barque(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {

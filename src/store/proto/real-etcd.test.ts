@@ -4,11 +4,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocateLoopbackPorts } from '../testing/loopback-ports.ts';
 import { referenceBinary } from '../testing/reference-binaries.ts';
 import { formatId, loadEtcdProtos } from './index.ts';
 
@@ -18,17 +18,6 @@ type AnyClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 const BIG_LEASE = 0x694d_7c1e_35a0_9b21n; // above 2^53
 const BIG_MEMBER = 0xfedc_ba98_7654_3210n; // above 2^63
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function unary(client: AnyClient, method: string, request: Reply): Promise<Reply> {
   return new Promise((resolve, reject) =>
@@ -75,7 +64,7 @@ describe('our clients against real etcd 3.4', () => {
 
   const ready = setupOnce(async () => {
     const binary = referenceBinary('etcd');
-    const [clientPort, peerPort] = [await freePort(), await freePort()];
+    const [clientPort, peerPort] = await allocateLoopbackPorts(2);
     const peer = `http://127.0.0.1:${peerPort}`;
     const client = `http://127.0.0.1:${clientPort}`;
     etcd = spawn(binary, [

@@ -7,14 +7,15 @@
 // behind; tests still call `cleanup()` in afterAll/afterEach so that one test's leftovers never disturb the next.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allocateLoopbackPorts } from './loopback-ports.ts';
 import { referenceBinary } from './reference-binaries.ts';
 import { memberNodeFlags } from '../member/node-flags.ts';
 
 export type EtcdImpl = 'etcd' | 'barque';
+export { allocateLoopbackPortBlock, allocateLoopbackPorts } from './loopback-ports.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BARQUE_BIN = join(REPO_ROOT, 'bin', 'barque');
@@ -22,37 +23,11 @@ const LOG_TAIL_BYTES_MAX = 64 * 1024;
 const HEALTH_POLL_INTERVAL_MS = 250;
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 const DEFAULT_STOP_TIMEOUT_MS = 15_000;
+const START_ATTEMPTS_MAX = 3;
 
 /** Every process we started and every cluster not yet cleaned up, for the process-exit hook. */
 const liveChildren = new Set<ChildProcess>();
 const liveClusters = new Set<EtcdCluster>();
-
-// ---------------------------------------------------------------------------------------------------------------
-// Ports
-
-/**
- * Free TCP ports on 127.0.0.1, found by binding port 0. All listeners are held open until every port is known, so
- * the n ports are distinct; another process may still grab one before the member binds it (startup then fails with
- * the member's own "address already in use" in the error).
- */
-export async function allocateLoopbackPorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => {
-      return new Promise<Server>((resolvePort, reject) => {
-        const server = createServer();
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolvePort(server));
-      });
-    }),
-  );
-  const ports = servers.map((s) => {
-    const address = s.address();
-    if (address === null || typeof address === 'string') throw new Error('listener has no TCP address');
-    return address.port;
-  });
-  await Promise.all(servers.map((s) => new Promise<void>((done) => s.close(() => done()))));
-  return ports;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // etcdctl
@@ -333,6 +308,18 @@ export class EtcdCluster {
    * failure the processes are killed and the temp dir removed before the error is thrown.
    */
   static async start(options: ClusterOptions): Promise<EtcdCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await EtcdCluster.startOnce(options);
+      } catch (err) {
+        // A port can still be taken between choosing and binding (by something outside the tests); fresh ports
+        // and a fresh data dir are a clean second try. Any other start failure is the test's to see.
+        if (!(err instanceof MemberStartError) || !/EADDRINUSE|address already in use/.test(err.message) || attempt >= START_ATTEMPTS_MAX) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(options: ClusterOptions): Promise<EtcdCluster> {
     const count = options.members;
     if (!Number.isInteger(count) || count < 1 || count > 9) throw new Error(`members must be 1..9, got ${count}`);
     const rootDir = mkdtempSync(join(options.baseDir ?? tmpdir(), `barque-${options.impl}-`));

@@ -63,6 +63,8 @@ export class ClusterHarness {
         initialClusterToken: 'jepsen',
         startTimeoutMs: o.startTimeoutMs,
         beforeLaunch: async (members) => {
+          // A start retried on fresh ports (EtcdCluster.start) calls this again: the last try's proxies go first.
+          await Promise.all(proxies.splice(0).map((p) => p.close()));
           const slotOfPort = new Map<number, number>();
           members.forEach((m, i) => {
             slotOfPort.set(m.config.spec.peerPort, i);
