@@ -2,6 +2,8 @@
 // links (client and peer certificates required), served to etcdctl 3.4 and the npm etcd3 client; plaintext and
 // foreign clients refused; and, against real etcd 3.4.23 started with the same flags as the oracle, the same
 // outcome for a client without a certificate and the client certificate's CN taken as the etcd user.
+import { get as httpsGet } from 'node:https';
+import { connect as http2Connect } from 'node:http2';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +177,40 @@ describe('store over TLS (multi-process)', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('answers /health and /version over HTTPS (HTTP/1.1 by ALPN, and h2) as etcd does', async () => {
+    const tls = { ca: ca.certPem, cert: pem(root.certFile), key: pem(root.keyFile) };
+    const get1 = (base: string, path: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpsGet(`${base}${path}`, { ...tls, agent: false, timeout: 20_000 }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve(`${res.statusCode} ${res.headers['content-type']} ${body}`));
+        });
+        req.on('timeout', () => req.destroy(new Error('no answer')));
+        req.on('error', reject);
+      });
+    const get2 = (base: string, path: string) =>
+      new Promise<string>((resolve, reject) => {
+        const session = http2Connect(base, tls);
+        session.on('error', reject);
+        const req = session.request({ ':path': path });
+        let head = '';
+        let body = '';
+        req.on('response', (h) => (head = `${h[':status']} ${h['content-type']}`));
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => (session.close(), resolve(`${head} ${body}`)));
+        req.on('error', reject);
+      });
+    for (const path of ['/health', '/version']) {
+      const oracle = await get1(etcd.members[0].clientUrl, path);
+      expect(oracle).toMatch(/^200 /);
+      expect(await get1(barque.members[0].clientUrl, path), path).toBe(oracle);
+      expect(await get2(barque.members[1].clientUrl, path), `${path} over h2`).toBe(oracle);
+    }
+    // gRPC on the same TLS port is unchanged by the HTTP/1.1 offer: etcdctl still negotiates h2.
+    ok(await ctl(barque, root, ['endpoint', 'health']));
   });
 
   it('takes the client certificate CN as the etcd user when auth is on, as etcd 3.4 does', async () => {

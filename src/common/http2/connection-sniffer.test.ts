@@ -83,6 +83,44 @@ describe('sniffConnection in front of Node\'s HTTP/2 server', () => {
     expect(decisions).toEqual(['fixup']);
   });
 
+  it('serves a client silent past the decision time before its preface, with nothing of its own cut out', async () => {
+    const { port, decisions } = await serve(50);
+    const socket = connectTcp(port, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    await new Promise<void>((r) => setTimeout(r, 150)); // the sniffer decides before any byte arrived
+    const client = connect(`http://127.0.0.1:${port}`, { createConnection: () => socket });
+    closers.push(() => client.close());
+    for (let i = 0; i < 3; i++) expect(await call(client, `127.0.0.1:${port}`, i)).toBe(`127.0.0.1:${port} ${i * 700}`);
+    expect(decisions).toEqual(['fixup']);
+  });
+
+  it('decides an HTTP/1.x request line http1 when asked, even shorter than the preface, having written nothing', async () => {
+    const decide = async (http1: boolean, request: string): Promise<{ d: SniffDecision; written: number }> => {
+      const decided = new Promise<SniffDecision>((resolve) => {
+        const net = createServer((socket) => sniffConnection(socket, (d) => (resolve(d), socket.destroy()), { bufferedBytesMax: 1 << 20, decideWithinMs: 60_000, http1 }));
+        net.listen(0, '127.0.0.1', () => {
+          const client = connectTcp((net.address() as AddressInfo).port, '127.0.0.1');
+          client.on('data', (b: Buffer) => (written += b.length));
+          client.on('error', () => undefined);
+          client.write(request);
+          closers.push(() => (client.destroy(), net.close()));
+        });
+      });
+      let written = 0;
+      const d = await decided;
+      await new Promise((r) => setTimeout(r, 50));
+      return { d, written };
+    };
+    const short = 'GET / HTTP/1.0\r\n\r\n'; // 18 bytes: shorter than the 24-byte preface
+    expect(short.length).toBeLessThan(24);
+    const asked = await decide(true, short);
+    expect(asked.d.path).toBe('http1');
+    expect(asked.d.buffered.toString('latin1')).toBe(short);
+    expect(asked.written).toBe(0);
+    expect((await decide(false, short)).d.path).toBe('native');
+    expect((await decide(true, '\x16\x03\x01garbage-not-http')).d.path).toBe('native');
+  });
+
   it('destroys a connection that closes before deciding', async () => {
     const { port, decisions } = await serve(60_000);
     const socket = connectTcp(port, '127.0.0.1');

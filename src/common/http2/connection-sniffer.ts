@@ -13,10 +13,13 @@
 // read while deciding are handed over with the socket; nothing is lost or reordered.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { assert } from '../../raft/assert.ts';
 import { HpackDecoder } from './hpack-decoder.ts';
 import { AuthorityFixupSocket, normalizeAuthority } from './authority-fixup.ts';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+/** The start of an HTTP/1.x request line: a method token and a space. */
+const HTTP1_REQUEST_LINE = /^[A-Z]{3,10} /;
 const FRAME_HEADER_BYTES = 9;
 const TYPE_HEADERS = 0x1;
 const TYPE_SETTINGS = 0x4;
@@ -28,9 +31,13 @@ const FLAG_PRIORITY = 0x20;
 /** An empty SETTINGS frame: the server's connection preface with every setting at its default. */
 export const EMPTY_SETTINGS_FRAME = Buffer.from([0, 0, 0, TYPE_SETTINGS, 0, 0, 0, 0, 0]);
 
-/** How the connection continues: its bytes so far (our SETTINGS' ACK cut out, if it came), and the path. */
+/**
+ * How the connection continues: its bytes so far (our SETTINGS' ACK cut out, if it came), and the path. 'http1':
+ * the client speaks HTTP/1.x (curl on /health, etcdctl check datascale on /metrics), as etcd's client port also
+ * serves; only when the caller asked for it (SniffLimits.http1), and nothing of ours was written to it yet.
+ */
 export interface SniffDecision {
-  path: 'native' | 'fixup';
+  path: 'native' | 'fixup' | 'http1';
   buffered: Buffer;
   /** The client's ACK of our SETTINGS is still to come: the fix-up must drop it. */
   ackPending: boolean;
@@ -41,6 +48,8 @@ export interface SniffLimits {
   bufferedBytesMax: number;
   /** A connection idle this long before its first request takes the fix-up path (it answers PINGs). */
   decideWithinMs: number;
+  /** A connection that opens with an HTTP/1.x request line is decided 'http1' (else Node's HTTP/2 server refuses it). */
+  http1?: boolean;
 }
 
 export const DEFAULT_SNIFF_LIMITS: SniffLimits = { bufferedBytesMax: 1 << 20, decideWithinMs: 1_000 };
@@ -54,12 +63,13 @@ export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => vo
   let keptBytes = 0;
   let pending: Buffer = Buffer.alloc(0);
   let prefaceChecked = false;
+  let settingsSent = false;
   let ackSeen = false;
   let authority: string | undefined;
   let block: Buffer[] | undefined;
   let done = false;
 
-  const finish = (path: 'native' | 'fixup'): void => {
+  const finish = (path: SniffDecision['path']): void => {
     if (done) return;
     done = true;
     clearTimeout(timer);
@@ -68,7 +78,7 @@ export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => vo
     socket.off('close', onGone);
     socket.off('end', onGone);
     socket.pause();
-    decide({ path, buffered: Buffer.concat([...kept, pending]), ackPending: !ackSeen });
+    decide({ path, buffered: Buffer.concat([...kept, pending]), ackPending: settingsSent && !ackSeen });
   };
   const onGone = (): void => {
     if (done) return;
@@ -84,18 +94,25 @@ export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => vo
   const onData = (chunk: Buffer): void => {
     let buf = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
     if (!prefaceChecked) {
+      // Decided as soon as the bytes part from the preface: a short HTTP/1.0 request may be all there is.
+      const n = Math.min(buf.length, PREFACE.length);
+      if (!buf.subarray(0, n).equals(PREFACE.subarray(0, n))) {
+        prefaceChecked = true;
+        pending = buf;
+        // Not HTTP/2 with prior knowledge: HTTP/1.x when asked for, else Node's server refuses it properly.
+        return finish(limits.http1 === true && HTTP1_REQUEST_LINE.test(buf.subarray(0, 16).toString('latin1')) ? 'http1' : 'native');
+      }
       if (buf.length < PREFACE.length) {
         pending = buf;
         return;
       }
       prefaceChecked = true;
-      // Not HTTP/2 with prior knowledge: Node's server refuses it properly.
-      if (!buf.subarray(0, PREFACE.length).equals(PREFACE)) {
-        pending = buf;
-        return finish('native');
-      }
       keep(buf.subarray(0, PREFACE.length));
       buf = buf.subarray(PREFACE.length);
+      // The server preface goes out once the client's arrived (an HTTP/1 client must not see it); a Go gRPC
+      // client sends its preface at once but no request until it has ours.
+      socket.write(EMPTY_SETTINGS_FRAME);
+      settingsSent = true;
     }
     let at = 0;
     while (buf.length - at >= FRAME_HEADER_BYTES) {
@@ -135,7 +152,6 @@ export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => vo
   socket.on('error', onGone);
   socket.on('close', onGone);
   socket.on('end', onGone);
-  socket.write(EMPTY_SETTINGS_FRAME);
 }
 
 /**
@@ -143,6 +159,7 @@ export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => vo
  * back (Node reads them before its native reads), or the fix-up around it.
  */
 export function streamForDecision(socket: Socket, d: SniffDecision): Duplex {
+  assert(d.path !== 'http1', 'an HTTP/1 connection goes to an HTTP/1 server');
   if (d.path === 'fixup') return new AuthorityFixupSocket(socket, { initial: d.buffered, dropSettingsAck: d.ackPending });
   if (d.buffered.length > 0) socket.unshift(d.buffered);
   return socket;

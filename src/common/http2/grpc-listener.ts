@@ -5,7 +5,8 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { sniffConnection, streamForDecision } from './connection-sniffer.ts';
+import { DEFAULT_SNIFF_LIMITS, sniffConnection, streamForDecision } from './connection-sniffer.ts';
+import { plainHttp1Server, serveHttp1Connection, type PlainHttpHandler } from './plain-http.ts';
 import { CertificateNames, tlsServerOptions, type ListenerTls } from './tls-termination.ts';
 import { widenServerWindows } from './flow-control.ts';
 import { grpcHttp2Servers, installFastUnaryPath, type FastPathLimits, type FastUnaryRoutes } from './unary-fast-path.ts';
@@ -14,6 +15,8 @@ import { grpcHttp2Servers, installFastUnaryPath, type FastPathLimits, type FastU
 export interface FastUnaryOptions {
   routes: FastUnaryRoutes;
   limits: FastPathLimits;
+  /** Requests that are not gRPC (HTTP/1.x connections, HTTP/2 streams of another content type) answered here. */
+  plainHttp?: PlainHttpHandler;
 }
 
 export interface GrpcListener {
@@ -30,27 +33,36 @@ export interface GrpcListener {
 export function grpcConnectionInjector(server: grpc.Server, fast?: FastUnaryOptions): ReturnType<grpc.Server['createConnectionInjector']> {
   const before = grpcHttp2Servers(server);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  if (fast !== undefined) installFastUnaryPath(server, before, fast.routes, fast.limits);
+  if (fast !== undefined) installFastUnaryPath(server, before, fast.routes, fast.limits, fast.plainHttp);
   widenServerWindows(server);
   return injector;
 }
 
 export function listenGrpc(server: grpc.Server, host: string, port: number, tls?: ListenerTls, fast?: FastUnaryOptions): Promise<GrpcListener> {
   const injector = grpcConnectionInjector(server, fast);
+  const http1 = fast?.plainHttp === undefined ? undefined : plainHttp1Server(fast.plainHttp);
+  const limits = { ...DEFAULT_SNIFF_LIMITS, http1: http1 !== undefined };
   let closed = false;
   const onConnection = (socket: Socket): void => {
     socket.setNoDelay(true);
-    sniffConnection(socket, (decision) => {
-      if (closed) socket.destroy();
-      else injector.injectConnection(streamForDecision(socket, decision));
-    });
+    sniffConnection(
+      socket,
+      (decision) => {
+        if (closed) socket.destroy();
+        else if (decision.path === 'http1' && http1 !== undefined) serveHttp1Connection(http1, socket, decision.buffered);
+        else injector.injectConnection(streamForDecision(socket, decision));
+      },
+      limits,
+    );
   };
   const names = new CertificateNames();
   let net: NetServer;
   if (tls === undefined) {
     net = createServer(onConnection);
   } else {
-    net = createTlsServer(tlsServerOptions(tls), (socket: TLSSocket) => {
+    // HTTP/1.1 is offered after h2 when plain requests are served: gRPC clients still get h2.
+    const options = tlsServerOptions(tls);
+    net = createTlsServer(http1 === undefined ? options : { ...options, ALPNProtocols: ['h2', 'http/1.1'] }, (socket: TLSSocket) => {
       names.track(socket);
       onConnection(socket);
     });
@@ -70,6 +82,7 @@ export function listenGrpc(server: grpc.Server, host: string, port: number, tls?
           new Promise<void>((done) => {
             closed = true;
             injector.destroy();
+            http1?.closeAllConnections();
             net.close(() => done());
           }),
       });

@@ -14,6 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import { assert } from '../../raft/assert.ts';
 import { grpcHttp2ServerMap } from './grpc-internals.ts';
 import { frameGrpcMessage, GRPC_MESSAGE_PREFIX_BYTES } from './grpc-message.ts';
+import { isGrpcRequest, servePlainHttp2, type PlainHttpHandler } from './plain-http.ts';
 
 /** A unary method to serve here: the codecs of its definition and the handler grpc-js would call. */
 export interface FastUnaryMethod {
@@ -58,7 +59,7 @@ type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingH
  * its HTTP/2 servers in a private map; the injector's is the one that was not there before. Throws when grpc-js no
  * longer looks like this, so an upgrade that moves it fails every test rather than silently losing the path.
  */
-export function installFastUnaryPath(server: grpc.Server, before: ReadonlySet<unknown>, routes: FastUnaryRoutes, limits: FastPathLimits): void {
+export function installFastUnaryPath(server: grpc.Server, before: ReadonlySet<unknown>, routes: FastUnaryRoutes, limits: FastPathLimits, plainHttp?: PlainHttpHandler): void {
   const internals = server as unknown as { onStreamOpened?: (stream: http2.ServerHttp2Stream) => void };
   const made = [...grpcHttp2ServerMap(server).keys()].filter((s) => !before.has(s));
   assert(made.length === 1, `expected one new grpc-js HTTP/2 server, found ${made.length}`);
@@ -69,6 +70,7 @@ export function installFastUnaryPath(server: grpc.Server, before: ReadonlySet<un
   h2.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
     const route = routes.get(headers[':path'] ?? '');
     if (route === undefined || !plainUnaryRequest(headers)) {
+      if (plainHttp !== undefined && !isGrpcRequest(headers)) return servePlainHttp2(stream, headers, plainHttp);
       for (const l of grpcListeners) l.call(h2, stream, headers, flags, rawHeaders);
       return;
     }

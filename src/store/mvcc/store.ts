@@ -275,6 +275,11 @@ export class MvccStore {
     return this.resident.bytes;
   }
 
+  /** Keys the index holds, deleted ones whose history is not compacted away included (etcd's keys gauge). */
+  get keyCount(): number {
+    return this.index.size;
+  }
+
   /** The compacted revision; -1 when the store was never compacted (as etcd's HashKV reports it). */
   get compactRevision(): number {
     return this.compactedRev;

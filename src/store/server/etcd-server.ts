@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { addUnaryRoutes, listenGrpc, type FastUnaryMethod, type FastUnaryOptions, type GrpcListener, type ListenerTls } from '../../common/http2/index.ts';
 import type { Logger } from '../../common/logger.ts';
+import { etcdHttpHandler } from './http-endpoints.ts';
 import { AlarmStore } from '../apply/alarms.ts';
 import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
 import { EntryApplier } from '../apply/entry-applier.ts';
@@ -365,7 +366,8 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateN
   add(withRawRequests(s.Auth.definition), authService(ctx));
   add(withRawRequests(s.Lock.definition), lockService(ctx));
   add(withRawRequests(s.Election.definition), electionService(ctx));
-  return { server, fast: { routes: fastRoutes, limits } };
+  // etcd's client port also answers /health, /version and /metrics over plain HTTP (http-endpoints.ts).
+  return { server, fast: { routes: fastRoutes, limits, plainHttp: etcdHttpHandler(ctx) } };
 }
 
 /** As etcd's interceptors: a learner answers only Status and serializable Range ("rpc not supported for learner"). */

@@ -1,0 +1,130 @@
+// The plain-HTTP answers of the client port (/health, /version, /metrics, anything else 404), barque against real
+// etcd 3.4.23 as the oracle, three members each: the same status, content type and body over HTTP/1.1 (curl's and
+// probes' way); barque the same over HTTP/2 with prior knowledge; `etcdctl check datascale`, which reads
+// process_resident_memory_bytes from /metrics, passing; and /health turning 503 {"health":"false"} on a member
+// left without its quorum. Multi-process, slow; loopback only; no timing assertions.
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdCluster, runEtcdctl, type EtcdImpl } from '../src/store/testing/etcd-process.ts';
+import { eventually } from './process-helpers.ts';
+
+const TEST_TIMEOUT_MS = 240_000;
+
+interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+function getHttp1(url: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: 20_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer`)));
+    req.on('error', reject);
+  });
+}
+
+/** Status, Allow and body start of a request with another method (metrics bodies differ in their figures). */
+function request1(url: string, method: string): Promise<{ status: number; allow: string | undefined; start: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false, timeout: 20_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, start: body.slice(0, 60) }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function getHttp2(url: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const { origin, pathname, search } = new URL(url);
+    const session = http2.connect(origin);
+    session.on('error', reject);
+    const req = session.request({ ':method': 'GET', ':path': `${pathname}${search}` });
+    let status = 0;
+    let contentType = '';
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('response', (h) => {
+      status = Number(h[':status']);
+      contentType = String(h['content-type']);
+    });
+    req.on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      session.close();
+      resolve({ status, contentType, body });
+    });
+    req.on('error', reject);
+  });
+}
+
+const PATHS = ['/version', '/health', '/health?serializable=true', '/nope', '/v2/keys'];
+
+describe('client port plain HTTP: barque vs etcd 3.4.23 (multi-process)', () => {
+  const clusters = new Map<EtcdImpl, EtcdCluster>();
+
+  beforeAll(async () => {
+    for (const impl of ['etcd', 'barque'] as const) clusters.set(impl, await EtcdCluster.start({ impl, members: 3 }));
+  }, TEST_TIMEOUT_MS);
+
+  afterAll(async () => {
+    for (const c of clusters.values()) await c.cleanup();
+  });
+
+  const url = (impl: EtcdImpl, path: string, member = 0): string => `${clusters.get(impl)!.members[member].clientUrl}${path}`;
+
+  it('answers /health, /version and unknown paths as etcd does, over HTTP/1.1 and HTTP/2', async () => {
+    for (const path of PATHS) {
+      const oracle = await getHttp1(url('etcd', path));
+      expect(await getHttp1(url('barque', path)), path).toEqual(oracle);
+      expect(await getHttp2(url('barque', path)), `${path} over HTTP/2`).toEqual(oracle);
+    }
+    expect(await getHttp1(url('barque', '/health', 2))).toEqual({ status: 200, contentType: 'text/plain; charset=utf-8', body: '{"health":"true"}' });
+    // /health and /version take GET only; /metrics any method.
+    for (const [path, method] of [['/health', 'POST'], ['/version', 'PUT'], ['/metrics', 'POST']]) {
+      const oracle = await request1(url('etcd', path), method);
+      expect(await request1(url('barque', path), method), `${method} ${path}`).toEqual(oracle);
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it("serves Prometheus metrics with etcd's names, enough for etcdctl check datascale", async () => {
+    for (const impl of ['etcd', 'barque'] as const) {
+      const m = await getHttp1(url(impl, '/metrics'));
+      expect(m.status, impl).toBe(200);
+      expect(m.contentType, impl).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(m.body, impl).toMatch(/^etcd_server_has_leader 1$/m);
+      expect(m.body, impl).toMatch(/^etcd_cluster_version\{cluster_version="3.4"\} 1$/m);
+      expect(Number(/^process_resident_memory_bytes (\S+)$/m.exec(m.body)?.[1]), impl).toBeGreaterThan(0);
+    }
+    const leaders = await Promise.all([0, 1, 2].map(async (i) => /^etcd_server_is_leader 1$/m.test((await getHttp1(url('barque', '/metrics', i))).body)));
+    expect(leaders.filter(Boolean).length).toBe(1);
+    const r = await runEtcdctl([`--endpoints=${clusters.get('barque')!.members[0].clientUrl}`, 'check', 'datascale', '--load=s'], { timeoutMs: 180_000 });
+    expect(r.stdout, r.stderr).toMatch(/^PASS: Approximate system memory used/m);
+  }, TEST_TIMEOUT_MS);
+
+  it('says {"health":"false"} with 503 on a member without its quorum, as etcd does', async () => {
+    const answers: Answer[] = [];
+    for (const impl of ['etcd', 'barque'] as const) {
+      const cluster = clusters.get(impl)!;
+      await cluster.members[1].stop();
+      await cluster.members[2].stop();
+      const unhealthy = async (): Promise<Answer | undefined> => {
+        const a = await getHttp1(url(impl, '/health'));
+        return a.status === 503 ? a : undefined;
+      };
+      answers.push(await eventually(`${impl}: /health false`, unhealthy, 120_000, 500));
+    }
+    expect(answers[0].body).toMatch(/"health":"false"/);
+    expect(answers[1]).toEqual(answers[0]);
+  }, TEST_TIMEOUT_MS);
+});
