@@ -29,6 +29,15 @@ describe('store: barque etcd command line (process)', () => {
     expect(p.output()).toContain('flag provided but not defined: -no-such-flag');
   });
 
+  it('prints its version as etcd --version does, the served etcd version first, and exits 0', async () => {
+    const p = barque(['--version']);
+    expect(await p.exited).toBe(0);
+    const lines = p.output().trim().split('\n');
+    expect(lines[0]).toBe('etcd Version: 3.4.23');
+    expect(lines.map((l) => l.split(':')[0])).toEqual(['etcd Version', 'Git SHA', 'Go Version', 'Go OS/Arch']);
+    expect(lines[1]).toMatch(/barque \d+\.\d+\.\d+/);
+  });
+
   it('refuses to join an existing cluster it cannot reach, as etcd', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'barque-cli-'));
     dirs.push(dir);

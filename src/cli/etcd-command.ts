@@ -14,8 +14,13 @@ import {
   type TlsSide,
 } from '../store/member/index.ts';
 import { ConfigError, EtcdServer } from '../store/server/etcd-server.ts';
+import { SERVED_ETCD_VERSION } from '../store/server/maintenance-service.ts';
+import { barqueVersion } from './version-command.ts';
 import { AutoCompactionConfigError } from '../store/server/auto-compactor.ts';
 import { memoryBudgets, type MemoryBudgets } from '../store/member/memory-budgets.ts';
+
+/** Node's process.arch in Go's GOARCH words. */
+const GO_ARCH: Readonly<Record<string, string>> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' };
 
 const PINO_LEVELS: Readonly<Record<EtcdConfig['logLevel'], 'debug' | 'info' | 'warn' | 'error' | 'fatal'>> = {
   debug: 'debug',
@@ -29,6 +34,14 @@ const PINO_LEVELS: Readonly<Record<EtcdConfig['logLevel'], 'debug' | 'info' | 'w
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h') || argv.includes('-help')) {
     process.stdout.write(etcdUsage());
+    return 0;
+  }
+  // As `etcd --version`: the etcd version whose API is served first (scripts parse that line), then ours.
+  if (argv.includes('--version') || argv.includes('-version')) {
+    process.stdout.write(
+      `etcd Version: ${SERVED_ETCD_VERSION}\nGit SHA: Not provided (barque ${barqueVersion()})\nGo Version: none (Node.js ${process.version})\n` +
+        `Go OS/Arch: ${process.platform}/${GO_ARCH[process.arch] ?? process.arch}\n`,
+    );
     return 0;
   }
   let config: EtcdConfig;
