@@ -12,8 +12,37 @@ export interface PlainHttpAnswer {
   body: string;
 }
 
-/** `url` is the request target as sent (path and query). Throws only on a bug: the adapters answer 500. */
-export type PlainHttpHandler = (method: string, url: string) => Promise<PlainHttpAnswer>;
+export interface PlainHttpRequest {
+  method: string;
+  /** The request target as sent (path and query). */
+  url: string;
+  /** The Authorization header, if any. */
+  authorization?: string;
+  body: Buffer;
+}
+
+/** Throws only on a bug: the adapters answer 500. */
+export type PlainHttpHandler = (req: PlainHttpRequest) => Promise<PlainHttpAnswer>;
+
+/** Bodies past this are refused (413) before they are read whole. */
+const BODY_BYTES_MAX = 16 * 1024 * 1024;
+const TOO_LARGE: PlainHttpAnswer = { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'request body too large\n' };
+
+/** Reads a request body up to BODY_BYTES_MAX; undefined when it is larger. */
+function readBody(stream: NodeJS.ReadableStream): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_BYTES_MAX) over = true;
+      else chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(over ? undefined : Buffer.concat(chunks, size)));
+    stream.once('error', () => resolve(undefined));
+  });
+}
 
 const INTERNAL_ERROR: PlainHttpAnswer = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'internal server error\n' };
 
@@ -25,12 +54,13 @@ export function isGrpcRequest(headers: http2.IncomingHttpHeaders): boolean {
 /** An HTTP/1.x server that listens nowhere: connections are handed to it with `serveHttp1Connection`. */
 export function plainHttp1Server(handler: PlainHttpHandler): http.Server {
   return http.createServer((req, res) => {
-    req.resume(); // a body is not read, but must not stall the connection
-    handler(req.method ?? 'GET', req.url ?? '/')
+    const method = req.method ?? 'GET';
+    readBody(req)
+      .then((body) => (body === undefined ? TOO_LARGE : handler({ method, url: req.url ?? '/', authorization: req.headers.authorization, body })))
       .catch(() => INTERNAL_ERROR)
       .then((answer) => {
         res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
-        res.end(req.method === 'HEAD' ? undefined : answer.body);
+        res.end(method === 'HEAD' ? undefined : answer.body);
       });
   });
 }
@@ -44,10 +74,11 @@ export function serveHttp1Connection(server: http.Server, socket: Socket, buffer
 
 /** Answers one HTTP/2 stream that is not gRPC. */
 export function servePlainHttp2(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, handler: PlainHttpHandler): void {
-  stream.resume();
   stream.once('error', () => undefined);
   const method = headers[':method'] ?? 'GET';
-  handler(method, headers[':path'] ?? '/')
+  const authorization = headers.authorization;
+  readBody(stream)
+    .then((body) => (body === undefined ? TOO_LARGE : handler({ method, url: headers[':path'] ?? '/', authorization, body })))
     .catch(() => INTERNAL_ERROR)
     .then((answer) => {
       if (stream.destroyed || stream.closed) return;

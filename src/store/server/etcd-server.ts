@@ -367,7 +367,7 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateN
   add(withRawRequests(s.Lock.definition), lockService(ctx));
   add(withRawRequests(s.Election.definition), electionService(ctx));
   // etcd's client port also answers /health, /version and /metrics over plain HTTP (http-endpoints.ts).
-  return { server, fast: { routes: fastRoutes, limits, plainHttp: etcdHttpHandler(ctx) } };
+  return { server, fast: { routes: fastRoutes, limits, plainHttp: etcdHttpHandler(ctx, fastRoutes) } };
 }
 
 /** As etcd's interceptors: a learner answers only Status and serializable Range ("rpc not supported for learner"). */

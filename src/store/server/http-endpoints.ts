@@ -6,9 +6,11 @@
 //   /version  GET only. {"etcdserver":"3.4.23","etcdcluster":"3.4.0"};
 //   /metrics  any method. Prometheus text with etcd's names for what barque has (server, MVCC, process); what
 //             `etcdctl check datascale` reads (process_resident_memory_bytes) among them;
+//   /v3/..., /v3beta/...  the gRPC gateway's JSON calls (grpc-gateway.ts);
 //   anything else: Go's "404 page not found".
 import { readdirSync, readFileSync } from 'node:fs';
-import type { PlainHttpAnswer } from '../../common/http2/index.ts';
+import type { FastUnaryRoutes, PlainHttpAnswer, PlainHttpHandler } from '../../common/http2/index.ts';
+import { GrpcGateway } from './grpc-gateway.ts';
 import type { ServerContext } from './context.ts';
 import { SERVED_ETCD_VERSION } from './maintenance-service.ts';
 
@@ -22,9 +24,13 @@ const CORS = {
 };
 const STARTED_AT_SECONDS = Date.now() / 1000 - process.uptime();
 
-export function etcdHttpHandler(ctx: ServerContext): (method: string, url: string) => Promise<PlainHttpAnswer> {
-  return async (method, url) => {
-    const { pathname } = new URL(url, 'http://localhost');
+export function etcdHttpHandler(ctx: ServerContext, routes: FastUnaryRoutes): PlainHttpHandler {
+  const gateway = new GrpcGateway(ctx.codecs.root, routes, CORS);
+  return async (req) => {
+    const method = req.method;
+    const { pathname } = new URL(req.url, 'http://localhost');
+    const viaGateway = await gateway.answer(req, pathname);
+    if (viaGateway !== undefined) return viaGateway;
     switch (pathname) {
       case '/health':
         if (method !== 'GET') return METHOD_NOT_ALLOWED;
