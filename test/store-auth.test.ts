@@ -107,6 +107,18 @@ describe('store: etcd authentication and authorization', () => {
     expect(await grpcError(authenticate('nobody', 'x'))).toEqual(failed);
   });
 
+  it('reads the token from `authorization` metadata when `token` is absent, as etcd does (its gateway sends it so)', async () => {
+    const token = await authenticate('alice', 'apw');
+    const asAuthorization = (t: string) => {
+      const md = new Metadata();
+      md.set('authorization', t);
+      return md;
+    };
+    await m.call('KV', 'Range', { key: b('app/1') }, asAuthorization(token));
+    expect(await grpcError(m.call('KV', 'Range', { key: b('elsewhere') }, asAuthorization(token)))).toEqual({ code: Status.PERMISSION_DENIED, details: 'etcdserver: permission denied' });
+    expect(await grpcError(m.call('KV', 'Range', { key: b('app/1') }, asAuthorization('bogus.1')))).toEqual({ code: Status.UNAUTHENTICATED, details: 'etcdserver: invalid auth token' });
+  });
+
   it('ends a token when its password changes; an unknown token is "invalid auth token"', async () => {
     const token = await authenticate('alice', 'apw');
     expect(token).toMatch(/^[a-zA-Z]{16}\.\d+$/);

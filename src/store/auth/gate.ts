@@ -43,6 +43,14 @@ export interface AuthGateOptions {
 
 /** gRPC metadata key clients put the token under (clientv3's TokenFieldNameGRPC). */
 export const TOKEN_METADATA_KEY = 'token';
+/** Read when `token` is absent, as etcd does: where the gRPC gateway and other clients put it (TokenFieldNameSwagger). */
+export const AUTHORIZATION_METADATA_KEY = 'authorization';
+
+/** The call's token metadata: `token`, else `authorization` (etcd's order; the value is taken as it is). */
+export function tokenMetadata(metadata: Metadata): ReturnType<Metadata['get']> {
+  const token = metadata.get(TOKEN_METADATA_KEY);
+  return token.length > 0 ? token : metadata.get(AUTHORIZATION_METADATA_KEY);
+}
 
 export class AuthGate {
   constructor(
@@ -65,7 +73,7 @@ export class AuthGate {
    */
   unappliedTokenIndex(metadata: Metadata, appliedIndex: number): number | undefined {
     if (!this.store.enabled) return undefined;
-    const token = metadata.get(TOKEN_METADATA_KEY);
+    const token = tokenMetadata(metadata);
     if (token.length === 0) return undefined;
     const text = String(token[0]);
     if (this.store.tokens.has(text)) return undefined;
@@ -76,7 +84,7 @@ export class AuthGate {
   /** The caller a request's metadata names; undefined without credentials or with auth off. */
   callerOf(metadata: Metadata): Caller | undefined {
     if (!this.store.enabled) return undefined;
-    const token = metadata.get(TOKEN_METADATA_KEY);
+    const token = tokenMetadata(metadata);
     if (token.length > 0) {
       const user = this.store.tokens.userOf(String(token[0]));
       if (user === undefined) throw new AuthError(AuthErrorCode.InvalidAuthToken);

@@ -2,7 +2,7 @@
 // permission gate the services call, and the auth log entries' applier.
 export { AuthStore, ROOT_ROLE, ROOT_USER, type UserPermissions } from './auth-store.ts';
 export { AuthError, AuthErrorCode, asRawAuthError, isAuthError } from './errors.ts';
-export { AuthGate, TOKEN_METADATA_KEY, type AuthGateOptions, type Caller, type PermissionCheck } from './gate.ts';
+export { AuthGate, AUTHORIZATION_METADATA_KEY, TOKEN_METADATA_KEY, tokenMetadata, type AuthGateOptions, type Caller, type PermissionCheck } from './gate.ts';
 export { applyAuthEntry, internalAuthenticateCodec, simpleToken } from './apply-auth.ts';
 export { DEFAULT_BCRYPT_COST, hashPassword, passwordMatches } from './password.ts';
 export { mergePermissions, PermissionSet, PermissionType, type KeyPermission } from './permissions.ts';

@@ -2,7 +2,7 @@
 import { Metadata, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import type { MemberInfo } from '../member/index.ts';
-import { TOKEN_METADATA_KEY } from '../auth/index.ts';
+import { TOKEN_METADATA_KEY, tokenMetadata } from '../auth/index.ts';
 import type { Wire } from '../apply/wire-convert.ts';
 import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
@@ -18,7 +18,7 @@ export function memberToWire(m: MemberInfo): Wire {
 /** The caller's token travels with a call forwarded to the leader, which checks it again. */
 function withToken(metadata: Metadata): Metadata {
   const out = new Metadata();
-  for (const t of metadata.get(TOKEN_METADATA_KEY)) out.add(TOKEN_METADATA_KEY, t);
+  for (const t of tokenMetadata(metadata)) out.add(TOKEN_METADATA_KEY, t);
   return out;
 }
 

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type * as protobuf from 'protobufjs';
 import type { FastUnaryRoutes, PlainHttpAnswer, PlainHttpRequest } from '../../common/http2/index.ts';
-import { TOKEN_METADATA_KEY } from '../auth/index.ts';
+import { AUTHORIZATION_METADATA_KEY } from '../auth/index.ts';
 
 /** Gateway path (after the version prefix) -> the gRPC method it calls; the paths of etcd 3.4's rpc.proto. */
 const GATEWAY_METHODS: Readonly<Record<string, string>> = {
@@ -133,7 +133,8 @@ export class GrpcGateway {
     }
     const route = this.routes.get(method.grpcPath)!;
     const metadata = new grpc.Metadata();
-    if (req.authorization !== undefined) metadata.set(TOKEN_METADATA_KEY, req.authorization);
+    // As etcd's gateway forwards it: the Authorization header as `authorization` metadata (the gate reads it).
+    if (req.authorization !== undefined) metadata.set(AUTHORIZATION_METADATA_KEY, req.authorization);
     const outcome = await new Promise<{ err: Partial<grpc.ServiceError> | null; value?: unknown }>((resolve) => {
       let request: unknown;
       try {
