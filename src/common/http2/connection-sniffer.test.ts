@@ -119,6 +119,19 @@ describe('sniffConnection in front of Node\'s HTTP/2 server', () => {
     expect(asked.written).toBe(0);
     expect((await decide(false, short)).d.path).toBe('native');
     expect((await decide(true, '\x16\x03\x01garbage-not-http')).d.path).toBe('native');
+    // The method token in two packets: decided on the second.
+    const split = await new Promise<SniffDecision>((resolve) => {
+      const net = createServer((socket) => sniffConnection(socket, (d) => (resolve(d), socket.destroy()), { bufferedBytesMax: 1 << 20, decideWithinMs: 60_000, http1: true }));
+      net.listen(0, '127.0.0.1', () => {
+        const client = connectTcp((net.address() as AddressInfo).port, '127.0.0.1');
+        client.setNoDelay(true);
+        client.on('error', () => undefined);
+        client.write('GE');
+        setTimeout(() => client.write('T / HTTP/1.1\r\n\r\n'), 50);
+        closers.push(() => (client.destroy(), net.close()));
+      });
+    });
+    expect([split.path, split.buffered.toString('latin1')]).toEqual(['http1', 'GET / HTTP/1.1\r\n\r\n']);
   });
 
   it('destroys a connection that closes before deciding', async () => {

@@ -97,8 +97,10 @@ export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => vo
       // Decided as soon as the bytes part from the preface: a short HTTP/1.0 request may be all there is.
       const n = Math.min(buf.length, PREFACE.length);
       if (!buf.subarray(0, n).equals(PREFACE.subarray(0, n))) {
-        prefaceChecked = true;
         pending = buf;
+        // A method token cut short by the network ("GE"): wait for the space that ends it.
+        if (limits.http1 === true && /^[A-Z]{1,10}$/.test(buf.toString('latin1'))) return;
+        prefaceChecked = true;
         // Not HTTP/2 with prior knowledge: HTTP/1.x when asked for, else Node's server refuses it properly.
         return finish(limits.http1 === true && HTTP1_REQUEST_LINE.test(buf.subarray(0, 16).toString('latin1')) ? 'http1' : 'native');
       }
