@@ -76,7 +76,9 @@ export class EndpointSliceController extends QueueController {
       const svcName = s.metadata?.labels?.[SERVICE_NAME_LABEL];
       if (s.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY && svcName !== undefined) this.enqueue(`${s.metadata?.namespace}/${svcName}`);
     };
-    this.slices.addEventHandler({ onUpdate: (_, s) => slice(s), onDelete: slice });
+    // Adds too: a reconcile that ran on a cache not yet holding the slice it had just created makes another; once
+    // both are seen here the next reconcile keeps one and deletes the rest (else they stayed until a pod changed).
+    this.slices.addEventHandler({ onAdd: slice, onUpdate: (_, s) => slice(s), onDelete: slice });
   }
 
   protected async reconcile(key: string): Promise<void> {
