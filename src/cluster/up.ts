@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withTimeout } from '../common/with-timeout.ts';
 import { componentKubeconfigs, type ComponentKubeconfigs } from './credentials.ts';
 import { killLeftovers } from './leftovers.ts';
 import type { UpPorts } from './ports.ts';
@@ -112,14 +113,3 @@ export class Cluster {
 
 export class StartupError extends Error {}
 
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

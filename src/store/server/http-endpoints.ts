@@ -10,6 +10,7 @@
 //   anything else: Go's "404 page not found".
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FastUnaryRoutes, PlainHttpAnswer, PlainHttpHandler } from '../../common/http2/index.ts';
+import { withTimeout } from '../../common/with-timeout.ts';
 import { GrpcGateway } from './grpc-gateway.ts';
 import type { ServerContext } from './context.ts';
 import { SERVED_ETCD_VERSION } from './maintenance-service.ts';
@@ -57,20 +58,12 @@ const METHOD_NOT_ALLOWED = goError(405, 'Method Not Allowed', { allow: 'GET' });
 async function healthy(ctx: ServerContext): Promise<boolean> {
   if (ctx.alarms.list().length > 0 || !ctx.hasLeader()) return false;
   try {
-    await withTimeout(ctx.proposer.readBarrier(), HEALTH_READ_TIMEOUT_MS);
-    return true;
+    return (await withTimeout(ctx.proposer.readBarrier(), HEALTH_READ_TIMEOUT_MS)) !== 'timeout';
   } catch {
     return false;
   }
 }
 
-function withTimeout(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('etcdserver: request timed out')), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 function metrics(ctx: ServerContext): string {
   const out: string[] = [];
