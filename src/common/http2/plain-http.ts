@@ -24,7 +24,7 @@ export interface PlainHttpRequest {
 /** Throws only on a bug: the adapters answer 500. */
 export type PlainHttpHandler = (req: PlainHttpRequest) => Promise<PlainHttpAnswer>;
 
-/** Bodies past this are refused (413) before they are read whole. */
+/** Bodies past this are refused (413): read to their end, but not kept. */
 const BODY_BYTES_MAX = 16 * 1024 * 1024;
 const TOO_LARGE: PlainHttpAnswer = { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'request body too large\n' };
 
@@ -46,6 +46,13 @@ function readBody(stream: NodeJS.ReadableStream): Promise<Buffer | undefined> {
 
 const INTERNAL_ERROR: PlainHttpAnswer = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'internal server error\n' };
 
+/** The handler's answer to a request whose body is still to be read, from either protocol. */
+function answer(handler: PlainHttpHandler, stream: NodeJS.ReadableStream, head: Omit<PlainHttpRequest, 'body'>): Promise<PlainHttpAnswer> {
+  return readBody(stream)
+    .then((body) => (body === undefined ? TOO_LARGE : handler({ ...head, body })))
+    .catch(() => INTERNAL_ERROR);
+}
+
 /** Whether an HTTP/2 request is gRPC (everything else may be plain HTTP). */
 export function isGrpcRequest(headers: http2.IncomingHttpHeaders): boolean {
   return (headers['content-type'] ?? '').startsWith('application/grpc');
@@ -55,13 +62,10 @@ export function isGrpcRequest(headers: http2.IncomingHttpHeaders): boolean {
 export function plainHttp1Server(handler: PlainHttpHandler): http.Server {
   return http.createServer((req, res) => {
     const method = req.method ?? 'GET';
-    readBody(req)
-      .then((body) => (body === undefined ? TOO_LARGE : handler({ method, url: req.url ?? '/', authorization: req.headers.authorization, body })))
-      .catch(() => INTERNAL_ERROR)
-      .then((answer) => {
-        res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
-        res.end(method === 'HEAD' ? undefined : answer.body);
-      });
+    void answer(handler, req, { method, url: req.url ?? '/', authorization: req.headers.authorization }).then((a) => {
+      res.writeHead(a.status, { ...a.headers, 'content-length': String(Buffer.byteLength(a.body)) });
+      res.end(method === 'HEAD' ? undefined : a.body);
+    });
   });
 }
 
@@ -76,13 +80,9 @@ export function serveHttp1Connection(server: http.Server, socket: Socket, buffer
 export function servePlainHttp2(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, handler: PlainHttpHandler): void {
   stream.once('error', () => undefined);
   const method = headers[':method'] ?? 'GET';
-  const authorization = headers.authorization;
-  readBody(stream)
-    .then((body) => (body === undefined ? TOO_LARGE : handler({ method, url: headers[':path'] ?? '/', authorization, body })))
-    .catch(() => INTERNAL_ERROR)
-    .then((answer) => {
-      if (stream.destroyed || stream.closed) return;
-      stream.respond({ ':status': answer.status, ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
-      stream.end(method === 'HEAD' ? undefined : answer.body);
-    });
+  void answer(handler, stream, { method, url: headers[':path'] ?? '/', authorization: headers.authorization }).then((a) => {
+    if (stream.destroyed || stream.closed) return;
+    stream.respond({ ':status': a.status, ...a.headers, 'content-length': String(Buffer.byteLength(a.body)) });
+    stream.end(method === 'HEAD' ? undefined : a.body);
+  });
 }
