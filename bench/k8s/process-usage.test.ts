@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCpuSeconds, snapshot, usageBetween } from './process-usage.ts';
-
-describe('parseCpuSeconds', () => {
-  it('reads utime + stime past a command name with spaces and parentheses', () => {
-    const stat = '4242 (node (worker) x) S 1 4242 4242 0 -1 4194560 5000 0 0 0 250 75 0 0 20 0 11 0 100 1000 100';
-    expect(parseCpuSeconds(stat)).toBeCloseTo(3.25, 9);
-  });
-
-  it('answers null for text that is not a stat line', () => {
-    expect(parseCpuSeconds('garbage')).toBeNull();
-  });
-});
+import { snapshot, usageBetween } from './process-usage.ts';
 
 describe('snapshot and usageBetween', () => {
   it('measures this process, and counts a restarted process from its new start', () => {

@@ -7,6 +7,7 @@ import { formatNumber, GRPC_STATUS_OK, headerRevision, Http2GrpcClient, Progress
 import { compactFrame, KV_COMPACT, KV_RANGE, rangeFrame } from './etcd-requests.ts';
 import { charts, comparisonTable, markdownReport, type BenchReport, type MemoryReport } from './report.ts';
 import type { RunOptions } from './settings.ts';
+import { waitUntilIdle } from './settle.ts';
 import { startTarget, type BenchTarget } from './targets.ts';
 import { checkPerfWorkload } from './workloads/check-perf.ts';
 import { putWorkload } from './workloads/put.ts';
@@ -81,6 +82,7 @@ export async function runHarness(options: RunOptions, command: string, outDir: s
         const ctx: WorkloadContext = { target, client, streams, settings: options.settings, progress };
         progress.step(`${workload.id} on ${target.name} (${index + 1}/${workloads.length})`);
         await workload.prepare?.(ctx);
+        await settle(live, progress);
         const result = await workload.run(ctx);
         results.push(result);
         progress.step(`  ${describe(result)}`);
@@ -129,6 +131,13 @@ function describe(r: WorkloadResult): string {
   const latency = r.latency === null ? '' : `, p50 ${formatNumber(r.latency.p50Ms)} ms, p99 ${formatNumber(r.latency.p99Ms)} ms`;
   const result = typeof r.notes.result === 'string' ? ` ${r.notes.result}` : '';
   return `${r.target}: ${formatNumber(r.throughput)} ${r.unit}${latency}, ${r.errors} errors${result}`;
+}
+
+/** Waits until no target's members are busy with a previous workload's leftovers (bench/kv/settle.ts). */
+async function settle(live: readonly LiveTarget[], progress: Progress): Promise<void> {
+  const outcome = await waitUntilIdle(() => live.reduce((sum, l) => sum + l.target.cpuSeconds(), 0));
+  if (!outcome.quiet) progress.step(`  members still busy after ${outcome.waitedMs / 1_000} s (${formatNumber(outcome.lastCores)} cores): running anyway`);
+  else if (outcome.waitedMs > 1_000) progress.step(`  waited ${outcome.waitedMs / 1_000} s for the members to go idle`);
 }
 
 /** Compacts to the current revision so that the next workload starts from a small history on every target. */

@@ -140,7 +140,7 @@ export function markdownReport(report: BenchReport, chartFiles: readonly string[
     '',
     `Started ${meta.startedAt}, finished ${meta.finishedAt}. Machine: ${meta.machine}; Node ${meta.node}.`,
     `Load average (1, 5, 15 min) at start ${meta.loadAverageStart.map((l) => l.toFixed(2)).join(', ')}, at end ${meta.loadAverageEnd.map((l) => l.toFixed(2)).join(', ')}.`,
-    `${meta.members} member(s) per target, on loopback, data dirs on the same disk. Targets alternate per workload.`,
+    `${meta.members} member(s) per target, on loopback, data dirs on the same disk. Targets alternate per workload; each run starts once every member is idle.`,
     '',
     'Clients that produced the figures:',
     ...clients,

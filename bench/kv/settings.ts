@@ -22,7 +22,7 @@ export interface RunOptions {
 export const USAGE = `usage: barque bench kv [flags]     (or: npm run bench -- [flags])
 
 Starts each target cluster side by side (3 members on loopback by default), runs the same workloads with the same
-client against each, alternating targets per workload, prints one table (ratio barque/etcd) and writes JSON,
+client against each, alternating targets per workload (each run starts once every member is idle), prints one table (ratio barque/etcd) and writes JSON,
 Markdown and SVG charts into the results folder.
 
   --targets barque,etcd     targets to compare (default both)

@@ -3,7 +3,7 @@
 // (same disk for both).
 import { fileURLToPath } from 'node:url';
 import { EtcdCluster, type EtcdctlOptions, type EtcdctlResult } from '../../src/store/testing/etcd-process.ts';
-import { treePeakRssKiB } from '../lib/index.ts';
+import { treeCpuSeconds, treePeakRssKiB } from '../lib/index.ts';
 
 export type TargetName = 'barque' | 'etcd';
 export const TARGET_NAMES: readonly TargetName[] = ['barque', 'etcd'];
@@ -14,6 +14,8 @@ export interface BenchTarget {
   etcdctl(args: readonly string[], options?: EtcdctlOptions): Promise<EtcdctlResult>;
   /** Peak RSS (VmHWM summed over each member's process tree) in KiB, per member; null for a member that is gone. */
   peakRssKiB(): (number | null)[];
+  /** CPU seconds (utime + stime) used so far by every member's process tree, summed. */
+  cpuSeconds(): number;
   /** Graceful stop (SIGTERM; barque members write their CPU profiles then), then kill leftovers and remove data. */
   shutdown(): Promise<void>;
 }
@@ -47,6 +49,7 @@ export async function startTarget(name: TargetName, options: StartTargetOptions)
     endpoints: cluster.clientUrls(),
     etcdctl: (args, etcdctlOptions) => cluster.etcdctl(args, etcdctlOptions),
     peakRssKiB: () => cluster.members.map((m) => (m.pid === undefined ? null : treePeakRssKiB(m.pid))),
+    cpuSeconds: () => cluster.members.reduce((sum, m) => sum + (m.pid === undefined ? 0 : (treeCpuSeconds(m.pid) ?? 0)), 0),
     shutdown: async () => {
       await cluster.stop();
       await cluster.cleanup();

@@ -17,6 +17,7 @@ export {
 export { GRPC_STATUS_UNKNOWN, RawH2GrpcClient, requestHeaderBlock } from './raw-h2-client.ts';
 export { cdfPoints, LatencyRecorder, percentile, summarize, type CdfPoint, type LatencySummary } from './latency.ts';
 export { formatNumber, markdownTable, type Cell, type MarkdownColumn } from './markdown.ts';
+export { parseCpuSeconds, treeCpuSeconds } from './process-cpu.ts';
 export { parseStatusField, peakRssKiB, processTree, treePeakRssKiB } from './process-memory.ts';
 export { Progress } from './progress.ts';
 export { encodeVarint, findBytesField, findVarintField, headerRevision, ProtoWriter, scanFields } from './proto-wire.ts';
