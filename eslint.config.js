@@ -37,7 +37,7 @@ const ambientNondeterminism = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.cache/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.cache/**', 'build/**', 'bench/results/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,11 +2,10 @@
 // The bench never starts components itself: the cluster command owns them.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ComponentPid } from './process-usage.ts';
+import { REPO_ROOT } from '../../src/common/repo-root.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BARQUE = join(REPO_ROOT, 'bin', 'barque');
 
 export interface ClusterFile {

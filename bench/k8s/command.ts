@@ -2,14 +2,13 @@
 // `barque cluster`, once per store (barque's, real etcd 3.4), one side-by-side table. Flags: settings.ts (USAGE).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { Progress } from '../lib/index.ts';
 import { comparisonTable, writeReport, type K8sReport } from './report.ts';
 import { parseSettings, UsageError, USAGE } from './settings.ts';
 import { runStore, type StoreRun } from './store-run.ts';
+import { REPO_ROOT } from '../../src/common/repo-root.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {

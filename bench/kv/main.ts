@@ -1,12 +1,12 @@
 // `barque bench kv` / `npm run bench`: barque vs etcd 3.4 on the same KV workloads with the same client. Flags:
 // settings.ts (USAGE). `--loadgen-cost` measures the load generator itself instead.
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { comparisonTable, runHarness } from './harness.ts';
 import { runLoadgenCost } from './loadgen-cost.ts';
 import { parseRunOptions, UsageError, USAGE } from './settings.ts';
+import { REPO_ROOT } from '../../src/common/repo-root.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {

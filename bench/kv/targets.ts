@@ -1,9 +1,10 @@
 // The clusters under test, behind one small adapter over src/store/testing/etcd-process.ts: real etcd 3.4 or
 // `bin/barque etcd`, N members with identical etcd flags on free loopback ports, data dirs under one parent dir
 // (same disk for both).
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { EtcdCluster, type EtcdctlOptions, type EtcdctlResult } from '../../src/store/testing/etcd-process.ts';
 import { treeCpuSeconds, treePeakRssKiB } from '../lib/index.ts';
+import { REPO_ROOT } from '../../src/common/repo-root.ts';
 
 export type TargetName = 'barque' | 'etcd';
 export const TARGET_NAMES: readonly TargetName[] = ['barque', 'etcd'];
@@ -28,7 +29,7 @@ export interface StartTargetOptions {
   cpuProfileDir?: string;
 }
 
-const PROFILE_PRELOAD = fileURLToPath(new URL('./cpu-profile-preload.mjs', import.meta.url));
+const PROFILE_PRELOAD = join(REPO_ROOT, 'bench', 'kv', 'cpu-profile-preload.mjs');
 
 export async function startTarget(name: TargetName, options: StartTargetOptions): Promise<BenchTarget> {
   const restoreEnv = name === 'barque' && options.cpuProfileDir !== undefined ? profileEnv(options.cpuProfileDir) : null;

@@ -1,7 +1,6 @@
 // What each process of `barque cluster` runs: per master a store member, an apiserver, a controller-manager and a
 // scheduler; then the node agents. Every client gets every master's address and fails over itself.
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { referenceBinary } from '../store/testing/reference-binaries.ts';
 import type { ClusterCredentials } from './cluster-pki.ts';
 import { HOST, masterPorts, nodePorts, type ClusterConfig, type ClusterLayout } from './cluster-layout.ts';
@@ -10,8 +9,8 @@ import { apiserverStoreTlsArgs, memberTlsArgs, type StoreTls } from './store-tls
 import { memberNodeFlags } from '../store/member/node-flags.ts';
 import { agentNodeNames } from '../agents/kubelet/index.ts';
 import { endpointsFrom } from '../agents/client/endpoint-order.ts';
+import { BARQUE_BIN } from '../common/repo-root.ts';
 
-const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/barque');
 /** Shorter than the 15 s default so a killed leader is replaced within the issue's 15 s. */
 const LEADER_ELECTION = ['--leader-elect-lease-duration', '8s', '--leader-elect-renew-deadline', '6s', '--leader-elect-retry-period', '1s'];
 

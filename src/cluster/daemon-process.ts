@@ -3,11 +3,9 @@
 // file for progress until cluster.json says ready.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ClusterLayout } from './cluster-layout.ts';
+import { BARQUE_BIN } from '../common/repo-root.ts';
 
-const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/barque');
 
 /** The running supervisor's pid: the pid file's, if that process still runs `barque cluster supervise`. */
 export function runningSupervisor(layout: ClusterLayout): number | null {

@@ -2,8 +2,7 @@
 // member, the apiserver (TLS, certificates in <data-dir>/pki), controller-manager, scheduler and a node agent.
 // Everything lives in the data directory, so starting again with it resumes the same cluster.
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { withTimeout } from '../common/with-timeout.ts';
 import { componentKubeconfigs, type ComponentKubeconfigs } from './credentials.ts';
 import { killLeftovers } from './leftovers.ts';
@@ -11,8 +10,8 @@ import type { UpPorts } from './ports.ts';
 import { Supervisor, type ComponentSpec } from './supervisor.ts';
 import { apiserverStoreTlsArgs, memberTlsArgs, storeTls, type StoreTls } from './store-tls.ts';
 import { memberNodeFlags } from '../store/member/node-flags.ts';
+import { BARQUE_BIN } from '../common/repo-root.ts';
 
-const BARQUE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/barque');
 const HOST = '127.0.0.1';
 
 export interface UpOptions {

@@ -1,9 +1,9 @@
 // Where barque's .proto files live and which ones make up each protocol.
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../common/repo-root.ts';
 
 /** The repository's proto/ folder: the include root every import path is relative to. */
-export const PROTO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../proto');
+export const PROTO_ROOT = join(REPO_ROOT, 'proto');
 
 /** etcd 3.4's client API: packages etcdserverpb, mvccpb, authpb, v3lockpb, v3electionpb. */
 export const ETCD_PROTO_FILES: readonly string[] = [

@@ -8,16 +8,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { allocateLoopbackPorts } from './loopback-ports.ts';
 import { referenceBinary } from './reference-binaries.ts';
 import { memberNodeFlags } from '../member/node-flags.ts';
+import { REPO_ROOT } from '../../common/repo-root.ts';
 
 export type EtcdImpl = 'etcd' | 'barque';
 export { allocateLoopbackPortBlock, allocateLoopbackPorts } from './loopback-ports.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BARQUE_BIN = join(REPO_ROOT, 'bin', 'barque');
 const LOG_TAIL_BYTES_MAX = 64 * 1024;
 const HEALTH_POLL_INTERVAL_MS = 250;

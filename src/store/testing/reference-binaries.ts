@@ -2,12 +2,11 @@
 // 1.20 and etcd's .proto tree). Tests that compare barque with the real thing call these; when the cache is missing
 // they throw, so the test fails loudly instead of quietly skipping the comparison.
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../common/repo-root.ts';
 
 export type ReferenceBinaryName = 'etcd' | 'etcdctl' | 'kubectl';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Same override as the fetch script, for running against a cache kept elsewhere. */
 export function referenceDir(): string {

@@ -5,11 +5,11 @@
 //   python*                                  python3 <args>
 // An explicit `command` always wins (with `args` after it), as it overrides an image's ENTRYPOINT and CMD.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isSimImage } from '../sim-steps.ts';
 import type { ContainerSpec } from '../types.ts';
+import { REPO_ROOT } from '../../../../common/repo-root.ts';
 
-const SIM_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'sim-container.mjs');
+const SIM_SCRIPT = path.join(REPO_ROOT, 'src', 'agents', 'kubelet', 'runtime', 'sim-container.mjs');
 
 interface ImageDefaults {
   entrypoint: string[];
