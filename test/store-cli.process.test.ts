@@ -1,19 +1,23 @@
 // `bin/barque etcd` as a process: command-line errors, joining an unreachable existing cluster refused, ETCD_* variables, clean shutdown.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allocateLoopbackPorts, runEtcdctl } from '../src/store/testing/etcd-process.ts';
+import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'barque');
 const dirs: string[] = [];
 
-function barque(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'etcd', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function barque(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  return watched(spawn(process.execPath, [BIN, 'etcd', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+function watched(child: ReturnType<typeof spawn>) {
   let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
   return { child, exited, output: () => output };
 }
@@ -50,6 +54,37 @@ describe('store: barque etcd command line (process)', () => {
     ]);
     expect(await p.exited).toBe(1);
     expect(p.output()).toContain('cannot fetch cluster info from peer urls');
+  });
+
+  // etcd is the oracle: the same bad command line, in an empty working directory, must give the same exit code and
+  // etcd's message, and neither may leave a data directory behind (etcd verifies its flags before touching disk).
+  it.each<{ args: string[]; env: Record<string, string> }>([
+    { args: ['--listen-client-urls', 'foo://x'], env: {} },
+    { args: ['--listen-client-urls', 'http://127.0.0.1', '--advertise-client-urls', 'http://127.0.0.1:1'], env: {} },
+    { args: ['--listen-client-urls', 'http://127.0.0.1:2379/path'], env: {} },
+    { args: ['--listen-client-urls', 'http://notanip:2379', '--advertise-client-urls', 'http://127.0.0.1:1'], env: {} },
+    { args: ['--advertise-client-urls', 'http://:2379'], env: {} },
+    { args: ['--listen-client-urls', 'http://127.0.0.1:2379'], env: {} },
+    { args: [], env: { ETCD_LISTEN_CLIENT_URLS: 'foo://x' } },
+  ])('refuses bad URL flags as etcd does: $args $env', async ({ args, env }) => {
+    const run = async (start: (cwd: string) => ReturnType<typeof watched>) => {
+      const cwd = mkdtempSync(join(tmpdir(), 'barque-cli-'));
+      dirs.push(cwd);
+      const p = start(cwd);
+      const timer = setTimeout(() => p.child.kill('SIGKILL'), 60_000); // a member that started anyway: fail, never hang
+      const code = await p.exited;
+      clearTimeout(timer);
+      return { code, output: p.output(), madeDataDir: existsSync(join(cwd, 'default.etcd')) };
+    };
+    const etcd = await run((cwd) => watched(spawn(referenceBinary('etcd'), args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })));
+    const ours = await run((cwd) => barque(args, env, cwd));
+    expect(etcd.madeDataDir).toBe(false);
+    expect(ours.madeDataDir).toBe(false);
+    expect(ours.code).toBe(etcd.code);
+    // etcd's logger prefixes its lines with a time and "E | etcdmain: "; the text after it must be ours.
+    const etcdMessage = etcd.output.split('\n').find((l) => /invalid value|error verifying flags/.test(l)) ?? '';
+    expect(etcdMessage).not.toBe('');
+    expect(ours.output).toContain(etcdMessage.replace(/^.* E \| etcdmain: /, ''));
   });
 
   it('takes its configuration from ETCD_* variables and stops cleanly on SIGTERM', async () => {

@@ -56,6 +56,76 @@ describe('store: etcd flags', () => {
   });
 });
 
+describe('store: etcd URL flags', () => {
+  // Texts as etcd 3.4.23 prints them for the same command lines.
+  it('refuses a malformed URL when the flag is read, as Go flag parsing (exit 2)', () => {
+    const refused = (value: string, reason: string): void => {
+      expect(() => parseEtcdFlags([`--listen-client-urls=${value}`, '--advertise-client-urls=http://127.0.0.1:1'], {})).toThrow(
+        new EtcdFlagError(`invalid value "${value}" for flag -listen-client-urls: ${reason}`),
+      );
+    };
+    refused('foo://x', 'URL scheme must be http, https, unix, or unixs: foo://x');
+    refused('http://127.0.0.1', 'URL address does not have the form "host:port": http://127.0.0.1');
+    refused('http://127.0.0.1:2379/path', 'URL must not contain a path: http://127.0.0.1:2379/path');
+    refused('127.0.0.1:2379', 'parse "127.0.0.1:2379": first path segment in URL cannot contain colon');
+    refused('http://[::1]:2379,http://0.0.0.0:x', 'parse "http://0.0.0.0:x": invalid port ":x" after host');
+    refused('http://127.0.0.1:2379,,http://127.0.0.1:2380', 'URL scheme must be http, https, unix, or unixs: ');
+    refused('unix://sock', 'URL address does not have the form "host:port": unix://sock');
+    expect(() => parseEtcdFlags(['--initial-advertise-peer-urls', 'foo://1.2.3.4:5'], {})).toThrow(
+      'invalid value "foo://1.2.3.4:5" for flag -initial-advertise-peer-urls: URL scheme must be http, https, unix, or unixs: foo://1.2.3.4:5',
+    );
+  });
+
+  it('refuses a malformed URL from the environment when verifying (exit 1)', () => {
+    let error: unknown;
+    try {
+      parseEtcdFlags([], { ETCD_LISTEN_CLIENT_URLS: 'foo://x' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toEqual(
+      new EtcdFlagError(`error verifying flags, invalid value "foo://x" for ETCD_LISTEN_CLIENT_URLS: URL scheme must be http, https, unix, or unixs: foo://x. See 'etcd --help'.`, 1),
+    );
+    expect((error as EtcdFlagError).exitCode).toBe(1);
+  });
+
+  it('verifies listen URLs bind to an IP, advertised ones name a host, and listen-client needs advertise-client', () => {
+    const verifying = (args: string[], text: string): void => {
+      let error: unknown;
+      try {
+        parseEtcdFlags(args, {});
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(EtcdFlagError);
+      expect((error as EtcdFlagError).exitCode).toBe(1);
+      expect((error as EtcdFlagError).message).toBe(text);
+    };
+    verifying(['--listen-client-urls', 'http://notanip:2379', '--advertise-client-urls', 'http://a:1'], "error verifying flags, expected IP in URL for binding (http://notanip:2379). See 'etcd --help'.");
+    // Peer URLs are checked first, as etcd does.
+    verifying(
+      ['--advertise-client-urls', 'http://a:1', '--listen-client-urls', 'http://host.example:1', '--listen-peer-urls', 'http://other.example:2'],
+      "error verifying flags, expected IP in URL for binding (http://other.example:2). See 'etcd --help'.",
+    );
+    verifying(['--advertise-client-urls', 'http://:2379'], `error verifying flags, --advertise-client-urls "http://:2379" must be "host:port" (unexpected empty host (http://:2379)). See 'etcd --help'.`);
+    const advertiseRequired =
+      "error verifying flags, --advertise-client-urls is required when --listen-client-urls is set explicitly. See 'etcd --help'.\n" +
+      'When listening on specific address(es), this etcd process must advertise accessible url(s) to each connected client.';
+    verifying(['--listen-client-urls', 'http://127.0.0.1:2379?x=1'], advertiseRequired);
+    verifying(['--listen-client-urls='], advertiseRequired);
+  });
+
+  it('takes what etcd takes: localhost, IPv6, an upper-case scheme, a bare port colon', () => {
+    const c = parseEtcdFlags(
+      ['--listen-client-urls', 'HTTP://127.0.0.1:23998, http://[::1]:2379', '--advertise-client-urls', 'http://host.example:2379', '--listen-peer-urls', 'http://localhost:2390'],
+      {},
+    );
+    expect(c.listenClientUrls).toEqual(['HTTP://127.0.0.1:23998', 'http://[::1]:2379']);
+    expect(c.advertiseClientUrls).toEqual(['http://host.example:2379']);
+    expect(c.listenPeerUrls).toEqual(['http://localhost:2390']);
+  });
+});
+
 describe('store: watch progress-notify interval flag', () => {
   it('parses Go durations as etcd does and defaults to ten minutes', () => {
     expect(parseEtcdFlags([], {}).watchProgressNotifyIntervalMs).toBe(600_000);

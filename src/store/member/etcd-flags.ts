@@ -2,6 +2,8 @@
 // "=value" or the next argument (booleans only take "=value"), environment ETCD_<FLAG_NAME> below the flags.
 // Defaults are etcd 3.4's.
 
+import { bindUrlReason, hostUrlReason, splitUrlList, urlFlagReason } from './url-flags.ts';
+
 export interface EtcdConfig {
   name: string;
   dataDir: string;
@@ -59,7 +61,7 @@ export class EtcdFlagError extends Error {
   }
 }
 
-type FlagKind = 'string' | 'int' | 'bool' | 'list';
+type FlagKind = 'string' | 'int' | 'bool' | 'list' | 'urls';
 
 interface FlagSpec {
   kind: FlagKind;
@@ -73,10 +75,10 @@ interface FlagSpec {
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
   name: { kind: 'string', usage: 'Human-readable name for this member.' },
   'data-dir': { kind: 'string', usage: 'Path to the data directory.' },
-  'listen-client-urls': { kind: 'list', usage: 'List of URLs to listen on for client traffic.' },
-  'advertise-client-urls': { kind: 'list', usage: "List of this member's client URLs to advertise to the public." },
-  'listen-peer-urls': { kind: 'list', usage: 'List of URLs to listen on for peer traffic.' },
-  'initial-advertise-peer-urls': { kind: 'list', usage: "List of this member's peer URLs to advertise to the rest of the cluster." },
+  'listen-client-urls': { kind: 'urls', usage: 'List of URLs to listen on for client traffic.' },
+  'advertise-client-urls': { kind: 'urls', usage: "List of this member's client URLs to advertise to the public." },
+  'listen-peer-urls': { kind: 'urls', usage: 'List of URLs to listen on for peer traffic.' },
+  'initial-advertise-peer-urls': { kind: 'urls', usage: "List of this member's peer URLs to advertise to the rest of the cluster." },
   'initial-cluster': { kind: 'string', usage: 'Initial cluster configuration for bootstrapping.' },
   'initial-cluster-state': { kind: 'string', usage: "Initial cluster state ('new' or 'existing')." },
   'initial-cluster-token': { kind: 'string', usage: 'Initial cluster token for the etcd cluster during bootstrap.' },
@@ -119,13 +121,18 @@ export function etcdUsage(): string {
   return `Usage:\n\n  barque etcd [flags]\n    Start an etcd-compatible store member.\n\nMember and clustering flags:\n${lines.join('\n')}\n`;
 }
 
+/** The environment variable etcd reads a flag from: ETCD_ and the name in capitals, dashes as underscores. */
+function envName(flag: string): string {
+  return `ETCD_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'panic', 'fatal'];
 
 /** Parses argv (after "etcd") and the environment. Throws EtcdFlagError with Go's wording on bad input. */
 export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): EtcdConfig {
   const values = new Map<string, string>();
   for (const [name, spec] of Object.entries(FLAGS)) {
-    const fromEnv = env[`ETCD_${name.toUpperCase().replace(/-/g, '_')}`];
+    const fromEnv = env[envName(name)];
     if (fromEnv !== undefined) values.set(name, checkValue(name, spec, fromEnv, 'environment'));
   }
   const fromFlags = new Set<string>();
@@ -146,7 +153,7 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     fromFlags.add(name);
   }
   const get = (name: string, fallback: string) => values.get(name) ?? fallback;
-  const list = (name: string, fallback: string) => get(name, fallback).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const urls = (name: string, fallback: string) => splitUrlList(get(name, fallback));
   const int = (name: string, fallback: number) => (values.has(name) ? Number(values.get(name)) : fallback);
   const bool = (name: string) => /^(1|t|true|TRUE|True)$/.test(get(name, 'false'));
   const tls = (prefix: '' | 'peer-'): TlsFlags => ({
@@ -158,7 +165,10 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   });
 
   const name = get('name', 'default');
-  const initialAdvertisePeerUrls = list('initial-advertise-peer-urls', 'http://localhost:2380');
+  const initialAdvertisePeerUrls = urls('initial-advertise-peer-urls', 'http://localhost:2380');
+  const listenClientUrls = urls('listen-client-urls', 'http://localhost:2379');
+  const advertiseClientUrls = urls('advertise-client-urls', 'http://localhost:2379');
+  const listenPeerUrls = urls('listen-peer-urls', 'http://localhost:2380');
   const state = get('initial-cluster-state', 'new');
   if (state !== 'new' && state !== 'existing') throw new EtcdFlagError(`invalid value "${state}" for flag -initial-cluster-state: valid values are "new" or "existing"`);
   const mode = get('auto-compaction-mode', 'periodic');
@@ -167,15 +177,33 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (!LOG_LEVELS.includes(logLevel)) throw new EtcdFlagError(`invalid value "${logLevel}" for flag -log-level`);
   const heartbeatIntervalMs = int('heartbeat-interval', 100);
   const electionTimeoutMs = int('election-timeout', 1000);
+  // What etcd verifies once every flag is in, in its order (exit 1).
+  const verify = (reason: string | null, hint = ''): void => {
+    if (reason !== null) throw new EtcdFlagError(`error verifying flags, ${reason}. See 'etcd --help'.${hint}`, 1);
+  };
+  verify(bindUrlReason(listenPeerUrls));
+  verify(bindUrlReason(listenClientUrls));
+  const hostReason = (flag: string, list: string[]): string | null => {
+    const reason = hostUrlReason(list);
+    return reason === null ? null : `--${flag} "${list.join(',')}" must be "host:port" (${reason})`;
+  };
+  verify(hostReason('initial-advertise-peer-urls', initialAdvertisePeerUrls));
+  verify(hostReason('advertise-client-urls', advertiseClientUrls));
   if (5 * heartbeatIntervalMs > electionTimeoutMs) {
-    throw new EtcdFlagError(`error verifying flags, --election-timeout[${electionTimeoutMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatIntervalMs}ms]. See 'etcd --help'.`, 1);
+    verify(`--election-timeout[${electionTimeoutMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatIntervalMs}ms]`);
+  }
+  if (values.has('listen-client-urls') && !values.has('advertise-client-urls')) {
+    verify(
+      '--advertise-client-urls is required when --listen-client-urls is set explicitly',
+      '\nWhen listening on specific address(es), this etcd process must advertise accessible url(s) to each connected client.',
+    );
   }
   return {
     name,
     dataDir: get('data-dir', `${name}.etcd`),
-    listenClientUrls: list('listen-client-urls', 'http://localhost:2379'),
-    advertiseClientUrls: list('advertise-client-urls', 'http://localhost:2379'),
-    listenPeerUrls: list('listen-peer-urls', 'http://localhost:2380'),
+    listenClientUrls,
+    advertiseClientUrls,
+    listenPeerUrls,
     initialAdvertisePeerUrls,
     // Like etcd: without --initial-cluster, the member alone with its advertised peer URLs.
     initialCluster: get('initial-cluster', initialAdvertisePeerUrls.map((u) => `${name}=${u}`).join(',')),
@@ -212,7 +240,16 @@ export function goDurationMs(flag: string, value: string): number {
   return ms;
 }
 
-function checkValue(name: string, spec: FlagSpec, value: string, source: string): string {
+function checkValue(name: string, spec: FlagSpec, value: string, source: 'flag' | 'environment'): string {
+  if (spec.kind === 'urls') {
+    for (const url of splitUrlList(value)) {
+      const reason = urlFlagReason(url);
+      if (reason === null) continue;
+      // Go's flag package for a flag (exit 2, with the usage); etcd's own check of ETCD_* variables (exit 1).
+      if (source === 'flag') throw new EtcdFlagError(`invalid value "${value}" for flag -${name}: ${reason}`);
+      throw new EtcdFlagError(`error verifying flags, invalid value "${value}" for ${envName(name)}: ${reason}. See 'etcd --help'.`, 1);
+    }
+  }
   if (spec.kind === 'int' && !/^-?\d+$/.test(value.trim())) {
     throw new EtcdFlagError(`invalid value "${value}" for ${source} -${name}: parse error`);
   }
