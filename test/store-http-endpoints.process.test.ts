@@ -150,9 +150,110 @@ describe('client port plain HTTP: barque vs etcd 3.4.23 (multi-process)', () => 
       const a = await post('barque', '/v3/kv/range', bad);
       expect([a.status, (JSON.parse(a.body) as { code: number }).code]).toEqual([400, 3]);
     }
-    // Streams are etcd's to serve here, not barque's: a clear refusal, not a hang.
-    const watch = await post('barque', '/v3/watch', '{"create_request":{"key":"Zm9v"}}');
-    expect([watch.status, (JSON.parse(watch.body) as { code: number }).code]).toEqual([501, 12]);
+  }, TEST_TIMEOUT_MS);
+
+  it("streams the gateway's watch, lease keep-alive and snapshot as JSON lines, as etcd does", async () => {
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    /** A POST whose answer is read line by line as it comes. */
+    const open = (impl: EtcdImpl, path: string, body: string) => {
+      const lines: string[] = [];
+      let head: { status: number; contentType: string } | undefined;
+      let ended = false;
+      let buffered = '';
+      const req = http.request(url(impl, path), { method: 'POST', agent: false }, (res) => {
+        head = { status: res.statusCode ?? 0, contentType: String(res.headers['content-type']) };
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buffered += d;
+          const parts = buffered.split('\n');
+          buffered = parts.pop() ?? '';
+          lines.push(...parts);
+        });
+        res.on('end', () => {
+          if (buffered !== '') lines.push(buffered);
+          ended = true;
+        });
+      });
+      req.on('error', () => undefined);
+      req.end(body);
+      return {
+        lines: async (n: number) => {
+          await eventually(`${n} lines from ${impl} ${path}`, () => (lines.length >= n || ended ? true : undefined), 20_000, 50);
+          return { ...head!, lines: lines.map(normalize) };
+        },
+        ended: async () => {
+          await eventually(`the end of ${impl} ${path}`, () => (ended ? true : undefined), 20_000, 50);
+          return { ...head!, lines: lines.map(normalize) };
+        },
+        close: () => req.destroy(),
+      };
+    };
+    const normalize = (text: string) =>
+      text.replace(/"(cluster_id|member_id|raft_term|ID|revision|create_revision|mod_revision)":"\d+"/g, '"$1":"#"').replace(/"TTL":"(2\d|30)"/g, '"TTL":"~30"');
+    const gatewayPost = async (impl: EtcdImpl, path: string, body: string): Promise<string> => {
+      const stream = open(impl, path, body);
+      return (await stream.ended()).lines.join('\n');
+    };
+
+    for (const impl of ['etcd', 'barque'] as const) await gatewayPost(impl, '/v3/kv/put', `{"key":"${b64('gs/k')}","value":"${b64('v1')}"}`);
+    const answers = new Map<EtcdImpl, unknown[]>();
+    for (const impl of ['etcd', 'barque'] as const) {
+      const got: unknown[] = [];
+      // A watch: created at once, then an event per put, open until the client goes away.
+      const watch = open(impl, '/v3/watch', `{"create_request":{"key":"${b64('gs/k')}"}}`);
+      got.push(await watch.lines(1));
+      await gatewayPost(impl, '/v3/kv/put', `{"key":"${b64('gs/k')}","value":"${b64('v2')}"}`);
+      got.push(await watch.lines(2));
+      watch.close();
+      // Two requests back to back in one body; the first replays history from revision 1.
+      const two = open(impl, '/v3/watch', `{"create_request":{"key":"${b64('gs/k')}","start_revision":"1"}}{"create_request":{"key":"${b64('gs/other')}"}}`);
+      const twoLines = await two.lines(3);
+      two.close();
+      got.push({ ...twoLines, lines: [...twoLines.lines].sort() });
+      // A truncated body: the call fails before it starts.
+      got.push(await open(impl, '/v3/watch', '{"create_request": {"key":"Zm9v"').ended());
+      // Keep-alive: one answer per request, then the stream ends; an unknown lease has TTL 0 (left out).
+      const granted = await new Promise<string>((resolve, reject) => {
+        const req = http.request(url(impl, '/v3/lease/grant'), { method: 'POST', agent: false }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve((JSON.parse(text) as { ID: string }).ID));
+        });
+        req.on('error', reject);
+        req.end('{"TTL":"30"}');
+      });
+      got.push(await open(impl, '/v3/lease/keepalive', `{"ID":"${granted}"}`).ended());
+      got.push(await open(impl, '/v3/lease/keepalive', '{"ID":"8"}').ended());
+      answers.set(impl, got);
+    }
+    expect(answers.get('barque')).toEqual(answers.get('etcd'));
+
+    // On every member, followers included (they pass keep-alives on to the leader): the answer comes before the end.
+    const rawPost = (path: string, body: string, member: number) =>
+      new Promise<string>((resolve, reject) => {
+        const req = http.request(url('barque', path, member), { method: 'POST', agent: false }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const { ID } = JSON.parse(await rawPost('/v3/lease/grant', '{"TTL":"30"}', 0)) as { ID: string };
+    for (const member of [0, 1, 2]) {
+      const answer = normalize(await rawPost('/v3/lease/keepalive', `{"ID":"${ID}"}`, member));
+      expect(answer, `member ${member}`).toMatch(/^\{"result":\{"header":\{.*\},"ID":"#","TTL":"~30"\}\}\n$/);
+    }
+
+    // A snapshot: the database in chunks, then its sha256 as a last 32-byte blob; no header on any chunk (3.4).
+    for (const impl of ['etcd', 'barque'] as const) {
+      const snapshot = await open(impl, '/v3/maintenance/snapshot', '{}').ended();
+      expect(snapshot.status).toBe(200);
+      const results = snapshot.lines.map((l) => (JSON.parse(l) as { result: { blob: string; header?: unknown } }).result);
+      expect(results.length, impl).toBeGreaterThanOrEqual(2);
+      expect(results.every((r) => r.header === undefined), impl).toBe(true);
+      expect(Buffer.from(results[results.length - 1].blob, 'base64').length, impl).toBe(32);
+    }
   }, TEST_TIMEOUT_MS);
 
   it("serves Prometheus metrics with etcd's names, enough for etcdctl check datascale", async () => {

@@ -10,6 +10,34 @@ export interface PlainHttpAnswer {
   status: number;
   headers: Readonly<Record<string, string>>;
   body: string;
+  /**
+   * A body written over time instead of `body` (chunked on HTTP/1.1): called once the status and headers are out;
+   * it writes through the sink until it ends it, or the client goes away (the sink's onClose).
+   */
+  stream?: (sink: PlainHttpSink) => void;
+}
+
+/** Where a streamed answer writes its body. */
+export interface PlainHttpSink {
+  write(chunk: string): void;
+  end(): void;
+  /** Called once when the response is done, ended by either side. */
+  onClose(listener: () => void): void;
+}
+
+/** A client that reads slower than this much stays behind is cut off, rather than held in memory. */
+const STREAM_BUFFER_BYTES_MAX = 64 * 1024 * 1024;
+
+/** The sink over a Writable response (node:http's ServerResponse or an HTTP/2 stream). */
+function sinkOver(out: NodeJS.WritableStream & { writableLength: number; destroy(): void; once(event: 'close', l: () => void): unknown }): PlainHttpSink {
+  return {
+    write: (chunk) => {
+      out.write(chunk);
+      if (out.writableLength > STREAM_BUFFER_BYTES_MAX) out.destroy();
+    },
+    end: () => void out.end(),
+    onClose: (listener) => void out.once('close', listener),
+  };
 }
 
 export interface PlainHttpRequest {
@@ -63,6 +91,11 @@ export function plainHttp1Server(handler: PlainHttpHandler): http.Server {
   return http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     void answer(handler, req, { method, url: req.url ?? '/', authorization: req.headers.authorization }).then((a) => {
+      if (a.stream !== undefined) {
+        res.writeHead(a.status, a.headers);
+        res.flushHeaders();
+        return a.stream(sinkOver(res));
+      }
       res.writeHead(a.status, { ...a.headers, 'content-length': String(Buffer.byteLength(a.body)) });
       res.end(method === 'HEAD' ? undefined : a.body);
     });
@@ -82,6 +115,10 @@ export function servePlainHttp2(stream: http2.ServerHttp2Stream, headers: http2.
   const method = headers[':method'] ?? 'GET';
   void answer(handler, stream, { method, url: headers[':path'] ?? '/', authorization: headers.authorization }).then((a) => {
     if (stream.destroyed || stream.closed) return;
+    if (a.stream !== undefined) {
+      stream.respond({ ':status': a.status, ...a.headers });
+      return a.stream(sinkOver(stream));
+    }
     stream.respond({ ':status': a.status, ...a.headers, 'content-length': String(Buffer.byteLength(a.body)) });
     stream.end(method === 'HEAD' ? undefined : a.body);
   });

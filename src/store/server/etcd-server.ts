@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { addUnaryRoutes, listenGrpc, type FastUnaryMethod, type FastUnaryOptions, type GrpcListener, type ListenerTls } from '../../common/http2/index.ts';
 import type { Logger } from '../../common/logger.ts';
 import { etcdHttpHandler } from './http-endpoints.ts';
+import { addStreamRoutes, type StreamRoute } from './grpc-gateway-stream.ts';
 import { AlarmStore } from '../apply/alarms.ts';
 import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
 import { EntryApplier } from '../apply/entry-applier.ts';
@@ -341,6 +342,7 @@ interface ClientServer {
 function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateName: (peer: string) => string | undefined): ClientServer {
   const limits = { maxReceiveBytes: ctx.maxRequestBytes + GRPC_OVERHEAD_BYTES, maxSendBytes: 2 ** 31 - 1 };
   const fastRoutes = new Map<string, FastUnaryMethod>();
+  const streamRoutes = new Map<string, StreamRoute>();
   const server = new grpc.Server({
     'grpc.max_receive_message_length': limits.maxReceiveBytes,
     'grpc.max_send_message_length': limits.maxSendBytes,
@@ -357,6 +359,8 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateN
     server.addService(definition, served);
     // Every unary method also goes on the fast path (unary-fast-path.ts); streams stay with grpc-js.
     addUnaryRoutes(fastRoutes, definition, served);
+    // Streams for the gRPC gateway's JSON (grpc-gateway-stream.ts).
+    addStreamRoutes(streamRoutes, definition, served);
   };
   add(withRawRequests(s.KV.definition), kvService(ctx));
   add(withRawRequests(s.Watch.definition), watchService(ctx, options.progressNotifyMs ?? DEFAULT_PROGRESS_NOTIFY_MS));
@@ -367,7 +371,7 @@ function grpcServer(ctx: ServerContext, options: EtcdServerOptions, certificateN
   add(withRawRequests(s.Lock.definition), lockService(ctx));
   add(withRawRequests(s.Election.definition), electionService(ctx));
   // etcd's client port also answers /health, /version and /metrics over plain HTTP (http-endpoints.ts).
-  return { server, fast: { routes: fastRoutes, limits, plainHttp: etcdHttpHandler(ctx, fastRoutes) } };
+  return { server, fast: { routes: fastRoutes, limits, plainHttp: etcdHttpHandler(ctx, fastRoutes, streamRoutes) } };
 }
 
 /** As etcd's interceptors: a learner answers only Status and serializable Range ("rpc not supported for learner"). */

@@ -4,13 +4,14 @@
 // fields at their default left out, as etcd's gateway writes it; unknown request fields are ignored. A request
 // runs through the same handler as the gRPC call (the unary fast path's routes), from the wire bytes the JSON
 // encodes to, so checks and errors are the same; an error answers {"error","message","code"} with the HTTP status
-// grpc-gateway maps the gRPC code to. Streams (watch, lease keep-alive, snapshot, observe) are not served here:
-// their paths answer UNIMPLEMENTED (501).
+// grpc-gateway maps the gRPC code to. The streaming calls (watch, lease keep-alive, snapshot, observe) answer as
+// a stream of JSON lines (grpc-gateway-stream.ts).
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type * as protobuf from 'protobufjs';
 import type { FastUnaryRoutes, PlainHttpAnswer, PlainHttpRequest } from '../../common/http2/index.ts';
 import { AUTHORIZATION_METADATA_KEY } from '../auth/index.ts';
+import { answerStream, type StreamRoutes } from './grpc-gateway-stream.ts';
 
 /** Gateway path (after the version prefix) -> the gRPC method it calls; the paths of etcd 3.4's rpc.proto. */
 const GATEWAY_METHODS: Readonly<Record<string, string>> = {
@@ -60,9 +61,14 @@ const GATEWAY_METHODS: Readonly<Record<string, string>> = {
   'election/leader': 'v3electionpb.Election/Leader',
   'election/resign': 'v3electionpb.Election/Resign',
 };
+/** The streaming calls, the same way. */
+const GATEWAY_STREAMS: Readonly<Record<string, string>> = {
+  watch: 'etcdserverpb.Watch/Watch',
+  'lease/keepalive': 'etcdserverpb.Lease/LeaseKeepAlive',
+  'maintenance/snapshot': 'etcdserverpb.Maintenance/Snapshot',
+  'election/observe': 'v3electionpb.Election/Observe',
+};
 const PREFIXES = ['/v3/', '/v3beta/'];
-/** The streaming calls etcd's gateway has: known paths here, answered 501 (UNIMPLEMENTED). */
-const STREAM_PATHS: ReadonlySet<string> = new Set(['watch', 'lease/keepalive', 'maintenance/snapshot', 'election/observe']);
 const MUX_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' };
 const MUX_NOT_FOUND: PlainHttpAnswer = { status: 404, headers: MUX_HEADERS, body: 'Not Found\n' };
 const MUX_METHOD_NOT_ALLOWED: PlainHttpAnswer = { status: 405, headers: MUX_HEADERS, body: 'Method Not Allowed\n' };
@@ -97,20 +103,26 @@ interface GatewayMethod {
 /** The gateway's answers to the paths under its prefixes. */
 export class GrpcGateway {
   private readonly methods = new Map<string, GatewayMethod>();
+  private readonly streamMethods = new Map<string, GatewayMethod>();
 
   constructor(
     root: protobuf.Root,
     private readonly routes: FastUnaryRoutes,
+    private readonly streams: StreamRoutes,
     private readonly headers: Readonly<Record<string, string>>,
   ) {
-    for (const [path, full] of Object.entries(GATEWAY_METHODS)) {
-      const [service, name] = full.split('/');
-      const method = root.lookupService(service).methods[name];
-      method.resolve();
-      const grpcPath = `/${full}`;
-      if (!routes.has(grpcPath)) continue; // a service this member does not serve
-      this.methods.set(path, { grpcPath, requestType: method.resolvedRequestType!, responseType: method.resolvedResponseType! });
-    }
+    const resolve = (table: Readonly<Record<string, string>>, served: ReadonlyMap<string, unknown>, into: Map<string, GatewayMethod>): void => {
+      for (const [path, full] of Object.entries(table)) {
+        const [service, name] = full.split('/');
+        const method = root.lookupService(service).methods[name];
+        method.resolve();
+        const grpcPath = `/${full}`;
+        if (!served.has(grpcPath)) continue; // a service this member does not serve
+        into.set(path, { grpcPath, requestType: method.resolvedRequestType!, responseType: method.resolvedResponseType! });
+      }
+    };
+    resolve(GATEWAY_METHODS, routes, this.methods);
+    resolve(GATEWAY_STREAMS, streams, this.streamMethods);
   }
 
   /** The answer for a path under /v3/ or /v3beta/; undefined for any other path. */
@@ -120,9 +132,25 @@ export class GrpcGateway {
     // The gateway's own mux answers these, as Go's http.Error writes them (no CORS headers).
     const path = pathname.slice(prefix.length);
     const method = this.methods.get(path);
-    if (method === undefined && !STREAM_PATHS.has(path)) return MUX_NOT_FOUND;
+    const streamMethod = this.streamMethods.get(path);
+    if (method === undefined && streamMethod === undefined) return MUX_NOT_FOUND;
     if (req.method !== 'POST') return MUX_METHOD_NOT_ALLOWED;
-    if (method === undefined) return this.error(grpc.status.UNIMPLEMENTED, `barque's gateway serves no streaming calls (${path}): use gRPC`);
+    const metadata = new grpc.Metadata();
+    // As etcd's gateway forwards it: the Authorization header as `authorization` metadata (the gate reads it).
+    if (req.authorization !== undefined) metadata.set(AUTHORIZATION_METADATA_KEY, req.authorization);
+    if (streamMethod !== undefined) {
+      return answerStream({
+        route: this.streams.get(streamMethod.grpcPath)!,
+        requestType: streamMethod.requestType,
+        responseType: streamMethod.responseType,
+        body: req.body.toString('utf8'),
+        metadata,
+        headers: this.headers,
+        errorAnswer: (code, message) => this.error(code, message),
+        httpStatus: (code) => HTTP_STATUS[code] ?? 500,
+      });
+    }
+    if (method === undefined) return MUX_NOT_FOUND;
     let wire: Buffer;
     try {
       const json: unknown = req.body.length === 0 ? {} : JSON.parse(req.body.toString('utf8'));
@@ -132,9 +160,6 @@ export class GrpcGateway {
       return this.error(grpc.status.INVALID_ARGUMENT, err instanceof Error ? err.message : String(err));
     }
     const route = this.routes.get(method.grpcPath)!;
-    const metadata = new grpc.Metadata();
-    // As etcd's gateway forwards it: the Authorization header as `authorization` metadata (the gate reads it).
-    if (req.authorization !== undefined) metadata.set(AUTHORIZATION_METADATA_KEY, req.authorization);
     const outcome = await new Promise<{ err: Partial<grpc.ServiceError> | null; value?: unknown }>((resolve) => {
       let request: unknown;
       try {
@@ -162,7 +187,7 @@ export class GrpcGateway {
     if (outcome.err !== null) return this.error(outcome.err.code ?? grpc.status.UNKNOWN, outcome.err.details ?? outcome.err.message ?? 'unknown error');
     const bytes = route.definition.responseSerialize(outcome.value);
     const object = method.responseType.toObject(method.responseType.decode(bytes), { longs: String, enums: String, bytes: String });
-    return { status: 200, headers: { ...this.headers, 'content-type': 'application/json' }, body: JSON.stringify(object) };
+    return { status: 200, headers: { ...this.headers, 'content-type': 'application/json', 'grpc-metadata-content-type': 'application/grpc' }, body: JSON.stringify(object) };
   }
 
   private error(code: number, message: string): PlainHttpAnswer {

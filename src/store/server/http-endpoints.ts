@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { FastUnaryRoutes, PlainHttpAnswer, PlainHttpHandler } from '../../common/http2/index.ts';
 import { withTimeout } from '../../common/with-timeout.ts';
 import { GrpcGateway } from './grpc-gateway.ts';
+import type { StreamRoutes } from './grpc-gateway-stream.ts';
 import type { ServerContext } from './context.ts';
 import { SERVED_ETCD_VERSION } from './maintenance-service.ts';
 
@@ -25,8 +26,8 @@ const CORS = {
 };
 const STARTED_AT_SECONDS = Date.now() / 1000 - process.uptime();
 
-export function etcdHttpHandler(ctx: ServerContext, routes: FastUnaryRoutes): PlainHttpHandler {
-  const gateway = new GrpcGateway(ctx.codecs.root, routes, CORS);
+export function etcdHttpHandler(ctx: ServerContext, routes: FastUnaryRoutes, streams: StreamRoutes): PlainHttpHandler {
+  const gateway = new GrpcGateway(ctx.codecs.root, routes, streams, CORS);
   return async (req) => {
     const method = req.method;
     const { pathname } = new URL(req.url, 'http://localhost');

@@ -58,6 +58,7 @@ export function leaseService(ctx: ServerContext): UntypedServiceImplementation {
         return;
       }
       let upstream: ClientDuplexStream<Wire, Wire> | undefined;
+      let clientEnded = false;
       const forward = (req: Wire): boolean => {
         if (ctx.lessor.isPrimary) return false;
         if (upstream === undefined) {
@@ -73,6 +74,8 @@ export function leaseService(ctx: ServerContext): UntypedServiceImplementation {
           });
           up.on('end', () => {
             if (upstream === up) upstream = undefined;
+            // The client's half-close was passed on: the leader has answered everything forwarded, so end too.
+            if (clientEnded && !call.cancelled && !call.destroyed) call.end();
           });
           upstream = up;
         }
@@ -87,9 +90,12 @@ export function leaseService(ctx: ServerContext): UntypedServiceImplementation {
           call.emit('error', toServiceError(err));
         }
       });
+      // As etcd, whose receive loop answers each request before it reads the client's EOF: a client that sends and
+      // half-closes still gets every answer, including those the leader has yet to send back.
       call.on('end', () => {
-        upstream?.end();
-        call.end();
+        clientEnded = true;
+        if (upstream === undefined) call.end();
+        else upstream.end();
       });
       call.on('cancelled', () => upstream?.cancel());
       call.on('error', () => undefined);

@@ -99,7 +99,8 @@ async function streamSnapshot(ctx: ServerContext, call: ServerWritableStream<Wir
   const sha = createHash('sha256');
   let remaining = source.sizeBytes;
   const send = async (blob: Buffer, remainingBytes: number) => {
-    if (!call.write({ header: responseHeader(ctx), remaining_bytes: BigInt(remainingBytes), blob })) {
+    // No header: etcd 3.4 sends none on snapshot chunks.
+    if (!call.write({ remaining_bytes: BigInt(remainingBytes), blob })) {
       await new Promise<void>((resolve) => call.once('drain', resolve));
     }
   };
