@@ -7,7 +7,7 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdCluster, runEtcdctl, type EtcdImpl } from '../src/store/testing/etcd-process.ts';
+import { allocateLoopbackPorts, EtcdCluster, runEtcdctl, type EtcdImpl } from '../src/store/testing/etcd-process.ts';
 import { eventually } from './process-helpers.ts';
 
 const TEST_TIMEOUT_MS = 240_000;
@@ -253,6 +253,29 @@ describe('client port plain HTTP: barque vs etcd 3.4.23 (multi-process)', () => 
       expect(results.length, impl).toBeGreaterThanOrEqual(2);
       expect(results.every((r) => r.header === undefined), impl).toBe(true);
       expect(Buffer.from(results[results.length - 1].blob, 'base64').length, impl).toBe(32);
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('serves /metrics and /health alone on --listen-metrics-urls, as etcd does', async () => {
+    const single = new Map<EtcdImpl, { cluster: EtcdCluster; url: string }>();
+    try {
+      for (const impl of ['etcd', 'barque'] as const) {
+        const [port] = await allocateLoopbackPorts(1);
+        const url = `http://127.0.0.1:${port}`;
+        single.set(impl, { cluster: await EtcdCluster.start({ impl, members: 1, extraArgs: [`--listen-metrics-urls=${url}`] }), url });
+      }
+      const metricsUrl = (impl: EtcdImpl, path: string) => `${single.get(impl)!.url}${path}`;
+      for (const path of ['/health', '/version', '/v3/kv/range', '/nope']) {
+        const oracle = await getHttp1(metricsUrl('etcd', path));
+        expect(await getHttp1(metricsUrl('barque', path)), path).toEqual(oracle);
+      }
+      expect(await request1(metricsUrl('barque', '/health'), 'POST')).toEqual(await request1(metricsUrl('etcd', '/health'), 'POST'));
+      const metrics = await getHttp1(metricsUrl('barque', '/metrics'));
+      expect(metrics.status).toBe(200);
+      expect(metrics.contentType).toBe((await getHttp1(metricsUrl('etcd', '/metrics'))).contentType);
+      expect(metrics.body).toMatch(/^etcd_server_has_leader 1$/m);
+    } finally {
+      for (const { cluster } of single.values()) await cluster.cleanup();
     }
   }, TEST_TIMEOUT_MS);
 

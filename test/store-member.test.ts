@@ -126,6 +126,48 @@ describe('store: etcd URL flags', () => {
   });
 });
 
+describe("store: kubeadm's etcd command line", () => {
+  it('parses as it is, metrics listener included', () => {
+    const c = parseEtcdFlags(
+      [
+        '--advertise-client-urls=https://10.0.0.5:2379',
+        '--cert-file=/etc/kubernetes/pki/etcd/server.crt',
+        '--client-cert-auth=true',
+        '--data-dir=/var/lib/etcd',
+        '--experimental-initial-corrupt-check=true',
+        '--initial-advertise-peer-urls=https://10.0.0.5:2380',
+        '--initial-cluster=cp1=https://10.0.0.5:2380',
+        '--key-file=/etc/kubernetes/pki/etcd/server.key',
+        '--listen-client-urls=https://127.0.0.1:2379,https://10.0.0.5:2379',
+        '--listen-metrics-urls=http://127.0.0.1:2381',
+        '--listen-peer-urls=https://10.0.0.5:2380',
+        '--name=cp1',
+        '--peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt',
+        '--peer-client-cert-auth=true',
+        '--peer-key-file=/etc/kubernetes/pki/etcd/peer.key',
+        '--peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt',
+        '--snapshot-count=10000',
+        '--trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt',
+        '--max-snapshots=5',
+        '--max-wals=5',
+        '--enable-pprof',
+        '--metrics=extensive',
+      ],
+      {},
+    );
+    expect(c.listenMetricsUrls).toEqual(['http://127.0.0.1:2381']);
+    expect(c.listenClientUrls).toEqual(['https://127.0.0.1:2379', 'https://10.0.0.5:2379']);
+    expect(c.snapshotCount).toBe(10000);
+    expect(c.clientTls.clientCertAuth).toBe(true);
+  });
+
+  it('checks metrics URLs as listen URLs', () => {
+    expect(() => parseEtcdFlags(['--listen-metrics-urls=http://metrics.example:2381'], {})).toThrow(
+      "error verifying flags, expected IP in URL for binding (http://metrics.example:2381). See 'etcd --help'.",
+    );
+  });
+});
+
 describe('store: watch progress-notify interval flag', () => {
   it('parses Go durations as etcd does and defaults to ten minutes', () => {
     expect(parseEtcdFlags([], {}).watchProgressNotifyIntervalMs).toBe(600_000);

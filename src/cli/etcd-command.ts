@@ -79,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
       name: config.name,
       dataDir: config.dataDir,
       listenClientUrls: config.listenClientUrls,
+      listenMetricsUrls: config.listenMetricsUrls,
       advertiseClientUrls: config.advertiseClientUrls,
       initialAdvertisePeerUrls: config.initialAdvertisePeerUrls,
       initialCluster: config.initialCluster,

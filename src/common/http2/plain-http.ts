@@ -88,7 +88,12 @@ export function isGrpcRequest(headers: http2.IncomingHttpHeaders): boolean {
 
 /** An HTTP/1.x server that listens nowhere: connections are handed to it with `serveHttp1Connection`. */
 export function plainHttp1Server(handler: PlainHttpHandler): http.Server {
-  return http.createServer((req, res) => {
+  return http.createServer(plainHttpRequestListener(handler));
+}
+
+/** node:http's (or node:https's) request listener answering with `handler`. */
+export function plainHttpRequestListener(handler: PlainHttpHandler): http.RequestListener {
+  return (req, res) => {
     const method = req.method ?? 'GET';
     void answer(handler, req, { method, url: req.url ?? '/', authorization: req.headers.authorization }).then((a) => {
       if (a.stream !== undefined) {
@@ -99,7 +104,7 @@ export function plainHttp1Server(handler: PlainHttpHandler): http.Server {
       res.writeHead(a.status, { ...a.headers, 'content-length': String(Buffer.byteLength(a.body)) });
       res.end(method === 'HEAD' ? undefined : a.body);
     });
-  });
+  };
 }
 
 /** Hands an accepted connection, with the bytes already read from it, to the HTTP/1.x server. */

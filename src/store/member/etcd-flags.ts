@@ -8,6 +8,8 @@ export interface EtcdConfig {
   name: string;
   dataDir: string;
   listenClientUrls: string[];
+  /** --listen-metrics-urls: extra listeners for /metrics and /health alone; none by default. */
+  listenMetricsUrls: string[];
   advertiseClientUrls: string[];
   listenPeerUrls: string[];
   initialAdvertisePeerUrls: string[];
@@ -78,6 +80,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'listen-client-urls': { kind: 'urls', usage: 'List of URLs to listen on for client traffic.' },
   'advertise-client-urls': { kind: 'urls', usage: "List of this member's client URLs to advertise to the public." },
   'listen-peer-urls': { kind: 'urls', usage: 'List of URLs to listen on for peer traffic.' },
+  'listen-metrics-urls': { kind: 'urls', usage: 'List of URLs to listen on for the metrics and health endpoints.' },
   'initial-advertise-peer-urls': { kind: 'urls', usage: "List of this member's peer URLs to advertise to the rest of the cluster." },
   'initial-cluster': { kind: 'string', usage: 'Initial cluster configuration for bootstrapping.' },
   'initial-cluster-state': { kind: 'string', usage: "Initial cluster state ('new' or 'existing')." },
@@ -114,6 +117,16 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'enable-v2': { kind: 'bool', usage: 'Ignored: barque serves the v3 API only.', ignored: true },
   'strict-reconfig-check': { kind: 'bool', usage: 'Ignored until membership changes land.', ignored: true },
   'pre-vote': { kind: 'bool', usage: 'Ignored until replication lands.', ignored: true },
+  // Common in etcd command lines (kubeadm's, etcd's own docs); accepted so those start, with no effect here.
+  'max-snapshots': { kind: 'int', usage: 'Ignored: barque keeps only the snapshot it needs.', ignored: true },
+  'max-wals': { kind: 'int', usage: 'Ignored: barque removes WAL segments a snapshot covers.', ignored: true },
+  'enable-pprof': { kind: 'bool', usage: 'Ignored: no Go runtime to profile (barque bench kv --profile profiles members).', ignored: true },
+  metrics: { kind: 'string', usage: "Ignored: /metrics serves barque's one set ('basic' or 'extensive' accepted).", ignored: true },
+  'experimental-initial-corrupt-check': { kind: 'bool', usage: 'Ignored.', ignored: true },
+  'grpc-keepalive-min-time': { kind: 'string', usage: 'Ignored: clients may ping every second.', ignored: true },
+  'grpc-keepalive-interval': { kind: 'string', usage: 'Ignored.', ignored: true },
+  'grpc-keepalive-timeout': { kind: 'string', usage: 'Ignored.', ignored: true },
+  debug: { kind: 'bool', usage: 'Ignored: use --log-level=debug.', ignored: true },
 };
 
 export function etcdUsage(): string {
@@ -169,6 +182,7 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   const listenClientUrls = urls('listen-client-urls', 'http://localhost:2379');
   const advertiseClientUrls = urls('advertise-client-urls', 'http://localhost:2379');
   const listenPeerUrls = urls('listen-peer-urls', 'http://localhost:2380');
+  const listenMetricsUrls = urls('listen-metrics-urls', '');
   const state = get('initial-cluster-state', 'new');
   if (state !== 'new' && state !== 'existing') throw new EtcdFlagError(`invalid value "${state}" for flag -initial-cluster-state: valid values are "new" or "existing"`);
   const mode = get('auto-compaction-mode', 'periodic');
@@ -183,6 +197,7 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   };
   verify(bindUrlReason(listenPeerUrls));
   verify(bindUrlReason(listenClientUrls));
+  verify(bindUrlReason(listenMetricsUrls));
   const hostReason = (flag: string, list: string[]): string | null => {
     const reason = hostUrlReason(list);
     return reason === null ? null : `--${flag} "${list.join(',')}" must be "host:port" (${reason})`;
@@ -202,6 +217,7 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     name,
     dataDir: get('data-dir', `${name}.etcd`),
     listenClientUrls,
+    listenMetricsUrls,
     advertiseClientUrls,
     listenPeerUrls,
     initialAdvertisePeerUrls,

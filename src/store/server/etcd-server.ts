@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { addUnaryRoutes, listenGrpc, type FastUnaryMethod, type FastUnaryOptions, type GrpcListener, type ListenerTls } from '../../common/http2/index.ts';
 import type { Logger } from '../../common/logger.ts';
-import { etcdHttpHandler } from './http-endpoints.ts';
+import { etcdHttpHandler, etcdMetricsHandler } from './http-endpoints.ts';
+import { listenMetrics, MetricsListenerError, type MetricsListener } from './metrics-listener.ts';
 import { addStreamRoutes, type StreamRoute } from './grpc-gateway-stream.ts';
 import { AlarmStore } from '../apply/alarms.ts';
 import { BaseApplier, buildApplierChain } from '../apply/applier.ts';
@@ -47,6 +48,8 @@ export interface EtcdServerOptions {
   name: string;
   dataDir: string;
   listenClientUrls: string[];
+  /** etcd's --listen-metrics-urls: plain HTTP(S) listeners for /metrics and /health alone (metrics-listener.ts). */
+  listenMetricsUrls?: string[];
   advertiseClientUrls: string[];
   initialAdvertisePeerUrls: string[];
   initialCluster: string;
@@ -116,6 +119,7 @@ export class EtcdServer {
     readonly context: ServerContext,
     private readonly grpcServer: grpc.Server,
     private readonly listeners: GrpcListener[],
+    private readonly metricsListeners: MetricsListener[],
     private readonly compactor: AutoCompactor | undefined,
     /** The store does not own a database it was handed: the member closes it. */
     private readonly db: MvccDb,
@@ -153,21 +157,24 @@ export class EtcdServer {
       throw err;
     }
     const listeners: GrpcListener[] = [];
+    const metricsListeners: MetricsListener[] = [];
     const client = grpcServer(ctx, options, certificateNames(listeners));
     const server = client.server;
     try {
       for (const url of options.listenClientUrls) listeners.push(await bind(client, url, options.clientTls));
+      const metrics = etcdMetricsHandler(ctx);
+      for (const url of options.listenMetricsUrls ?? []) metricsListeners.push(await listenMetrics(url, metrics, options.clientTls));
     } catch (err) {
-      await Promise.all(listeners.map((l) => l.close()));
+      await Promise.all([...listeners, ...metricsListeners].map((l) => l.close()));
       server.forceShutdown();
       await ctx.proposer.close();
       ctx.hub.close();
       await ctx.store.close();
       await db.close();
-      throw err;
+      throw err instanceof MetricsListenerError ? new ConfigError(err.message) : err;
     }
     const compactor = startAutoCompactor(ctx, options.autoCompactionMode ?? 'periodic', options.autoCompactionRetention ?? '0');
-    const member = new EtcdServer(ctx, server, listeners, compactor, db, closeForwarder);
+    const member = new EtcdServer(ctx, server, listeners, metricsListeners, compactor, db, closeForwarder);
     member.startLeaseExpiry(options.leaseExpiryIntervalMs ?? 500);
     options.logger.info(
       {
@@ -214,7 +221,7 @@ export class EtcdServer {
     this.compactor?.stop();
     // Watch streams stay open until the server or the client ends them (even half-closed ones): end them first.
     this.context.hub.close();
-    const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));
+    const listenersClosed = Promise.all([...this.listeners, ...this.metricsListeners].map((l) => l.close()));
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => this.grpcServer.forceShutdown(), 2000);
       this.grpcServer.tryShutdown(() => {

@@ -8,6 +8,7 @@
 //             `etcdctl check datascale` reads (process_resident_memory_bytes) among them;
 //   /v3/..., /v3beta/...  the gRPC gateway's JSON calls (grpc-gateway.ts);
 //   anything else: Go's "404 page not found".
+// A --listen-metrics-urls listener (metrics-listener.ts) serves /health and /metrics alone, without CORS headers.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FastUnaryRoutes, PlainHttpAnswer, PlainHttpHandler } from '../../common/http2/index.ts';
 import { withTimeout } from '../../common/with-timeout.ts';
@@ -28,21 +29,37 @@ const STARTED_AT_SECONDS = Date.now() / 1000 - process.uptime();
 
 export function etcdHttpHandler(ctx: ServerContext, routes: FastUnaryRoutes, streams: StreamRoutes): PlainHttpHandler {
   const gateway = new GrpcGateway(ctx.codecs.root, routes, streams, CORS);
+  const endpoints = endpointAnswers(ctx, CORS, true);
   return async (req) => {
-    const method = req.method;
     const { pathname } = new URL(req.url, 'http://localhost');
     const viaGateway = await gateway.answer(req, pathname);
     if (viaGateway !== undefined) return viaGateway;
+    return endpoints(req.method, pathname);
+  };
+}
+
+/** What a --listen-metrics-urls listener serves, as etcd's metrics mux: /metrics and /health only, no CORS headers. */
+export function etcdMetricsHandler(ctx: ServerContext): PlainHttpHandler {
+  const endpoints = endpointAnswers(ctx, {}, false);
+  return async (req) => endpoints(req.method, new URL(req.url, 'http://localhost').pathname);
+}
+
+/** /health, /metrics and (on the client port) /version, with `headers` on every answer; anything else 404. */
+function endpointAnswers(ctx: ServerContext, headers: Readonly<Record<string, string>>, version: boolean): (method: string, pathname: string) => Promise<PlainHttpAnswer> {
+  const goError = (status: number, text: string, extra: Readonly<Record<string, string>> = {}): PlainHttpAnswer => goErrorWith(headers, status, text, extra);
+  const methodNotAllowed = goError(405, 'Method Not Allowed', { allow: 'GET' });
+  return async (method, pathname) => {
     switch (pathname) {
       case '/health':
-        if (method !== 'GET') return METHOD_NOT_ALLOWED;
-        if (await healthy(ctx)) return { status: 200, headers: { ...CORS, 'content-type': 'text/plain; charset=utf-8' }, body: '{"health":"true"}' };
+        if (method !== 'GET') return methodNotAllowed;
+        if (await healthy(ctx)) return { status: 200, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: '{"health":"true"}' };
         return goError(503, '{"health":"false"}');
       case '/version':
-        if (method !== 'GET') return METHOD_NOT_ALLOWED;
-        return { status: 200, headers: { ...CORS, 'content-type': 'application/json' }, body: JSON.stringify({ etcdserver: SERVED_ETCD_VERSION, etcdcluster: CLUSTER_VERSION }) };
+        if (!version) return goError(404, '404 page not found');
+        if (method !== 'GET') return methodNotAllowed;
+        return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ etcdserver: SERVED_ETCD_VERSION, etcdcluster: CLUSTER_VERSION }) };
       case '/metrics':
-        return { status: 200, headers: { ...CORS, 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics(ctx) };
+        return { status: 200, headers: { ...headers, 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics(ctx) };
       default:
         return goError(404, '404 page not found');
     }
@@ -50,11 +67,9 @@ export function etcdHttpHandler(ctx: ServerContext, routes: FastUnaryRoutes, str
 }
 
 /** As Go's http.Error writes an error: plain text, nosniff, a newline after the text. */
-function goError(status: number, text: string, headers: Readonly<Record<string, string>> = {}): PlainHttpAnswer {
-  return { status, headers: { ...CORS, ...headers, 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }, body: `${text}\n` };
+function goErrorWith(headers: Readonly<Record<string, string>>, status: number, text: string, extra: Readonly<Record<string, string>>): PlainHttpAnswer {
+  return { status, headers: { ...headers, ...extra, 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }, body: `${text}\n` };
 }
-
-const METHOD_NOT_ALLOWED = goError(405, 'Method Not Allowed', { allow: 'GET' });
 
 async function healthy(ctx: ServerContext): Promise<boolean> {
   if (ctx.alarms.list().length > 0 || !ctx.hasLeader()) return false;
