@@ -92,7 +92,7 @@ describe('client port plain HTTP: barque vs etcd 3.4.23 (multi-process)', () => 
     }
     expect(await getHttp1(url('barque', '/health', 2))).toEqual({ status: 200, contentType: 'text/plain; charset=utf-8', body: '{"health":"true"}' });
     // /health and /version take GET only; /metrics any method.
-    for (const [path, method] of [['/health', 'POST'], ['/version', 'PUT'], ['/metrics', 'POST']]) {
+    for (const [path, method] of [['/health', 'POST'], ['/version', 'PUT'], ['/metrics', 'POST'], ['/v3/kv/range', 'OPTIONS'], ['/nope', 'OPTIONS']]) {
       const oracle = await request1(url('etcd', path), method);
       expect(await request1(url('barque', path), method), `${method} ${path}`).toEqual(oracle);
     }

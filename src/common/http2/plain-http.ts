@@ -47,6 +47,8 @@ export interface PlainHttpRequest {
   /** The Authorization header, if any. */
   authorization?: string;
   body: Buffer;
+  /** Called once when the exchange is over: answered, or the client went away first. */
+  onClose?: (listener: () => void) => void;
 }
 
 /** Throws only on a bug: the adapters answer 500. */
@@ -95,7 +97,8 @@ export function plainHttp1Server(handler: PlainHttpHandler): http.Server {
 export function plainHttpRequestListener(handler: PlainHttpHandler): http.RequestListener {
   return (req, res) => {
     const method = req.method ?? 'GET';
-    void answer(handler, req, { method, url: req.url ?? '/', authorization: req.headers.authorization }).then((a) => {
+    const onClose = (listener: () => void): void => void res.once('close', listener);
+    void answer(handler, req, { method, url: req.url ?? '/', authorization: req.headers.authorization, onClose }).then((a) => {
       if (a.stream !== undefined) {
         res.writeHead(a.status, a.headers);
         res.flushHeaders();
@@ -118,7 +121,8 @@ export function serveHttp1Connection(server: http.Server, socket: Socket, buffer
 export function servePlainHttp2(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, handler: PlainHttpHandler): void {
   stream.once('error', () => undefined);
   const method = headers[':method'] ?? 'GET';
-  void answer(handler, stream, { method, url: headers[':path'] ?? '/', authorization: headers.authorization }).then((a) => {
+  const onClose = (listener: () => void): void => void stream.once('close', listener);
+  void answer(handler, stream, { method, url: headers[':path'] ?? '/', authorization: headers.authorization, onClose }).then((a) => {
     if (stream.destroyed || stream.closed) return;
     if (a.stream !== undefined) {
       stream.respond({ ':status': a.status, ...a.headers });

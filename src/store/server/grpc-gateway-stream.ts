@@ -156,6 +156,8 @@ export interface GatewayStreamOptions {
   errorAnswer: (code: number, message: string) => PlainHttpAnswer;
   /** grpc-gateway's HTTP status for a gRPC code. */
   httpStatus: (code: number) => number;
+  /** The client's going away, which cancels the call even before its first answer (an observe may wait long). */
+  onClientClose?: (listener: () => void) => void;
 }
 
 /** Starts the call; the answer comes once its first event does (so an error before any response sets the status). */
@@ -212,6 +214,7 @@ export function answerStream(o: GatewayStreamOptions): Promise<PlainHttpAnswer> 
       s.onClose(() => call.cancel());
       flush();
     };
+    o.onClientClose?.(() => call.cancel());
     if (definition.requestStream) {
       // Delivered once the handler listens (it may first wait, e.g. for an auth token to be applied), then the
       // half-close, as a gRPC client's sends and CloseSend would arrive.

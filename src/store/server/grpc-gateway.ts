@@ -148,6 +148,7 @@ export class GrpcGateway {
         headers: this.headers,
         errorAnswer: (code, message) => this.error(code, message),
         httpStatus: (code) => HTTP_STATUS[code] ?? 500,
+        onClientClose: req.onClose,
       });
     }
     if (method === undefined) return MUX_NOT_FOUND;

@@ -7,7 +7,7 @@
 //   /metrics  any method. Prometheus text with etcd's names for what barque has (server, MVCC, process); what
 //             `etcdctl check datascale` reads (process_resident_memory_bytes) among them;
 //   /v3/..., /v3beta/...  the gRPC gateway's JSON calls (grpc-gateway.ts);
-//   anything else: Go's "404 page not found".
+//   anything else: Go's "404 page not found"; OPTIONS on any path (a CORS preflight): 200, no body.
 // A --listen-metrics-urls listener (metrics-listener.ts) serves /health and /metrics alone, without CORS headers.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FastUnaryRoutes, PlainHttpAnswer, PlainHttpHandler } from '../../common/http2/index.ts';
@@ -31,6 +31,8 @@ export function etcdHttpHandler(ctx: ServerContext, routes: FastUnaryRoutes, str
   const gateway = new GrpcGateway(ctx.codecs.root, routes, streams, CORS);
   const endpoints = endpointAnswers(ctx, CORS, true);
   return async (req) => {
+    // etcd's CORS handler answers a preflight itself, on any path: 200, its CORS headers, no body.
+    if (req.method === 'OPTIONS') return { status: 200, headers: CORS, body: '' };
     const { pathname } = new URL(req.url, 'http://localhost');
     const viaGateway = await gateway.answer(req, pathname);
     if (viaGateway !== undefined) return viaGateway;
