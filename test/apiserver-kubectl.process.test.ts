@@ -124,6 +124,24 @@ for (const store of STORES) describe(`kubectl against barque apiserver on ${stor
         expect((await k(['-n', ns, 'get', 'pods', '--field-selector', 'status.phase=Pending', '-o', 'name'])).stdout.trim()).toBe('pod/web');
       });
 
+      it('diffs a changed manifest through a server-side dry run, changing nothing; --dry-run=server creates nothing', async () => {
+        const h = harness();
+        const file = join(h.dir, `diff-${ns}.yaml`);
+        // kubectl diff finds the dryRun parameter on the kind's PATCH operation in /openapi/v2 (protobuf for 1.20).
+        writeFileSync(file, POD_MANIFEST('back').replace('nginx:1.25', 'nginx:1.27'));
+        const changed = await k(['-n', ns, 'diff', '-f', file]);
+        expect(changed.stderr).toBe('');
+        expect(changed.code).toBe(1); // differences found, as diff(1)
+        expect(changed.stdout).toMatch(/^\+\s+- image: nginx:1\.27$/m);
+        // A dry run writes nothing: the merged object keeps the live resourceVersion, so it is no part of the diff.
+        expect(changed.stdout).not.toMatch(/^[-+]\s+resourceVersion:/m);
+        const pod = JSON.parse((await k(['-n', ns, 'get', 'pod', 'web', '-o', 'json'])).stdout) as { spec: { containers: { image: string }[] } };
+        expect(pod.spec.containers[0].image).not.toBe('nginx:1.27');
+        const created = await k(['-n', ns, 'create', 'configmap', 'dry', '--from-literal=a=b', '--dry-run=server', '-o', 'name']);
+        expect([created.code, created.stdout.trim()]).toEqual([0, 'configmap/dry']);
+        expect((await k(['-n', ns, 'get', 'configmap', 'dry'])).stderr).toContain('NotFound');
+      });
+
       it('describes the pod and the configmap', async () => {
         const pod = await k(['-n', ns, 'describe', 'pod', 'web']);
         expect(pod.stderr).toBe('');

@@ -47,7 +47,7 @@ export function buildOpenApiDocuments(kinds: readonly ServedKind[], title: strin
   let v2Protobuf: Buffer | undefined;
   return {
     definitions: set.definitions,
-    v2Protobuf: () => (v2Protobuf ??= encodeOpenApiV2(title, version, set.definitions)),
+    v2Protobuf: () => (v2Protobuf ??= encodeOpenApiV2(title, version, set.definitions, v2Doc.paths)),
     kindDefinition: (g, v, k) => set.kindDefinition(g, v, k),
     v2: () => v2Doc,
     v3Index: () => index,

@@ -410,7 +410,12 @@ export class ResourceRegistry {
       return this.withTypeMeta(next);
     };
     try {
-      if (dryRun) return this.withTypeMeta(await withHook(await this.get(namespace, name)));
+      if (dryRun) {
+        const current = await this.get(namespace, name);
+        const next = await withHook(current);
+        // As kube-apiserver's dry run: nothing was written, so the answer keeps the stored resourceVersion.
+        return this.withTypeMeta({ ...next, metadata: { ...next.metadata, resourceVersion: current.metadata?.resourceVersion } });
+      }
       // Starts from the watch cache's copy, as kube-apiserver does: one Txn instead of a read and a Txn.
       const key = this.key(namespace, name);
       const written = this.withTypeMeta(await this.store.guaranteedUpdate(key, withHook, this.cache.get(key), this.lease));
