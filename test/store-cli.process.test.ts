@@ -57,7 +57,7 @@ describe('store: barque etcd command line (process)', () => {
   });
 
   // etcd is the oracle: the same bad command line, in an empty working directory, must give the same exit code and
-  // etcd's message, and neither may leave a data directory behind (etcd verifies its flags before touching disk).
+  // etcd's message, and neither may leave a data directory behind (etcd checks these before touching disk).
   it.each<{ args: string[]; env: Record<string, string> }>([
     { args: ['--listen-client-urls', 'foo://x'], env: {} },
     { args: ['--listen-client-urls', 'http://127.0.0.1', '--advertise-client-urls', 'http://127.0.0.1:1'], env: {} },
@@ -66,7 +66,12 @@ describe('store: barque etcd command line (process)', () => {
     { args: ['--advertise-client-urls', 'http://:2379'], env: {} },
     { args: ['--listen-client-urls', 'http://127.0.0.1:2379'], env: {} },
     { args: [], env: { ETCD_LISTEN_CLIENT_URLS: 'foo://x' } },
-  ])('refuses bad URL flags as etcd does: $args $env', async ({ args, env }) => {
+    { args: ['--heartbeat-interval=0'], env: {} },
+    { args: ['--election-timeout=60000'], env: {} },
+    { args: ['--initial-cluster-state=bogus'], env: {} },
+    { args: ['--auto-compaction-mode=daily'], env: {} },
+    { args: ['--auto-compaction-retention=abc'], env: {} },
+  ])('refuses bad flags as etcd does: $args $env', async ({ args, env }) => {
     const run = async (start: (cwd: string) => ReturnType<typeof watched>) => {
       const cwd = mkdtempSync(join(tmpdir(), 'barque-cli-'));
       dirs.push(cwd);
@@ -82,9 +87,9 @@ describe('store: barque etcd command line (process)', () => {
     expect(ours.madeDataDir).toBe(false);
     expect(ours.code).toBe(etcd.code);
     // etcd's logger prefixes its lines with a time and "E | etcdmain: "; the text after it must be ours.
-    const etcdMessage = etcd.output.split('\n').find((l) => /invalid value|error verifying flags/.test(l)) ?? '';
+    const etcdMessage = etcd.output.split('\n').find((l) => /invalid value|error verifying flags|error parsing/.test(l)) ?? '';
     expect(etcdMessage).not.toBe('');
-    expect(ours.output).toContain(etcdMessage.replace(/^.* E \| etcdmain: /, ''));
+    expect(ours.output).toContain(etcdMessage.replace(/^.* [A-Z] \| etcdmain: /, ''));
   });
 
   it('takes its configuration from ETCD_* variables and stops cleanly on SIGTERM', async () => {

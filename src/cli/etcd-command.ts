@@ -16,7 +16,7 @@ import {
 import { ConfigError, EtcdServer } from '../store/server/etcd-server.ts';
 import { SERVED_ETCD_VERSION } from '../store/server/maintenance-service.ts';
 import { barqueVersion } from './version-command.ts';
-import { AutoCompactionConfigError } from '../store/server/auto-compactor.ts';
+import { AutoCompactionConfigError, checkAutoCompaction } from '../store/server/auto-compactor.ts';
 import { memoryBudgets, type MemoryBudgets } from '../store/member/memory-budgets.ts';
 
 /** Node's process.arch in Go's GOARCH words. */
@@ -61,6 +61,13 @@ export async function run(argv: string[]): Promise<number> {
     for (const warning of unusedTlsWarnings(config.listenClientUrls, config.listenPeerUrls, clientTls, peerTls)) logger.warn(warning);
   } catch (err) {
     if (!(err instanceof TlsConfigError)) throw err;
+    process.stderr.write(`barque etcd: ${err.message}\n`);
+    return 1;
+  }
+  try {
+    checkAutoCompaction(config.autoCompactionMode, config.autoCompactionRetention);
+  } catch (err) {
+    if (!(err instanceof AutoCompactionConfigError)) throw err;
     process.stderr.write(`barque etcd: ${err.message}\n`);
     return 1;
   }

@@ -139,6 +139,9 @@ function envName(flag: string): string {
   return `ETCD_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
+/** etcd's upper bound on --election-timeout. */
+const MAX_ELECTION_MS = 50_000;
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'panic', 'fatal'];
 
 /** Parses argv (after "etcd") and the environment. Throws EtcdFlagError with Go's wording on bad input. */
@@ -184,9 +187,8 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   const listenPeerUrls = urls('listen-peer-urls', 'http://localhost:2380');
   const listenMetricsUrls = urls('listen-metrics-urls', '');
   const state = get('initial-cluster-state', 'new');
-  if (state !== 'new' && state !== 'existing') throw new EtcdFlagError(`invalid value "${state}" for flag -initial-cluster-state: valid values are "new" or "existing"`);
+  if (state !== 'new' && state !== 'existing') throw new EtcdFlagError(`invalid value "${state}" for flag -initial-cluster-state: invalid value`);
   const mode = get('auto-compaction-mode', 'periodic');
-  if (mode !== 'periodic' && mode !== 'revision') throw new EtcdFlagError(`invalid value "${mode}" for flag -auto-compaction-mode: valid values are "periodic" or "revision"`);
   const logLevel = get('log-level', 'info');
   if (!LOG_LEVELS.includes(logLevel)) throw new EtcdFlagError(`invalid value "${logLevel}" for flag -log-level`);
   const heartbeatIntervalMs = int('heartbeat-interval', 100);
@@ -204,9 +206,13 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   };
   verify(hostReason('initial-advertise-peer-urls', initialAdvertisePeerUrls));
   verify(hostReason('advertise-client-urls', advertiseClientUrls));
+  if (heartbeatIntervalMs <= 0) verify(`--heartbeat-interval must be >0 (set to ${heartbeatIntervalMs}ms)`);
+  if (electionTimeoutMs <= 0) verify(`--election-timeout must be >0 (set to ${electionTimeoutMs}ms)`);
   if (5 * heartbeatIntervalMs > electionTimeoutMs) {
     verify(`--election-timeout[${electionTimeoutMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatIntervalMs}ms]`);
   }
+  if (electionTimeoutMs > MAX_ELECTION_MS) verify(`--election-timeout[${electionTimeoutMs}ms] is too long, and should be set less than ${MAX_ELECTION_MS}ms`);
+  if (mode !== 'periodic' && mode !== 'revision') verify(`unknown auto-compaction-mode "${mode}"`);
   if (values.has('listen-client-urls') && !values.has('advertise-client-urls')) {
     verify(
       '--advertise-client-urls is required when --listen-client-urls is set explicitly',
@@ -226,7 +232,7 @@ export function parseEtcdFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     initialClusterState: state,
     initialClusterToken: get('initial-cluster-token', 'etcd-cluster'),
     quotaBackendBytes: int('quota-backend-bytes', 0),
-    autoCompactionMode: mode,
+    autoCompactionMode: mode as EtcdConfig['autoCompactionMode'],
     autoCompactionRetention: get('auto-compaction-retention', '0'),
     maxRequestBytes: int('max-request-bytes', 1.5 * 1024 * 1024),
     maxTxnOps: int('max-txn-ops', 128),

@@ -17,9 +17,19 @@ export class AutoCompactionConfigError extends Error {
 
 export function parseRetentionMs(retention: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(retention.trim());
-  if (m === null) throw new AutoCompactionConfigError(`invalid auto-compaction-retention "${retention}"`);
+  // etcd's words: an integer is hours, anything else goes through Go's time.ParseDuration.
+  if (m === null) throw new AutoCompactionConfigError(`error parsing CompactionRetention: time: invalid duration "${retention}"`);
   const n = Number(m[1]);
   return n * UNIT_MS[m[2] ?? 'h'];
+}
+
+/** Throws what startAutoCompactor would, before anything starts (etcd checks these before touching disk). */
+export function checkAutoCompaction(mode: 'periodic' | 'revision', retention: string): void {
+  if (mode === 'revision') {
+    if (!/^\d+$/.test(retention.trim())) throw new AutoCompactionConfigError(`invalid auto-compaction-retention "${retention}" for revision mode`);
+  } else {
+    parseRetentionMs(retention);
+  }
 }
 
 export interface AutoCompactor {
@@ -27,8 +37,8 @@ export interface AutoCompactor {
 }
 
 export function startAutoCompactor(ctx: ServerContext, mode: 'periodic' | 'revision', retention: string): AutoCompactor | undefined {
+  checkAutoCompaction(mode, retention);
   if (mode === 'revision') {
-    if (!/^\d+$/.test(retention.trim())) throw new AutoCompactionConfigError(`invalid auto-compaction-retention "${retention}" for revision mode`);
     const keep = Number(retention);
     if (keep === 0) return undefined;
     const timer = setInterval(() => compactTo(ctx, ctx.store.revision - keep), REVISION_CHECK_MS);
