@@ -142,6 +142,23 @@ for (const store of STORES) describe(`kubectl against barque apiserver on ${stor
         expect((await k(['-n', ns, 'get', 'configmap', 'dry'])).stderr).toContain('NotFound');
       });
 
+      it('applies a StorageClass, lists it with the default marked, and refuses changing its parameters', async () => {
+        const h = harness();
+        const name = `fast-${label.replace('.', '-')}`;
+        const file = join(h.dir, `sc-${name}.yaml`);
+        writeFileSync(
+          file,
+          `apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: ${name}\n  annotations:\n    storageclass.kubernetes.io/is-default-class: "true"\nprovisioner: example.com/ssd\nparameters:\n  type: ssd\n`,
+        );
+        expect((await k(['apply', '-f', file])).stdout).toContain(`storageclass.storage.k8s.io/${name} created`);
+        const table = (await k(['get', 'sc', name])).stdout.split('\n').map((l) => l.trim().split(/\s+/));
+        expect(table[0]).toEqual(['NAME', 'PROVISIONER', 'RECLAIMPOLICY', 'VOLUMEBINDINGMODE', 'ALLOWVOLUMEEXPANSION', 'AGE']);
+        expect(table[1].slice(0, 6)).toEqual([name, '(default)', 'example.com/ssd', 'Delete', 'Immediate', 'false']);
+        const patched = await k(['patch', 'sc', name, '-p', '{"parameters":{"type":"hdd"}}']);
+        expect(patched.stderr).toContain(`The StorageClass "${name}" is invalid: parameters: Forbidden: updates to parameters are forbidden.`);
+        expect((await k(['delete', 'sc', name])).stdout).toContain(`storageclass.storage.k8s.io "${name}" deleted`);
+      });
+
       it('describes the pod and the configmap', async () => {
         const pod = await k(['-n', ns, 'describe', 'pod', 'web']);
         expect(pod.stderr).toBe('');

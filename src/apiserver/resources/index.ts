@@ -19,6 +19,7 @@ import { endpointslices } from './discovery/endpointslices.ts';
 import { ingresses } from './networking/ingresses.ts';
 import { poddisruptionbudgets } from './policy/poddisruptionbudgets.ts';
 import { clusterrolebindings, clusterroles, rolebindings, roles } from './rbac.ts';
+import { storageclasses } from './storage/storageclasses.ts';
 import type { ResourceDef } from './resource-def.ts';
 
 export * from './resource-def.ts';
@@ -55,4 +56,5 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   clusterroles,
   rolebindings,
   roles,
+  storageclasses,
 ];

@@ -79,3 +79,41 @@ describe('printers of the new kinds', () => {
     expect(rows('ingresses', { metadata: { name: 'i', ...created }, spec: { rules: [{ host: 'a.test' }, {}], tls: [{}] }, status: { loadBalancer: { ingress: [{ ip: '127.0.0.5' }] } } }).cells.slice(0, 5)).toEqual(['i', '<none>', 'a.test,*', '127.0.0.5', '80, 443']);
   });
 });
+
+describe('storageclasses', () => {
+  const sc = (extra: Record<string, unknown> = {}): KubeObject => {
+    const obj: KubeObject = { metadata: { name: 'fast', ...created }, provisioner: 'example.com/fast-ssd', ...extra };
+    def('storageclasses').defaults(obj);
+    return obj;
+  };
+
+  it('defaults the reclaim policy and binding mode, and prints the default class as kubectl shows it', () => {
+    const obj = sc({ allowVolumeExpansion: true });
+    expect([obj.reclaimPolicy, obj.volumeBindingMode]).toEqual(['Delete', 'Immediate']);
+    expect(def('storageclasses').validate(obj)).toEqual([]);
+    obj.metadata = { ...obj.metadata, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } };
+    expect(rows('storageclasses', obj)).toEqual({
+      names: ['Name', 'Provisioner', 'ReclaimPolicy', 'VolumeBindingMode', 'AllowVolumeExpansion', 'Age'],
+      cells: ['fast (default)', 'example.com/fast-ssd', 'Delete', 'Immediate', true, '60m'],
+    });
+  });
+
+  it('refuses a missing or unqualified provisioner and unsupported policies', () => {
+    const causes = (obj: KubeObject) => def('storageclasses').validate(obj).map((c) => `${c.field}: ${c.reason}`);
+    expect(causes(sc({ provisioner: undefined }))).toEqual(['provisioner: FieldValueRequired']);
+    expect(causes(sc({ provisioner: 'not a name!' }))).toEqual(['provisioner: FieldValueInvalid']);
+    expect(causes(sc({ reclaimPolicy: 'Recycle', volumeBindingMode: 'Later' }))).toEqual(['reclaimPolicy: FieldValueNotSupported', 'volumeBindingMode: FieldValueNotSupported']);
+  });
+
+  it('forbids changing what provisioners rely on, as kube-apiserver does', () => {
+    const old = sc({ parameters: { type: 'ssd' } });
+    const next = sc({ parameters: { type: 'hdd' }, provisioner: 'example.com/other', reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true });
+    expect(def('storageclasses').validateUpdate(next, old).map((c) => c.message)).toEqual([
+      'Forbidden: updates to parameters are forbidden.',
+      'Forbidden: updates to provisioner are forbidden.',
+      'Forbidden: updates to reclaimPolicy are forbidden.',
+      'Invalid value: "WaitForFirstConsumer": field is immutable',
+    ]);
+    expect(def('storageclasses').validateUpdate(sc({ parameters: { type: 'ssd' }, allowVolumeExpansion: true }), old)).toEqual([]);
+  });
+});
