@@ -159,6 +159,23 @@ for (const store of STORES) describe(`kubectl against barque apiserver on ${stor
         expect((await k(['delete', 'sc', name])).stdout).toContain(`storageclass.storage.k8s.io "${name}" deleted`);
       });
 
+      it('applies a NetworkPolicy with its defaults and lists it with its pod selector', async () => {
+        const h = harness();
+        const file = join(h.dir, `netpol-${ns}.yaml`);
+        writeFileSync(
+          file,
+          'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: db\nspec:\n  podSelector:\n    matchLabels:\n      app: db\n  egress:\n  - ports:\n    - port: 5432\n',
+        );
+        expect((await k(['-n', ns, 'apply', '-f', file])).stdout).toContain('networkpolicy.networking.k8s.io/db created');
+        const table = (await k(['-n', ns, 'get', 'netpol'])).stdout.split('\n').map((l) => l.trim().split(/\s+/));
+        expect(table[0]).toEqual(['NAME', 'POD-SELECTOR', 'AGE']);
+        expect(table[1].slice(0, 2)).toEqual(['db', 'app=db']);
+        const np = JSON.parse((await k(['-n', ns, 'get', 'networkpolicy', 'db', '-o', 'json'])).stdout) as { spec: { policyTypes: string[]; egress: { ports: { protocol: string }[] }[] } };
+        expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+        expect(np.spec.egress[0].ports[0].protocol).toBe('TCP');
+        expect((await k(['-n', ns, 'delete', 'netpol', 'db'])).stdout).toContain('networkpolicy.networking.k8s.io "db" deleted');
+      });
+
       it('describes the pod and the configmap', async () => {
         const pod = await k(['-n', ns, 'describe', 'pod', 'web']);
         expect(pod.stderr).toBe('');

@@ -17,6 +17,7 @@ import { replicationcontrollers } from './core/replication-controllers.ts';
 import { services } from './core/services.ts';
 import { endpointslices } from './discovery/endpointslices.ts';
 import { ingresses } from './networking/ingresses.ts';
+import { networkpolicies } from './networking/networkpolicies.ts';
 import { poddisruptionbudgets } from './policy/poddisruptionbudgets.ts';
 import { clusterrolebindings, clusterroles, rolebindings, roles } from './rbac.ts';
 import { storageclasses } from './storage/storageclasses.ts';
@@ -50,6 +51,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   cronjobs,
   leases,
   ingresses,
+  networkpolicies,
   endpointslices,
   poddisruptionbudgets,
   clusterrolebindings,

@@ -117,3 +117,35 @@ describe('storageclasses', () => {
     expect(def('storageclasses').validateUpdate(sc({ parameters: { type: 'ssd' }, allowVolumeExpansion: true }), old)).toEqual([]);
   });
 });
+
+describe('networkpolicies', () => {
+  const np = (spec: Record<string, unknown>): KubeObject => {
+    const obj: KubeObject = { metadata: { name: 'db', namespace: 'default', ...created }, spec };
+    def('networkpolicies').defaults(obj);
+    return obj;
+  };
+
+  it('defaults TCP and the policy types from the rules, and prints the pod selector', () => {
+    const obj = np({ podSelector: { matchLabels: { app: 'db' } }, egress: [{ ports: [{ port: 5432 }] }] });
+    expect(obj.spec).toMatchObject({ policyTypes: ['Ingress', 'Egress'], egress: [{ ports: [{ port: 5432, protocol: 'TCP' }] }] });
+    expect(np({}).spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    expect(def('networkpolicies').validate(obj)).toEqual([]);
+    expect(rows('networkpolicies', obj)).toEqual({ names: ['Name', 'Pod-Selector', 'Age'], cells: ['db', 'app=db', '60m'] });
+    expect(rows('networkpolicies', np({})).cells[1]).toBe('<none>');
+  });
+
+  it('checks ports, peers and policy types', () => {
+    const causes = (spec: Record<string, unknown>) => def('networkpolicies').validate(np(spec)).map((c) => `${c.field}: ${c.reason}`);
+    expect(causes({ ingress: [{ ports: [{ port: 0, protocol: 'ICMP' }, { port: 80, endPort: 79 }] }] })).toEqual([
+      'spec.ingress[0].ports[0].protocol: FieldValueNotSupported',
+      'spec.ingress[0].ports[0].port: FieldValueInvalid',
+      'spec.ingress[0].ports[1].endPort: FieldValueInvalid',
+    ]);
+    expect(causes({ ingress: [{ from: [{}, { ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} }, { ipBlock: { cidr: '10.0.0.0/33' } }] }] })).toEqual([
+      'spec.ingress[0].from[0]: FieldValueRequired',
+      'spec.ingress[0].from[1]: FieldValueForbidden',
+      'spec.ingress[0].from[2].ipBlock.cidr: FieldValueInvalid',
+    ]);
+    expect(causes({ policyTypes: ['Ingress', 'Sideways'] })).toEqual(['spec.policyTypes[1]: FieldValueNotSupported']);
+  });
+});
