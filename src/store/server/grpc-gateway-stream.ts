@@ -74,8 +74,8 @@ export function splitJsonMessages(text: string): { messages: unknown[]; error?: 
 /** What the call produced, in order: a response, the end, or an error status. */
 type CallEvent = { kind: 'message'; message: unknown } | { kind: 'end' } | { kind: 'error'; code: number; message: string };
 
-/** A stand-in for grpc-js's server stream object, enough for barque's streaming handlers. */
-class GatewayCall extends EventEmitter {
+/** A stand-in for grpc-js's call object, enough for barque's handlers: streaming ones, and unary ones (grpc-gateway.ts). */
+export class GatewayCall extends EventEmitter {
   cancelled = false;
   destroyed = false;
   request: unknown = undefined;
@@ -91,7 +91,8 @@ class GatewayCall extends EventEmitter {
   constructor(
     readonly metadata: grpc.Metadata,
     private readonly path: string,
-    private readonly emitEvent: (event: CallEvent) => void,
+    /** Where a stream's answers go; a unary call answers through its callback instead. */
+    private readonly emitEvent: (event: CallEvent) => void = () => undefined,
   ) {
     super();
     // grpc-js sends a status when a handler emits 'error' on its call.

@@ -6,12 +6,11 @@
 // encodes to, so checks and errors are the same; an error answers {"error","message","code"} with the HTTP status
 // grpc-gateway maps the gRPC code to. The streaming calls (watch, lease keep-alive, snapshot, observe) answer as
 // a stream of JSON lines (grpc-gateway-stream.ts).
-import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type * as protobuf from 'protobufjs';
 import type { FastUnaryRoutes, PlainHttpAnswer, PlainHttpRequest } from '../../common/http2/index.ts';
 import { AUTHORIZATION_METADATA_KEY } from '../auth/index.ts';
-import { answerStream, type StreamRoutes } from './grpc-gateway-stream.ts';
+import { answerStream, GatewayCall, type StreamRoutes } from './grpc-gateway-stream.ts';
 
 /** Gateway path (after the version prefix) -> the gRPC method it calls; the paths of etcd 3.4's rpc.proto. */
 const GATEWAY_METHODS: Readonly<Record<string, string>> = {
@@ -169,16 +168,8 @@ export class GrpcGateway {
         resolve({ err: { code: grpc.status.INTERNAL, details: `Error deserializing request: ${(err as Error).message}` } });
         return;
       }
-      const call = Object.assign(new EventEmitter(), {
-        cancelled: false,
-        request,
-        metadata,
-        getPeer: () => 'gateway',
-        getPath: () => method.grpcPath,
-        getDeadline: () => Infinity,
-        getHost: () => '',
-        getAuthContext: () => ({}),
-      });
+      const call = new GatewayCall(metadata, method.grpcPath);
+      call.request = request;
       try {
         route.handler(call as unknown as grpc.ServerUnaryCall<unknown, unknown>, (err, value) => resolve({ err: err ?? null, value }));
       } catch (err) {
