@@ -2,11 +2,13 @@
 // the controller-manager, the scheduler and one `bin/barque agent` with the process runtime. A Deployment of three
 // node HTTP servers behind a Service (ClusterIP reaches all three, the name resolves through the cluster DNS), a
 // killed container restarting, a crashing one in CrashLoopBackOff with growing delays, kubectl logs and top, an
-// Ingress routing two hosts to two Services, and nothing left running once the workloads are deleted.
-import { readdirSync, readFileSync } from 'node:fs';
+// Ingress routing two hosts to two Services, kubectl exec, cp and port-forward (kubectl 1.20 and the newer one),
+// and nothing left running once the workloads are deleted.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import http from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
 import { setupOnce, startKubectl } from './apiserver-harness.ts';
@@ -123,6 +125,27 @@ function processesOf(uids: ReadonlySet<string>): number[] {
 
 const seenUids = new Set<string>();
 
+// kubectl 1.20 speaks SPDY only; newer ones try a WebSocket first and fall back to SPDY when it is refused.
+const KUBECTLS = [{ label: '1.20', binary: () => referenceBinary('kubectl') }, ...(existsSync('/usr/bin/kubectl') ? [{ label: 'newer', binary: () => '/usr/bin/kubectl' }] : [])];
+
+/** kubectl with standard input (exec -i); bounded, never hangs the suite. */
+function kubectlWith(binary: string, args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { cluster: c } = setup();
+  return new Promise((resolve) => {
+    const child = spawn(binary, args, { env: { ...process.env, KUBECONFIG: c.kubeconfig, HOME: dirname(c.kubeconfig) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
 describe('barque agent with the process runtime, driven by kubectl', () => {
   it('registers a Ready node with its addresses, capacity and kubelet endpoint', async () => {
     setup();
@@ -177,6 +200,58 @@ describe('barque agent with the process runtime, driven by kubectl', () => {
       follow.stop();
     }
   });
+
+  it('kubectl exec runs commands in a container: output, stdin, exit code and errors, with every kubectl', async () => {
+    const [pod] = await pods('app=web');
+    const name = pod.metadata.name;
+    for (const k of KUBECTLS) {
+      const r = await kubectlWith(k.binary(), ['exec', name, '--', 'sh', '-c', 'echo out; echo err >&2; echo "$POD_IP $HOSTNAME"; exit 3']);
+      expect({ kubectl: k.label, code: r.code, stdout: r.stdout }).toEqual({ kubectl: k.label, code: 3, stdout: `out\n${pod.status!.podIP} ${name}\n` });
+      expect(r.stderr).toContain('err\n');
+      expect(r.stderr).toContain('command terminated with exit code 3');
+      const piped = await kubectlWith(k.binary(), ['exec', '-i', name, '--', 'sh', '-c', 'cat; echo done'], 'line one\nline two\n');
+      expect({ kubectl: k.label, code: piped.code, stdout: piped.stdout }).toEqual({ kubectl: k.label, code: 0, stdout: 'line one\nline two\ndone\n' });
+      const missing = await kubectlWith(k.binary(), ['exec', name, '--', 'no-such-program']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('error: Internal error occurred: error executing command in container: exec: "no-such-program": executable file not found in $PATH');
+      const wrong = await kubectlWith(k.binary(), ['exec', name, '-c', 'nope', '--', 'true']);
+      expect(wrong.stderr).toContain('container nope is not valid for pod');
+    }
+  }, 180_000);
+
+  it('kubectl cp copies a file into a container and back out', async () => {
+    const [pod] = await pods('app=web');
+    const { cluster: c } = setup();
+    const source = join(c.dir, 'cp-source.txt');
+    writeFileSync(source, 'copied through tar over exec\n');
+    for (const k of KUBECTLS) {
+      const into = await kubectlWith(k.binary(), ['cp', source, `${pod.metadata.name}:cp-${k.label}.txt`]);
+      expect({ kubectl: k.label, code: into.code, stderr: into.stderr }).toEqual({ kubectl: k.label, code: 0, stderr: '' });
+      expect((await kubectlWith(k.binary(), ['exec', pod.metadata.name, '--', 'cat', `cp-${k.label}.txt`])).stdout).toBe('copied through tar over exec\n');
+      const back = join(c.dir, `cp-back-${k.label}.txt`);
+      expect((await kubectlWith(k.binary(), ['cp', `${pod.metadata.name}:cp-${k.label}.txt`, back])).code).toBe(0);
+      expect(readFileSync(back, 'utf8')).toBe('copied through tar over exec\n');
+    }
+  }, 180_000);
+
+  it('kubectl port-forward reaches a pod port, and reports one nothing listens on', async () => {
+    const [pod] = await pods('app=web');
+    for (const k of KUBECTLS) {
+      const forward = startKubectl(k.binary(), setup().cluster.kubeconfig, ['port-forward', `pod/${pod.metadata.name}`, ':8080', ':9']);
+      try {
+        const ready = /Forwarding from 127\.0\.0\.1:(\d+) -> 8080[\s\S]*Forwarding from 127\.0\.0\.1:(\d+) -> 9\b/;
+        const out = await forward.until((o) => ready.test(o), 60_000);
+        const [, open, closed] = ready.exec(out) ?? [];
+        expect({ kubectl: k.label, forwarding: open !== undefined }).toEqual({ kubectl: k.label, forwarding: true });
+        for (let i = 0; i < 3; i++) expect(await get('127.0.0.1', Number(open))).toBe(pod.metadata.name);
+        await get('127.0.0.1', Number(closed)).catch(() => '');
+        const after = await forward.until((o) => o.includes('connection refused'), 30_000);
+        expect(after).toContain(`error forwarding port 9 to pod ${pod.metadata.name}, uid ${pod.metadata.uid}: failed to connect to ${pod.status!.podIP}:9`);
+      } finally {
+        forward.stop();
+      }
+    }
+  }, 180_000);
 
   it('restarts a container whose process is killed: restartCount + 1, and logs --previous shows the old attempt', async () => {
     const [victim] = await pods('app=web');

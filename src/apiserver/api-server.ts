@@ -1,11 +1,12 @@
 // Puts the layers together: etcd client -> object store (+ compactor) -> one watch cache per resource -> registries
 // -> HTTP (and gRPC), behind authentication and authorization when asked (auth/). Creates the system namespaces and
 // the bootstrap RBAC policy at start, as kube-apiserver does.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../common/logger.ts';
-import { createRequestHandler, BUILTIN_RESOURCES, ResourceRegistry, storagePrefix, SYSTEM_NAMESPACES, type HealthCheck, type ResourceDef } from './rest/index.ts';
+import { createRequestHandler, upgradeResponse, BUILTIN_RESOURCES, ResourceRegistry, storagePrefix, SYSTEM_NAMESPACES, type HealthCheck, type ResourceDef } from './rest/index.ts';
 import { Compactor, DEFAULT_COMPACTION_INTERVAL_MS, EtcdClient, LeaseManager, ObjectStore, type EtcdClientTls } from './storage/index.ts';
 import { WatchCache } from './watch-cache/index.ts';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, EtcdAllocationStore, parseCidr, ServiceAllocator } from './allocation/index.ts';
@@ -133,6 +134,11 @@ export class ApiServer {
     const http: Server = tls === undefined
       ? createServer({ keepAliveTimeout: 65_000 }, guarded)
       : createHttpsServer({ keepAliveTimeout: 65_000, cert: tls.certPem, key: tls.keyPem, ca: tls.clientCaPem, requestCert: tls.clientCaPem !== undefined, rejectUnauthorized: false }, guarded);
+    // Upgrades (kubectl exec, attach, port-forward) go through the same chain, on a response over their socket.
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      guarded(req, upgradeResponse(req, socket, head));
+    });
     const host = options.bindAddress ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);

@@ -1,11 +1,15 @@
 // The kubelet's own HTTP endpoint on the node address (the role of :10250): container logs for `kubectl logs`
-// (proxied by the apiserver), /stats/summary for metrics.k8s.io, /healthz. Runtime errors become Status objects
-// here, in one place. Plain HTTP on the node's loopback address; the apiserver is its only intended client.
+// (proxied by the apiserver), /stats/summary for metrics.k8s.io, /healthz, and the streaming calls upgraded to
+// SPDY: /exec/NS/POD/CONTAINER and /portForward/NS/POD. Runtime errors become Status objects here, in one place.
+// Plain HTTP on the node's loopback address; the apiserver is its only intended client.
 import http from 'node:http';
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../../common/logger.ts';
+import { SpdyServerSession } from '../../common/spdy/index.ts';
 import { RuntimeError, type Runtime } from './runtime/index.ts';
 import type { SummaryProvider } from './stats-summary.ts';
+import { acceptSpdyUpgrade, awaitExecStreams, EXEC_PROTOCOLS, execRequestFrom, finishExec, internalErrorStatus, PORT_FORWARD_PROTOCOLS, pumpExec, refuseUpgrade, servePortForward } from './streaming/index.ts';
 
 export interface KubeletServerOptions {
   host: string;
@@ -31,6 +35,7 @@ function sendError(res: http.ServerResponse, err: unknown): void {
   if (err instanceof RuntimeError) {
     if (err.code === 'NotFound') return sendStatus(res, 404, 'NotFound', err.message);
     if (err.code === 'BadRequest') return sendStatus(res, 400, 'BadRequest', err.message);
+    if (err.code === 'Internal') return sendStatus(res, 500, 'InternalError', err.message);
     return sendStatus(res, 504, 'Timeout', err.message);
   }
   sendStatus(res, 500, 'InternalError', err instanceof Error ? err.message : String(err));
@@ -47,6 +52,14 @@ export class KubeletServer {
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
+    });
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => {});
+      if (head.length > 0) socket.unshift(head);
+      this.upgrade(req, socket).catch((err: unknown) => {
+        this.o.logger.warn({ err: String(err), url: req.url }, 'streaming call failed');
+        socket.destroy();
+      });
     });
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.o.port, this.o.host, () => resolve()));
     this.server = server;
@@ -75,6 +88,43 @@ export class KubeletServer {
     }
     if (parts[0] === 'containerLogs' && parts.length === 4) return this.logs(parts[1], parts[2], parts[3], url.searchParams, req, res);
     sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  private async upgrade(req: http.IncomingMessage, socket: Duplex): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const parts = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    const [kind, namespace, name] = parts;
+    const isExec = kind === 'exec' && (parts.length === 4 || parts.length === 5);
+    const isPortForward = kind === 'portForward' && (parts.length === 3 || parts.length === 4);
+    if (!isExec && !isPortForward) return refuseUpgrade(socket, 404, '404 page not found');
+    const uid = this.o.uidOf(namespace, name);
+    if (uid === undefined || (parts.length === (isExec ? 5 : 4) && parts[3] !== uid)) {
+      return refuseUpgrade(socket, 404, `pod does not exist`);
+    }
+    if (isPortForward) {
+      if (acceptSpdyUpgrade(req, socket, PORT_FORWARD_PROTOCOLS) === undefined) return;
+      const session = new SpdyServerSession(socket);
+      session.on('error', (err) => this.o.logger.warn({ err: err.message }, 'port-forward session failed'));
+      servePortForward(session, { podName: name, uid, podIP: () => this.o.runtime.podStatus(uid)?.podIP }, this.o.logger);
+      return;
+    }
+    const request = execRequestFrom(url.searchParams);
+    if (!request.stdin && !request.stdout && !request.stderr) {
+      return refuseUpgrade(socket, 400, 'you must specify at least 1 of stdin, stdout, stderr');
+    }
+    if (acceptSpdyUpgrade(req, socket, EXEC_PROTOCOLS) === undefined) return;
+    const session = new SpdyServerSession(socket);
+    session.on('error', (err) => this.o.logger.warn({ err: err.message }, 'exec session failed'));
+    const streams = await awaitExecStreams(session, request);
+    if (streams === undefined) return session.end();
+    let status;
+    try {
+      const exec = await this.o.runtime.execStream(uid, parts[parts.length - 1], request.command, { stdin: request.stdin, tty: request.tty });
+      status = await pumpExec(request, streams, exec, session);
+    } catch (err) {
+      status = internalErrorStatus(err instanceof Error ? err.message : String(err));
+    }
+    finishExec(streams, status, session);
   }
 
   private async logs(namespace: string, name: string, container: string, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

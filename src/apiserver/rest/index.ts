@@ -8,3 +8,4 @@ export { ResourceRegistry, storagePrefix, SYSTEM_NAMESPACES, nowTimestamp } from
 export { createRequestHandler, type HealthCheck, type RestContext } from './server.ts';
 export { ApiError, CONFLICT_MODIFIED, type StatusObject } from './status.ts';
 export { negotiate } from './http-util.ts';
+export { upgradeResponse } from './subresources/upgrade-request.ts';

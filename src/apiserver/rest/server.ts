@@ -16,6 +16,7 @@ import { ApiError, badRequest, internalError, methodNotAllowed, pathNotFound, un
 import { buildTable, partialObjectMetadata, type IncludeObject } from './table.ts';
 import { subresourceHandler } from './subresources/index.ts';
 import { servePodLog } from './subresources/log.ts';
+import { serveStreamingCall, STREAMING_SUBRESOURCES } from './subresources/stream-proxy.ts';
 import { METRICS_GROUP, serveMetricsGroup, withMetricsGroup } from '../metrics-api/index.ts';
 import { watchOverHttp } from './watch-http.ts';
 import { parseApplyBody, writeOptions } from './write-options.ts';
@@ -103,9 +104,12 @@ async function handle(
     }
     const target = resolveTarget(byResource, groupName, version, rest);
     if (target === null) throw pathNotFound();
-    // pods/log streams from the node's kubelet rather than answering one object.
+    // pods/log, exec, attach and portforward are served by the node's kubelet rather than from the store.
     if (target.registry === pods && target.subresource === 'log' && target.name !== '' && nodes !== undefined) {
       return servePodLog(pods, nodes, target.namespace, target.name, method, url.searchParams, req, res);
+    }
+    if (target.registry === pods && STREAMING_SUBRESOURCES.includes(target.subresource) && target.name !== '' && nodes !== undefined) {
+      return serveStreamingCall(pods, nodes, target.namespace, target.name, target.subresource, method, url.searchParams, req, res);
     }
     return serveResource(ctx, target, method, url, req, res);
   }

@@ -160,6 +160,22 @@ export function describeRuntimeCompliance(name: string, makeHarness: () => Promi
       expect((await h.runtime.exec(req.pod.uid, 'main', ['true'])).exitCode).toBe(0);
     });
 
+    it('streams a command\'s output and exit code (kubectl exec), and refuses one in an unknown container', async () => {
+      const req = simPod(['sleep forever']);
+      await h.runtime.runPod(req);
+      await settled(req.pod.uid, (c) => 'running' in c.state);
+      const session = await h.runtime.execStream(req.pod.uid, 'main', ['sh', '-c', 'echo streamed; exit 4'], { stdin: true, tty: false });
+      const out: Buffer[] = [];
+      session.stdout.on('data', (c: Buffer) => out.push(c));
+      const ended = new Promise((resolve) => session.stdout.once('end', resolve));
+      session.stderr.resume();
+      session.stdin?.end();
+      expect(await session.exited).toBe(4);
+      await ended;
+      expect(Buffer.concat(out).toString()).toBe('streamed\n');
+      await expect(h.runtime.execStream(req.pod.uid, 'other', ['true'], { stdin: false, tty: false })).rejects.toThrow(/not valid for pod/);
+    });
+
     it('terminates gracefully: SIGTERM first, SIGKILL once the grace period is over', async () => {
       // Readiness proves each program got as far as its signal handling before the signal comes.
       const polite = simPod({ polite: ['serve-http 8083'], stubborn: ['ignore-sigterm', 'serve-http 8082'] }, { terminationGracePeriodSeconds: 1, restartPolicy: 'Always' });

@@ -1,7 +1,7 @@
 // What differs between the process runtime and the hollow runtime: how one container attempt is started, signalled,
 // probed, logged and measured. Everything above it (restart policy, back-off, probes' schedule, termination) is
 // shared in pod-supervisor.ts, so both runtimes behave alike by construction.
-import type { ContainerSpec, ContainerStats, ExecResult, LogOptions, Probe, RunPodRequest } from './types.ts';
+import type { ContainerSpec, ContainerStats, ExecResult, ExecSession, ExecStreamOptions, LogOptions, Probe, RunPodRequest } from './types.ts';
 
 export interface Sandbox {
   readonly request: RunPodRequest;
@@ -34,6 +34,8 @@ export interface ContainerDriver {
   /** Rejects when the container cannot start (bad command, missing volume…): the supervisor reports StartError. */
   start(launch: ContainerLaunch): Promise<ContainerHandle>;
   exec(launch: ContainerLaunch, command: string[], timeoutMs: number): Promise<ExecResult>;
+  /** Rejects (with the reason as its message) when the command cannot start. */
+  execStream(launch: ContainerLaunch, command: string[], options: ExecStreamOptions): Promise<ExecSession>;
   /** One probe attempt (exec, httpGet or tcpSocket): true on success. */
   probe(launch: ContainerLaunch, probe: Probe, timeoutMs: number): Promise<boolean>;
   /** Lines of one attempt's log; with options.follow, keeps going until `ended` resolves and the rest is read. */

@@ -1,7 +1,7 @@
-// The runtime's typed errors. The kubelet maps `code` to a Kubernetes Status (NotFound → 404, BadRequest → 400)
+// The runtime's typed errors. The kubelet maps `code` to a Kubernetes Status (NotFound → 404, BadRequest → 400, Internal → 500)
 // in one place when it serves logs and exec; the messages are the kubelet's own.
 
-export type RuntimeErrorCode = 'NotFound' | 'BadRequest' | 'Timeout';
+export type RuntimeErrorCode = 'NotFound' | 'BadRequest' | 'Timeout' | 'Internal';
 
 export class RuntimeError extends Error {
   constructor(

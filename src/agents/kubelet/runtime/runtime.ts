@@ -4,7 +4,7 @@
 // Unlike CRI, the runtime owns each pod's container lifecycle once the pod runs: restart policy with
 // CrashLoopBackOff, probes and graceful termination live here (shared by both implementations in
 // pod-supervisor.ts), so the sync loop only runs and removes pods and reports what podStatus() says.
-import type { ExecResult, LogOptions, PodRuntimeStatus, PodStats, RunPodRequest } from './types.ts';
+import type { ExecResult, ExecSession, ExecStreamOptions, LogOptions, PodRuntimeStatus, PodStats, RunPodRequest } from './types.ts';
 
 export interface Runtime {
   /**
@@ -29,6 +29,11 @@ export interface Runtime {
   readLogs(uid: string, container: string, options?: LogOptions): AsyncIterable<string>;
   /** Runs a command in the container's environment (exec probes, kubectl exec without a TTY). */
   exec(uid: string, container: string, command: string[], timeoutMs?: number): Promise<ExecResult>;
+  /**
+   * Starts a command in the container's environment with its streams open (kubectl exec). Rejects with a
+   * RuntimeError when the container is not running or the command cannot start.
+   */
+  execStream(uid: string, container: string, command: string[], options: ExecStreamOptions): Promise<ExecSession>;
   stats(uid: string): Promise<PodStats>;
   /** Called (with the pod uid) after every status change; returns an unsubscribe function. */
   onPodChange(listener: (uid: string) => void): () => void;

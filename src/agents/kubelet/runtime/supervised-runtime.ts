@@ -7,7 +7,7 @@ import type { ContainerDriver } from './container-driver.ts';
 import { containerNotFound, podNotFound, previousNotFound, RuntimeError, waitingToStart } from './errors.ts';
 import { PodSupervisor } from './pod-supervisor.ts';
 import type { Runtime } from './runtime.ts';
-import type { ExecResult, LogOptions, PodRuntimeStatus, PodStats, RunPodRequest } from './types.ts';
+import type { ExecResult, ExecSession, ExecStreamOptions, LogOptions, PodRuntimeStatus, PodStats, RunPodRequest } from './types.ts';
 
 export interface SupervisedRuntimeOptions {
   driver: ContainerDriver;
@@ -81,6 +81,19 @@ export class SupervisedRuntime implements Runtime {
       throw new RuntimeError('BadRequest', `container ${container} is not running in pod ${pod.sandbox.request.pod.name}`);
     }
     return this.driver.exec(pod.launchOf(rec), command, timeoutMs);
+  }
+
+  async execStream(uid: string, container: string, command: string[], options: ExecStreamOptions): Promise<ExecSession> {
+    const { pod, rec } = this.find(uid, container);
+    if (rec.handle === null) {
+      throw new RuntimeError('BadRequest', `container ${container} is not running in pod ${pod.sandbox.request.pod.name}`);
+    }
+    if (command.length === 0) throw new RuntimeError('BadRequest', 'you must specify at least one command for the container');
+    try {
+      return await this.driver.execStream(pod.launchOf(rec), command, options);
+    } catch (err) {
+      throw new RuntimeError('Internal', `error executing command in container: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   async stats(uid: string): Promise<PodStats> {

@@ -146,6 +146,24 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A command running in a container with its streams open (kubectl exec). */
+export interface ExecSession {
+  /** Present when asked for; ending it closes the command's standard input. */
+  stdin?: NodeJS.WritableStream;
+  stdout: NodeJS.ReadableStream;
+  stderr: NodeJS.ReadableStream;
+  /** The exit code (128 + signal number when a signal ended it), once the command ended and its output closed. */
+  exited: Promise<number>;
+  /** Ends the command and whatever it started (the client went away). */
+  kill(): void;
+}
+
+export interface ExecStreamOptions {
+  stdin: boolean;
+  /** A terminal for the command where the runtime can give one (its stderr then shows on its stdout). */
+  tty: boolean;
+}
+
 export interface ContainerStats {
   name: string;
   /** CPU use over the last sampling interval, in billionths of a core. */

@@ -2,9 +2,10 @@
 // (/containerLogs/NS/POD/CONTAINER) and streamed back as it comes (chunked, so `kubectl logs -f` follows). The
 // container defaults to the pod's only one; errors carry kube-apiserver's wording.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { kubeletEndpoint, kubeletGet, readAll } from '../../metrics-api/kubelet-endpoint.ts';
+import { kubeletGet, readAll } from '../../metrics-api/kubelet-endpoint.ts';
 import type { ResourceRegistry } from '../registry.ts';
-import { ApiError, badRequest, internalError, methodNotAllowed, type StatusReason } from '../status.ts';
+import { ApiError, internalError, methodNotAllowed, type StatusReason } from '../status.ts';
+import { containerOf, kubeletOf, type PodForKubelet } from './pod-kubelet.ts';
 
 const PASSED_PARAMS = ['follow', 'previous', 'tailLines', 'timestamps', 'sinceSeconds', 'sinceTime', 'limitBytes'];
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -20,17 +21,9 @@ export async function servePodLog(
   res: ServerResponse,
 ): Promise<void> {
   if (method !== 'GET') throw methodNotAllowed();
-  const pod = (await pods.get(namespace, name)) as { spec?: { nodeName?: string; containers?: { name: string }[] } };
-  const containers = (pod.spec?.containers ?? []).map((c) => c.name);
-  let container = q.get('container') ?? '';
-  if (container === '') {
-    if (containers.length !== 1) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
-    container = containers[0];
-  } else if (!containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
-  const nodeName = pod.spec?.nodeName ?? '';
-  if (nodeName === '') throw badRequest(`pod ${name} does not have a host assigned`);
-  const endpoint = kubeletEndpoint(await nodes.get('', nodeName));
-  if (endpoint === undefined) throw badRequest(`node ${nodeName} has no kubelet endpoint`);
+  const pod = (await pods.get(namespace, name)) as PodForKubelet;
+  const container = containerOf(pod, name, q.get('container') ?? '');
+  const endpoint = await kubeletOf(nodes, pod, name);
   const params = new URLSearchParams();
   for (const p of PASSED_PARAMS) if (q.has(p)) params.set(p, q.get(p)!);
   const path = `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${params}`;

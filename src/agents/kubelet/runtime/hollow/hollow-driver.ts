@@ -6,8 +6,8 @@ import type { ContainerDriver, ContainerExit, ContainerHandle, ContainerLaunch, 
 import { containerEnv } from '../container-env.ts';
 import { storedLine } from '../log-lines.ts';
 import { isSimImage, parseSimStep, type SimStep } from '../sim-steps.ts';
-import type { ContainerStats, ExecResult, LogOptions, Probe } from '../types.ts';
-import { hollowExec } from './hollow-exec.ts';
+import type { ContainerStats, ExecResult, ExecSession, ExecStreamOptions, LogOptions, Probe } from '../types.ts';
+import { hollowExec, hollowExecSession } from './hollow-exec.ts';
 import { MemoryLog } from './memory-log.ts';
 
 export interface InjectedFailure {
@@ -116,6 +116,10 @@ export class HollowDriver implements ContainerDriver {
 
   async exec(_launch: ContainerLaunch, command: string[], _timeoutMs: number): Promise<ExecResult> {
     return hollowExec(command);
+  }
+
+  async execStream(_launch: ContainerLaunch, command: string[], options: ExecStreamOptions): Promise<ExecSession> {
+    return hollowExecSession(command, options);
   }
 
   async probe(launch: ContainerLaunch, probe: Probe, _timeoutMs: number): Promise<boolean> {

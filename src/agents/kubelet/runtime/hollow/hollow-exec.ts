@@ -1,6 +1,7 @@
 // The hollow runtime's stand-in for /bin/sh: exec commands and exec probes in the compliance suite are
 // `sh -c` scripts of `echo …`, `exit N`, `true` and `false` joined by `;`, or one of those as a bare argv.
-import type { ExecResult } from '../types.ts';
+import { Readable, Writable } from 'node:stream';
+import type { ExecResult, ExecSession, ExecStreamOptions } from '../types.ts';
 
 export function hollowExec(command: readonly string[]): ExecResult {
   const isShell = (command[0] === 'sh' || command[0] === '/bin/sh') && command[1] === '-c';
@@ -20,4 +21,17 @@ export function hollowExec(command: readonly string[]): ExecResult {
     else return { exitCode: 127, stdout, stderr: `sh: ${verb}: not found\n` };
   }
   return { exitCode: status, stdout, stderr: '' };
+}
+
+/** The same script as a session (kubectl exec on a hollow node): its output at once, any input discarded. */
+export function hollowExecSession(command: readonly string[], options: ExecStreamOptions): ExecSession {
+  const result = hollowExec(command);
+  const stdin = options.stdin ? new Writable({ write: (_chunk, _encoding, callback) => callback() }) : undefined;
+  return {
+    stdin,
+    stdout: Readable.from(result.stdout === '' ? [] : [Buffer.from(result.stdout)]),
+    stderr: Readable.from(result.stderr === '' ? [] : [Buffer.from(result.stderr)]),
+    exited: Promise.resolve(result.exitCode),
+    kill: () => {},
+  };
 }

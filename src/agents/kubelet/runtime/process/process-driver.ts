@@ -1,6 +1,7 @@
 // Containers as real child processes: one process group per container attempt, its argv from the image convention
 // (image-command.ts), its environment from container-env.ts plus the volume variables, its output in a log file
 // per attempt, and its memory limit enforced by watching the group's resident memory (no cgroups without root).
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../../../common/logger.ts';
@@ -8,12 +9,12 @@ import { sampleProcessGroup, UsageMeter } from '../../stats/index.ts';
 import type { ContainerDriver, ContainerExit, ContainerHandle, ContainerLaunch, Sandbox } from '../container-driver.ts';
 import { containerEnv } from '../container-env.ts';
 import { parseMemoryQuantity } from '../quantity.ts';
-import type { ContainerStats, ExecResult, LogOptions, Probe } from '../types.ts';
+import type { ContainerStats, ExecResult, ExecSession, ExecStreamOptions, LogOptions, Probe } from '../types.ts';
 import { readLog, writeLog } from './file-log.ts';
 import { containerArgv } from './image-command.ts';
 import { httpProbe, resolvePort, tcpProbe } from './probe-checks.ts';
 import { POD_UID_ENV } from './leftovers.ts';
-import { killGroup, spawnGroup } from './process-group.ts';
+import { killGroup, spawnGroup, type GroupProcess } from './process-group.ts';
 import { containerDir, createVolumes, podDir, prepareContainerFs } from './volumes.ts';
 
 export interface ProcessDriverOptions {
@@ -93,6 +94,29 @@ export class ProcessDriver implements ContainerDriver {
     return { exitCode: exit.exitCode, stdout, stderr };
   }
 
+  async execStream(launch: ContainerLaunch, command: string[], options: ExecStreamOptions): Promise<ExecSession> {
+    const fsView = await prepareContainerFs(this.options.root, launch.sandbox, launch.container);
+    const env = containerEnv(launch.sandbox, launch.container, fsView.env);
+    let group: GroupProcess;
+    try {
+      group = await spawnGroup(options.tty ? withTerminal(command) : command, { cwd: fsView.cwd, env: { ...processEnv(env, fsView.cwd), ...(options.tty ? { SHELL: '/bin/sh', TERM: 'xterm' } : {}) }, stdin: options.stdin });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Go's wording, as a runtime's exec reports it.
+      if (code === 'ENOENT') throw new Error(`exec: "${command[0]}": executable file not found in $PATH`, { cause: err });
+      if (code === 'EACCES') throw new Error(`exec: "${command[0]}": permission denied`, { cause: err });
+      throw err;
+    }
+    this.execGroups.add(group.pid);
+    const exited = group.closed.then((exit) => {
+      this.execGroups.delete(group.pid);
+      return exit.exitCode;
+    });
+    // A client that stops reading our stdin pipe early (the command exited) must not crash the agent.
+    group.child.stdin?.on('error', () => {});
+    return { stdin: group.child.stdin ?? undefined, stdout: group.child.stdout!, stderr: group.child.stderr!, exited, kill: () => group.signal('SIGKILL') };
+  }
+
   async probe(launch: ContainerLaunch, probe: Probe, timeoutMs: number): Promise<boolean> {
     if (probe.exec !== undefined) return (await this.exec(launch, probe.exec.command, timeoutMs)).exitCode === 0;
     const action = probe.httpGet ?? probe.tcpSocket;
@@ -121,6 +145,20 @@ export class ProcessDriver implements ContainerDriver {
   close(): void {
     for (const pgid of this.execGroups) killGroup(pgid, 'SIGKILL');
   }
+}
+
+/**
+ * A terminal for `kubectl exec -t`: util-linux `script` runs the command on a pseudo-terminal (echo, line editing,
+ * a shell's prompt) and exits with its status. Without `script` the command runs on plain pipes.
+ */
+function withTerminal(command: string[]): string[] {
+  const script = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+  if (script === undefined) return command;
+  return [script, '--quiet', '--flush', '--return', '--command', command.map(shellQuote).join(' '), '/dev/null'];
+}
+
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Only what the container is given, plus PATH (to find its programs) and HOME: never the kubelet's own env. */

@@ -20,9 +20,9 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export function spawnGroup(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<GroupProcess> {
+export function spawnGroup(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: boolean }): Promise<GroupProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env, detached: true, stdio: [options.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     child.once('error', (err) => reject(err));
     child.once('spawn', () => {
       const pid = child.pid!;

@@ -1,0 +1,93 @@
+// kubectl port-forward over SPDY, protocol portforward.k8s.io: for each local connection the client opens an
+// error stream and a data stream with the same requestID and the pod's port; we connect to the pod's address on
+// that port and copy both ways. A failed connection is reported as text on the error stream, which kubectl logs
+// and keeps listening. The error stream ends when the forwarding does: kubectl waits for it before closing.
+import net from 'node:net';
+import type { Logger } from '../../../common/logger.ts';
+import type { SpdyServerSession, SpdyStream } from '../../../common/spdy/index.ts';
+import { STREAM_CREATION_TIMEOUT_MS } from './exec-stream.ts';
+
+export const PORT_FORWARD_PROTOCOLS = ['portforward.k8s.io'];
+
+export interface PortForwardTarget {
+  podName: string;
+  uid: string;
+  /** The pod's address at the moment of each connection (it is the pod's network namespace here). */
+  podIP(): string | undefined;
+}
+
+interface Pair {
+  error?: SpdyStream;
+  data?: SpdyStream;
+  timer: NodeJS.Timeout;
+}
+
+/** Serves every forwarded connection of one session until it closes. */
+export function servePortForward(session: SpdyServerSession, target: PortForwardTarget, logger: Logger, timeoutMs = STREAM_CREATION_TIMEOUT_MS): void {
+  const pairs = new Map<string, Pair>();
+  session.on('stream', (stream) => {
+    const type = stream.header('streamType');
+    if (type !== 'error' && type !== 'data') return void stream.destroy();
+    // Without a requestID the pair is found from the stream ids: the error stream is opened right before its data.
+    const requestId = stream.header('requestID') || String(type === 'error' ? stream.id : stream.id - 2);
+    let pair = pairs.get(requestId);
+    if (pair === undefined) {
+      pair = {
+        timer: setTimeout(() => {
+          pairs.delete(requestId);
+          logger.warn({ pod: target.podName, requestId }, 'port-forward: timed out waiting for the stream pair');
+          pair?.error?.destroy();
+          pair?.data?.destroy();
+        }, timeoutMs),
+      };
+      pairs.set(requestId, pair);
+    }
+    if (pair[type] !== undefined) return void stream.destroy();
+    pair[type] = stream;
+    if (pair.error === undefined || pair.data === undefined) return;
+    clearTimeout(pair.timer);
+    pairs.delete(requestId);
+    forward(pair.error, pair.data, target);
+  });
+  session.on('close', () => {
+    for (const pair of pairs.values()) clearTimeout(pair.timer);
+    pairs.clear();
+  });
+}
+
+function forward(error: SpdyStream, data: SpdyStream, target: PortForwardTarget): void {
+  error.resume(); // the client sends nothing on it
+  const portText = data.header('port');
+  const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+  const fail = (reason: string): void => {
+    error.end(`error forwarding port ${portText} to pod ${target.podName}, uid ${target.uid}: ${reason}`);
+    data.end();
+  };
+  if (!(port > 0 && port < 65536)) return fail(`invalid port "${portText}"`);
+  const ip = target.podIP();
+  if (ip === undefined || ip === '') return fail('the pod has no address yet');
+  const socket = net.connect({ host: ip, port });
+  let connected = false;
+  socket.once('connect', () => {
+    connected = true;
+    data.pipe(socket);
+    socket.pipe(data);
+  });
+  socket.once('error', (err: NodeJS.ErrnoException) => {
+    if (!connected) return fail(`failed to connect to ${ip}:${port}: dial tcp4 ${ip}:${port}: connect: ${connectReason(err)}`);
+    data.destroy();
+  });
+  socket.once('close', () => {
+    if (connected) error.end();
+  });
+  // A reset from the client cuts the connection; after a clean end the socket closes by itself once flushed.
+  data.once('close', () => {
+    if (!socket.writableEnded) socket.destroy();
+  });
+}
+
+function connectReason(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ECONNREFUSED') return 'connection refused';
+  if (err.code === 'ETIMEDOUT') return 'connection timed out';
+  return err.message;
+}
