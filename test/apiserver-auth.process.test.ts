@@ -118,6 +118,22 @@ describe('apiserver security: HTTPS, authentication, RBAC, Node authorizer', () 
     expect(impersonating.stderr).toContain('users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope');
   });
 
+  it('answers kubectl auth can-i --list (SelfSubjectRulesReview) with the caller\'s rules in the namespace', async () => {
+    const c = cluster();
+    const kubectl = referenceBinary('kubectl');
+    const admin = await runKubectl(kubectl, c.kubeconfig, ['auth', 'can-i', '--list']);
+    expect(admin.code).toBe(0);
+    expect(admin.stdout.split('\n')[0]).toMatch(/^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/);
+    expect(admin.stdout).toMatch(/^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+    const alice = await runKubectl(kubectl, tokenKubeconfig(c, 'alice'), ['auth', 'can-i', '--list', '-n', 'default']);
+    expect(alice.code).toBe(0);
+    expect(alice.stdout).toMatch(/^pods\s+\[\]\s+\[\]\s+\[.*list.*\]$/m);
+    expect(alice.stdout).toMatch(/^selfsubjectrulesreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
+    expect(alice.stdout).not.toMatch(/^\*\.\*/m);
+    const elsewhere = await runKubectl(kubectl, tokenKubeconfig(c, 'alice'), ['auth', 'can-i', '--list', '-n', 'kube-system']);
+    expect(elsewhere.stdout).not.toMatch(/^pods\s/m);
+  });
+
   it('lets a node credential write its own Node, lease and pods, and nothing of another node', async () => {
     const c = cluster();
     const node1 = c.node1;

@@ -30,3 +30,26 @@ export async function selfSubjectAccessReview(user: UserInfo, body: unknown, aut
   if (decision.reason !== '') status.reason = decision.reason;
   return { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status };
 }
+
+export const RULES_REVIEW_PATH = '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews';
+
+/** SelfSubjectRulesReview (`kubectl auth can-i --list`): the caller's rules in one namespace, as the authorizers list them. */
+export async function selfSubjectRulesReview(user: UserInfo, body: unknown, authorizer: Authorizer): Promise<Record<string, unknown>> {
+  const review = (typeof body === 'object' && body !== null ? body : {}) as { spec?: { namespace?: string } };
+  const namespace = review.spec?.namespace ?? '';
+  if (namespace === '') throw badRequest('no namespace on request');
+  const rules = (await authorizer.rulesFor?.(user, namespace)) ?? { resourceRules: [], nonResourceRules: [], incomplete: true };
+  return {
+    kind: 'SelfSubjectRulesReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec: { namespace },
+    status: {
+      resourceRules: rules.resourceRules,
+      nonResourceRules: rules.nonResourceRules,
+      incomplete: rules.incomplete,
+      // One error as it is, several as Go's error aggregate prints them.
+      ...(rules.evaluationErrors === undefined ? {} : { evaluationError: rules.evaluationErrors.length === 1 ? rules.evaluationErrors[0] : `[${rules.evaluationErrors.join(', ')}]` }),
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../types.ts';
+import { selfSubjectRulesReview } from './access-review.ts';
 import { restAttributes } from './attributes.ts';
 import { bootstrapPolicy } from './bootstrap-policy.ts';
 import { chain, mastersAuthorizer } from './decision.ts';
@@ -99,6 +100,35 @@ describe('RBAC', () => {
     const cm: UserInfo = { name: 'system:kube-controller-manager', groups: ['system:authenticated'] };
     expect(await can(cm, 'PUT', '/apis/apps/v1/namespaces/d/replicasets/r/status')).toBe('allow');
     expect(await can(cm, 'POST', `/apis/${rbac}/v1/clusterrolebindings`)).toBe('no-opinion');
+  });
+});
+
+describe('SelfSubjectRulesReview', () => {
+  const objects: KubeObject[] = [
+    ...bootstrapPolicy(),
+    { kind: 'Role', metadata: { namespace: 'team', name: 'one-cm' }, rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['cfg'], verbs: ['get'] }] },
+    { kind: 'RoleBinding', metadata: { namespace: 'team', name: 'r2' }, roleRef: { kind: 'Role', name: 'one-cm' }, subjects: [{ kind: 'Group', name: 'dev' }] },
+  ];
+  const authz = chain([mastersAuthorizer, new NodeAuthorizer(async () => null), new RbacAuthorizer(staticPolicy(objects))]);
+  const review = async (user: UserInfo, namespace: string) => (await selfSubjectRulesReview(user, { spec: { namespace } }, authz)).status as { resourceRules: { resources: string[]; resourceNames?: string[] }[]; nonResourceRules: { nonResourceURLs: string[] }[]; incomplete: boolean; evaluationError?: string };
+
+  it("lists the rules of the caller's bindings in the namespace asked about, and the cluster-wide ones", async () => {
+    const inTeam = await review(alice, 'team');
+    expect(inTeam.resourceRules).toContainEqual({ verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['cfg'] });
+    expect(inTeam.resourceRules).toContainEqual({ verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] });
+    expect(inTeam.nonResourceRules.flatMap((r) => r.nonResourceURLs)).toContain('/version');
+    expect(inTeam.incomplete).toBe(false);
+    expect((await review(alice, 'other')).resourceRules.some((r) => r.resources.includes('configmaps'))).toBe(false);
+  });
+  it('gives masters the cluster-admin rules, and says a node\'s list is incomplete', async () => {
+    const root = await review({ name: 'root', groups: ['system:masters', 'system:authenticated'] }, 'default');
+    expect(root.resourceRules).toContainEqual({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] });
+    expect(root.nonResourceRules).toContainEqual({ verbs: ['*'], nonResourceURLs: ['*'] });
+    const node = await review(node1, 'default');
+    expect(node).toMatchObject({ incomplete: true, evaluationError: 'node authorizer does not support user rule resolution' });
+  });
+  it('refuses a review without a namespace', async () => {
+    await expect(selfSubjectRulesReview(alice, { spec: {} }, authz)).rejects.toThrow('no namespace on request');
   });
 });
 

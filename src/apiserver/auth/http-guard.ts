@@ -1,12 +1,12 @@
 // Authentication and authorization in front of the REST handler: credentials from the TLS peer certificate (only
 // when it chained to the client CA) or the Authorization header; 401 without a user, 403 when the authorizers do
-// not allow; impersonation headers honoured when allowed; SelfSubjectAccessReview answered here. The request then carries its user (request-user.ts).
+// not allow; impersonation headers honoured when allowed; SelfSubjectAccessReview and SelfSubjectRulesReview answered here. The request then carries its user (request-user.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../common/logger.ts';
 import { parseJsonBody, readBody, sendJson } from '../rest/http-util.ts';
 import { ApiError, internalError } from '../rest/status.ts';
-import { ACCESS_REVIEW_PATH, selfSubjectAccessReview } from './access-review.ts';
+import { ACCESS_REVIEW_PATH, RULES_REVIEW_PATH, selfSubjectAccessReview, selfSubjectRulesReview } from './access-review.ts';
 import { restAttributes } from './attributes.ts';
 import type { Authenticator, Credentials } from './authenticator.ts';
 import type { Authorizer } from './decision.ts';
@@ -40,9 +40,13 @@ async function serve(access: AccessControl, handler: Handler, req: IncomingMessa
   const attrs = restAttributes(user, method, req.url ?? '/');
   const decision = await access.authorizer.authorize(attrs);
   if (decision.verdict !== 'allow') throw forbidden(attrs, decision.reason);
-  if (method === 'POST' && attrs.path.replace(/\/+$/, '') === ACCESS_REVIEW_PATH) {
+  const path = attrs.path.replace(/\/+$/, '');
+  if (method === 'POST' && path === ACCESS_REVIEW_PATH) {
     const review = await selfSubjectAccessReview(user, parseJsonBody(await readBody(req)), access.authorizer);
     return sendJson(res, 201, review);
+  }
+  if (method === 'POST' && path === RULES_REVIEW_PATH) {
+    return sendJson(res, 201, await selfSubjectRulesReview(user, parseJsonBody(await readBody(req)), access.authorizer));
   }
   bindUser(req, user);
   handler(req, res);

@@ -8,9 +8,9 @@
 // pods and Node are out of reach. Names in creates are checked by NodeRestriction (node-restriction.ts).
 import type { KubeObject } from '../types.ts';
 import type { Attributes } from './attributes.ts';
-import { allow, noOpinion, type Authorizer, type Decision } from './decision.ts';
+import { allow, noOpinion, noRules, type Authorizer, type Decision, type RuleSet } from './decision.ts';
 import { podReferences, type PodReferences } from './pod-references.ts';
-import { nodeNameOf } from './user.ts';
+import { nodeNameOf, type UserInfo } from './user.ts';
 
 /** The node a pod is bound to (spec.nodeName), '' when unbound, null when there is no such pod. */
 export type PodNodeLookup = (namespace: string, name: string) => Promise<string | null>;
@@ -28,6 +28,12 @@ export class NodeAuthorizer implements Authorizer {
     private readonly podNode: PodNodeLookup,
     private readonly nodePods: NodePodsLookup = async () => [],
   ) {}
+
+  /** A node's rights follow its pods, not rules: listed as incomplete for nodes, as kube-apiserver's does. */
+  async rulesFor(user: UserInfo): Promise<RuleSet> {
+    if (nodeNameOf(user) === null) return noRules();
+    return { ...noRules(true), evaluationErrors: ['node authorizer does not support user rule resolution'] };
+  }
 
   async authorize(a: Attributes): Promise<Decision> {
     const node = nodeNameOf(a.user);

@@ -4,8 +4,9 @@
 // (the watch caches of the RBAC registries in the server).
 import type { KubeObject } from '../types.ts';
 import type { Attributes } from './attributes.ts';
-import { allow, noOpinion, type Authorizer, type Decision } from './decision.ts';
+import { allow, noOpinion, noRules, type Authorizer, type Decision, type RuleSet } from './decision.ts';
 import { ruleAllows, subjectMatches, type PolicyRule, type Subject } from './rbac-rules.ts';
+import type { UserInfo } from './user.ts';
 
 export interface PolicySource {
   clusterRoleBindings(): Promise<readonly KubeObject[]>;
@@ -34,13 +35,32 @@ export class RbacAuthorizer implements Authorizer {
     return noOpinion();
   }
 
+  /** The rules of every binding that names the user: cluster-wide ones, then the namespace's. */
+  async rulesFor(user: UserInfo, namespace: string): Promise<RuleSet> {
+    const rules: PolicyRule[] = [];
+    for (const binding of await this.policy.clusterRoleBindings()) rules.push(...(await this.boundRules(binding, '', user)));
+    if (namespace !== '') for (const binding of await this.policy.roleBindings(namespace)) rules.push(...(await this.boundRules(binding, namespace, user)));
+    const set = noRules();
+    for (const r of rules) {
+      if ((r.nonResourceURLs ?? []).length > 0) set.nonResourceRules.push({ verbs: r.verbs ?? [], nonResourceURLs: r.nonResourceURLs ?? [] });
+      if ((r.resources ?? []).length > 0) {
+        set.resourceRules.push({ verbs: r.verbs ?? [], apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...((r.resourceNames ?? []).length > 0 ? { resourceNames: r.resourceNames } : {}) });
+      }
+    }
+    return set;
+  }
+
   private async bindingAllows(binding: KubeObject, namespace: string, a: Attributes): Promise<boolean> {
+    return (await this.boundRules(binding, namespace, a.user)).some((r) => ruleAllows(r, a));
+  }
+
+  /** The rules of the binding's role when it names `user`; none otherwise. */
+  private async boundRules(binding: KubeObject, namespace: string, user: UserInfo): Promise<PolicyRule[]> {
     const subjects = (binding.subjects ?? []) as Subject[];
-    if (!subjects.some((s) => subjectMatches(s, a.user, namespace))) return false;
+    if (!subjects.some((s) => subjectMatches(s, user, namespace))) return [];
     const ref = (binding.roleRef ?? {}) as RoleRef;
     const role = ref.kind === 'ClusterRole' ? await this.policy.clusterRole(ref.name ?? '') : ref.kind === 'Role' && namespace !== '' ? await this.policy.role(namespace, ref.name ?? '') : undefined;
-    const rules = (role?.rules ?? []) as PolicyRule[];
-    return rules.some((r) => ruleAllows(r, a));
+    return (role?.rules ?? []) as PolicyRule[];
   }
 }
 
