@@ -1,6 +1,6 @@
 // The kubelet's own HTTP endpoint on the node address (the role of :10250): container logs for `kubectl logs`
 // (proxied by the apiserver), /stats/summary for metrics.k8s.io, /healthz, and the streaming calls upgraded to
-// SPDY: /exec/NS/POD/CONTAINER and /portForward/NS/POD. Runtime errors become Status objects here, in one place.
+// SPDY: /exec/NS/POD/CONTAINER, /attach/NS/POD/CONTAINER and /portForward/NS/POD. Runtime errors become Status objects here, in one place.
 // Plain HTTP on the node's loopback address; the apiserver is its only intended client.
 import http from 'node:http';
 import type net from 'node:net';
@@ -9,7 +9,7 @@ import type { Logger } from '../../common/logger.ts';
 import { SpdyServerSession } from '../../common/spdy/index.ts';
 import { RuntimeError, type Runtime } from './runtime/index.ts';
 import type { SummaryProvider } from './stats-summary.ts';
-import { acceptSpdyUpgrade, awaitExecStreams, EXEC_PROTOCOLS, execRequestFrom, finishExec, internalErrorStatus, PORT_FORWARD_PROTOCOLS, pumpExec, refuseUpgrade, servePortForward } from './streaming/index.ts';
+import { acceptSpdyUpgrade, awaitExecStreams, EXEC_PROTOCOLS, execRequestFrom, exitStatus, finishExec, internalErrorStatus, PORT_FORWARD_PROTOCOLS, pumpExec, refuseUpgrade, servePortForward } from './streaming/index.ts';
 
 export interface KubeletServerOptions {
   host: string;
@@ -94,7 +94,7 @@ export class KubeletServer {
     const url = new URL(req.url ?? '/', 'http://kubelet');
     const parts = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
     const [kind, namespace, name] = parts;
-    const isExec = kind === 'exec' && (parts.length === 4 || parts.length === 5);
+    const isExec = (kind === 'exec' || kind === 'attach') && (parts.length === 4 || parts.length === 5);
     const isPortForward = kind === 'portForward' && (parts.length === 3 || parts.length === 4);
     if (!isExec && !isPortForward) return refuseUpgrade(socket, 404, '404 page not found');
     const uid = this.o.uidOf(namespace, name);
@@ -118,9 +118,15 @@ export class KubeletServer {
     const streams = await awaitExecStreams(session, request);
     if (streams === undefined) return session.end();
     let status;
+    const container = parts[parts.length - 1];
     try {
-      const exec = await this.o.runtime.execStream(uid, parts[parts.length - 1], request.command, { stdin: request.stdin, tty: request.tty });
-      status = await pumpExec(request, streams, exec, session);
+      if (kind === 'attach') {
+        await pumpExec(request, streams, await this.o.runtime.attach(uid, container, { stdin: request.stdin }), session);
+        status = exitStatus([], 0);
+      } else {
+        const exec = await this.o.runtime.execStream(uid, container, request.command, { stdin: request.stdin, tty: request.tty });
+        status = exitStatus(request.command, await pumpExec(request, streams, exec, session));
+      }
     } catch (err) {
       status = internalErrorStatus(err instanceof Error ? err.message : String(err));
     }

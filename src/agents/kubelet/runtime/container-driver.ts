@@ -27,6 +27,8 @@ export interface ContainerHandle {
   readonly exited: Promise<ContainerExit>;
   /** Signals the container's whole process group; a no-op once it exited. */
   signal(signal: 'SIGTERM' | 'SIGKILL'): void;
+  /** Joins the running container's streams (kubectl attach); absent where the runtime cannot. */
+  attach?(stdin: boolean): ExecSession;
 }
 
 export interface ContainerDriver {

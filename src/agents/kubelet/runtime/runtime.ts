@@ -34,6 +34,11 @@ export interface Runtime {
    * RuntimeError when the container is not running or the command cannot start.
    */
   execStream(uid: string, container: string, command: string[], options: ExecStreamOptions): Promise<ExecSession>;
+  /**
+   * Joins a running container's output from now on, and its input when its spec has stdin (kubectl attach). The
+   * session's `exited` resolves (with 0) when the container ends or `kill()` detaches; the container runs on.
+   */
+  attach(uid: string, container: string, options: { stdin: boolean }): Promise<ExecSession>;
   stats(uid: string): Promise<PodStats>;
   /** Called (with the pod uid) after every status change; returns an unsubscribe function. */
   onPodChange(listener: (uid: string) => void): () => void;

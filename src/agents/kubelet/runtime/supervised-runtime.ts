@@ -96,6 +96,15 @@ export class SupervisedRuntime implements Runtime {
     }
   }
 
+  async attach(uid: string, container: string, options: { stdin: boolean }): Promise<ExecSession> {
+    const { pod, rec } = this.find(uid, container);
+    if (rec.handle === null) {
+      throw new RuntimeError('BadRequest', `container ${container} is not running in pod ${pod.sandbox.request.pod.name}`);
+    }
+    if (rec.handle.attach === undefined) throw new RuntimeError('BadRequest', `attaching to container ${container} is not supported by this node's runtime`);
+    return rec.handle.attach(options.stdin);
+  }
+
   async stats(uid: string): Promise<PodStats> {
     const pod = this.pods.get(uid);
     if (pod === undefined) throw podNotFound(uid);

@@ -55,6 +55,12 @@ export interface ContainerSpec {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
+  /** Keep a standard input open for attaching clients (kubectl run -i). */
+  stdin?: boolean;
+  /** Close that input once the first attached client ends its own. */
+  stdinOnce?: boolean;
+  /** Run on a terminal (with stdin; kubectl run -t). */
+  tty?: boolean;
 }
 
 export interface KeyToPath {

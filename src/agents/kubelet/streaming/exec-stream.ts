@@ -1,7 +1,8 @@
-// kubectl exec over SPDY, protocol v4.channel.k8s.io: the client opens an error stream and one stream per
-// standard stream it asked for (stdin, stdout, stderr, and resize with a TTY, which has no stderr of its own);
-// we run the command once they are all there, copy its output, and end with a Status on the error stream:
-// Success, NonZeroExitCode with the exit code as cause (kubectl exits with it), or an internal error.
+// kubectl exec and attach over SPDY, protocol v4.channel.k8s.io: the client opens an error stream and one stream
+// per standard stream it asked for (stdin, stdout, stderr, and resize with a TTY, which has no stderr of its own);
+// we run the command (or join the container) once they are all there, copy its output, and end with a Status on
+// the error stream: Success, NonZeroExitCode with the exit code as cause (kubectl exits with it), or an internal
+// error. An attach ends in Success when the container ends or the client leaves.
 import type { SpdyServerSession, SpdyStream } from '../../../common/spdy/index.ts';
 import type { ExecSession } from '../runtime/index.ts';
 
@@ -80,8 +81,8 @@ export function awaitExecStreams(session: SpdyServerSession, want: ExecRequest, 
   });
 }
 
-/** Copies the command's streams to the client's until it exits; resolves with the Status to send. */
-export async function pumpExec(request: ExecRequest, streams: ExecStreams, exec: ExecSession, session: SpdyServerSession): Promise<ExecStatus> {
+/** Copies the command's streams to the client's until it exits; resolves with its exit code. */
+export async function pumpExec(request: ExecRequest, streams: ExecStreams, exec: ExecSession, session: SpdyServerSession): Promise<number> {
   const kill = (): void => exec.kill();
   session.once('close', kill);
   if (streams.stdin !== undefined && exec.stdin !== undefined) streams.stdin.pipe(exec.stdin);
@@ -91,7 +92,7 @@ export async function pumpExec(request: ExecRequest, streams: ExecStreams, exec:
   const exitCode = await exec.exited;
   await Promise.all(copied);
   session.off('close', kill);
-  return exitStatus(request.command, exitCode);
+  return exitCode;
 }
 
 /** Copies until the source ends; a missing target (the client did not ask for it) discards. */

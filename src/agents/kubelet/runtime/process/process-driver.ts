@@ -15,6 +15,7 @@ import { containerArgv } from './image-command.ts';
 import { httpProbe, resolvePort, tcpProbe } from './probe-checks.ts';
 import { POD_UID_ENV } from './leftovers.ts';
 import { killGroup, spawnGroup, type GroupProcess } from './process-group.ts';
+import { AttachHub } from '../attach-hub.ts';
 import { containerDir, createVolumes, podDir, prepareContainerFs } from './volumes.ts';
 
 export interface ProcessDriverOptions {
@@ -51,10 +52,15 @@ export class ProcessDriver implements ContainerDriver {
     const logFile = path.join(containerDir(root, uid, container.name), `${attempt}.log`);
     await fs.mkdir(path.dirname(logFile), { recursive: true });
     env.set(POD_UID_ENV, uid);
-    const group = await spawnGroup(expanded, { cwd: fsView.cwd, env: processEnv(env, fsView.cwd) });
+    // stdin: true keeps an input open for attaching clients; with tty: true it is a terminal's (`script`).
+    const interactive = container.stdin === true;
+    const terminal = interactive && container.tty === true;
+    const group = await spawnGroup(terminal ? withTerminal(expanded) : expanded, { cwd: fsView.cwd, env: { ...processEnv(env, fsView.cwd), ...(terminal ? TERMINAL_ENV : {}) }, stdin: interactive });
     // Attach the log readers before any await: a child that exits meanwhile has its unread stdio drained and
     // closed by Node, and a reader attached after that would wait for a 'close' that already happened.
     const logged = writeLog(logFile, [group.child.stdout!, group.child.stderr!]);
+    group.child.stdin?.on('error', () => {});
+    const hub = new AttachHub(group.child.stdin ?? undefined, group.child.stdout!, group.child.stderr!, container.stdinOnce === true, group.closed);
     const pgidFile = path.join(containerDir(root, uid, container.name), `${attempt}.pgid`);
     await fs.writeFile(pgidFile, String(group.pid));
     let oomKilled = false;
@@ -74,7 +80,7 @@ export class ProcessDriver implements ContainerDriver {
       return oomKilled ? { ...exit, reason: 'OOMKilled' } : exit;
     });
     this.options.logger.debug({ uid, container: container.name, attempt, pid: group.pid, argv: expanded }, 'container started');
-    const handle: ProcessHandle = { exited, pid: group.pid, meter: new UsageMeter(() => Date.now()), signal: (sig) => group.signal(sig) };
+    const handle: ProcessHandle = { exited, pid: group.pid, meter: new UsageMeter(() => Date.now()), signal: (sig) => group.signal(sig), attach: (stdin) => hub.attach(stdin) };
     return handle;
   }
 
@@ -99,7 +105,7 @@ export class ProcessDriver implements ContainerDriver {
     const env = containerEnv(launch.sandbox, launch.container, fsView.env);
     let group: GroupProcess;
     try {
-      group = await spawnGroup(options.tty ? withTerminal(command) : command, { cwd: fsView.cwd, env: { ...processEnv(env, fsView.cwd), ...(options.tty ? { SHELL: '/bin/sh', TERM: 'xterm' } : {}) }, stdin: options.stdin });
+      group = await spawnGroup(options.tty ? withTerminal(command) : command, { cwd: fsView.cwd, env: { ...processEnv(env, fsView.cwd), ...(options.tty ? TERMINAL_ENV : {}) }, stdin: options.stdin });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // Go's wording, as a runtime's exec reports it.
@@ -147,8 +153,10 @@ export class ProcessDriver implements ContainerDriver {
   }
 }
 
+const TERMINAL_ENV = { SHELL: '/bin/sh', TERM: 'xterm' };
+
 /**
- * A terminal for `kubectl exec -t`: util-linux `script` runs the command on a pseudo-terminal (echo, line editing,
+ * A terminal for `kubectl exec -t` and `run -t`: util-linux `script` runs the command on a pseudo-terminal (echo, line editing,
  * a shell's prompt) and exits with its status. Without `script` the command runs on plain pipes.
  */
 function withTerminal(command: string[]): string[] {
