@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createSelfSignedCert, loadOrCreateFiles, type PemFiles } from '../../common/pki/index.ts';
 import type { TlsFlags } from './etcd-flags.ts';
 import { loadTls, TlsConfigError, type MemberTls } from './member-tls.ts';
+import { listenHost } from './initial-cluster.ts';
 
 export type TlsSide = 'client' | 'peer';
 
@@ -42,7 +43,7 @@ export function listenHosts(urls: readonly string[]): string[] {
   const hosts: string[] = [];
   for (const url of urls) {
     if (!URL.canParse(url)) continue;
-    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+    const host = listenHost(new URL(url));
     if (host !== '') hosts.push(host);
   }
   return hosts;

@@ -44,6 +44,11 @@ export function parseInitialCluster(initialCluster: string, clusterToken: string
   return { clusterId: computeClusterId(members.map((m) => m.id)), members };
 }
 
+/** The host to bind or dial for a URL: an IPv6 literal without the brackets a URL writes it in. */
+export function listenHost(u: URL): string {
+  return u.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
 export function checkUrl(url: string): URL {
   let parsed: URL;
   try {

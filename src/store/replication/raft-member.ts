@@ -16,7 +16,7 @@ import { isServerError, ServerError, ServerErrorCode } from '../apply/errors.ts'
 import type { Wire } from '../apply/wire-convert.ts';
 import type { Lessor } from '../lease/index.ts';
 import type { MemberInfo, MemberTls } from '../member/index.ts';
-import { channelCredentials, checkUrl, computeMemberId, serverCredentials } from '../member/index.ts';
+import { channelCredentials, checkUrl, computeMemberId, listenHost, serverCredentials } from '../member/index.ts';
 import type { CodecRegistry } from '../proto/index.ts';
 import { PEER_MEMBERS_SERVICE, peerMembersService } from './peer-members.ts';
 import { RaftProposer } from './raft-proposer.ts';
@@ -480,7 +480,7 @@ export async function startRaftMember(o: RaftMemberOptions): Promise<RaftMember>
 /** host:port of a --listen-peer-urls URL (port 2380 when none is given, as etcd). */
 function peerListenAddress(url: string): string {
   const u = checkUrl(url);
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = listenHost(u);
   return `${host.includes(':') ? `[${host}]` : host}:${u.port === '' ? 2380 : Number(u.port)}`;
 }
 

@@ -16,7 +16,7 @@ import { EntryApplier } from '../apply/entry-applier.ts';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import type { Wire } from '../apply/wire-convert.ts';
 import { LeaseIdGenerator, Lessor, minLeaseTtlSeconds } from '../lease/index.ts';
-import { channelCredentials, checkTlsUrls, checkUrl, isTlsUrl, parseInitialCluster, TlsConfigError, type MemberTls } from '../member/index.ts';
+import { channelCredentials, checkTlsUrls, checkUrl, isTlsUrl, listenHost, parseInitialCluster, TlsConfigError, type MemberTls } from '../member/index.ts';
 import { MvccStore, type MvccDb } from '../mvcc/index.ts';
 import { loadEtcdProtos } from '../proto/index.ts';
 import { LeaderForwarder } from '../replication/leader-forwarder.ts';
@@ -421,7 +421,7 @@ function learnerGuard(ctx: ServerContext, definition: grpc.ServiceDefinition, im
 async function bind({ server, fast }: ClientServer, url: string, tls: ListenerTls | undefined): Promise<GrpcListener> {
   const u = checkUrl(url);
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`listen URL ${url}: only http and https are supported`);
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = listenHost(u);
   // As etcd: certificate files are ignored on an http URL.
   return listenGrpc(server, host, u.port === '' ? 2379 : Number(u.port), isTlsUrl(url) ? tls : undefined, fast);
 }

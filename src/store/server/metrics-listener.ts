@@ -4,7 +4,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { plainHttpRequestListener, tlsServerOptions, type ListenerTls, type PlainHttpHandler } from '../../common/http2/index.ts';
-import { checkUrl } from '../member/index.ts';
+import { checkUrl, listenHost } from '../member/index.ts';
 
 export interface MetricsListener {
   readonly url: string;
@@ -30,7 +30,7 @@ export async function listenMetrics(url: string, handler: PlainHttpHandler, clie
   } else {
     throw new MetricsListenerError(`metrics URL ${url}: only http and https are supported`);
   }
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = listenHost(u);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(u.port === '' ? 80 : Number(u.port), host, () => {
