@@ -31,8 +31,24 @@ spec:
 `;
 
 // What `delete --cascade` needs besides the apiserver: the garbage collector, and the controllers that make the
-// dependents (a Deployment's ReplicaSet, its pods), in the real controller-manager.
-const CONTROLLERS = ['garbagecollector', 'deployment', 'replicaset'];
+// dependents (a Deployment's ReplicaSet, its pods), in the real controller-manager; and the quota controller, which
+// keeps ResourceQuota usage current.
+const CONTROLLERS = ['garbagecollector', 'deployment', 'replicaset', 'resourcequota'];
+
+const QUOTA_POD = (name: string, cpu: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  containers:
+  - name: app
+    image: busybox:1.36
+    resources:
+      requests:
+        cpu: ${cpu}
+      limits:
+        memory: 256Mi
+`;
 
 interface Owned {
   metadata: { name: string; uid: string; ownerReferences?: { uid: string }[]; deletionTimestamp?: string };
@@ -174,6 +190,70 @@ for (const store of STORES) describe(`kubectl against barque apiserver on ${stor
         expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
         expect(np.spec.egress[0].ports[0].protocol).toBe('TCP');
         expect((await k(['-n', ns, 'delete', 'netpol', 'db'])).stdout).toContain('networkpolicy.networking.k8s.io "db" deleted');
+      });
+
+      it('lists the built-in PriorityClasses and gives pods the priority of their class', async () => {
+        const h = harness();
+        const high = `high-${label.replace('.', '-')}`;
+        const table = (await k(['get', 'pc'])).stdout.split('\n').map((l) => l.trim().split(/\s+/));
+        // kube-apiserver 1.31's columns (1.32 added PREEMPTIONPOLICY): every kubectl prints what the server sends.
+        expect(table[0]).toEqual(['NAME', 'VALUE', 'GLOBAL-DEFAULT', 'AGE']);
+        expect(table.map((r) => r.slice(0, 3))).toEqual(expect.arrayContaining([['system-cluster-critical', '2000000000', 'false'], ['system-node-critical', '2000001000', 'false']]));
+        const file = join(h.dir, `pc-${high}.yaml`);
+        writeFileSync(
+          file,
+          `apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: ${high}\nvalue: 1000\npreemptionPolicy: Never\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: prio\n  namespace: ${ns}\nspec:\n  priorityClassName: ${high}\n  containers:\n  - name: app\n    image: busybox:1.36\n`,
+        );
+        const applied = await k(['apply', '-f', file]);
+        expect(applied.stdout).toContain(`priorityclass.scheduling.k8s.io/${high} created`);
+        expect(applied.stdout).toContain('pod/prio created');
+        expect((await k(['-n', ns, 'get', 'pod', 'prio', '-o', 'jsonpath={.spec.priority} {.spec.preemptionPolicy}'])).stdout).toBe('1000 Never');
+        const unknown = join(h.dir, `pod-unknown-${ns}.yaml`);
+        writeFileSync(unknown, POD_MANIFEST('x').replace('name: web', 'name: lost').replace('spec:\n', 'spec:\n  priorityClassName: nope\n'));
+        expect((await k(['-n', ns, 'create', '-f', unknown])).stderr.trim()).toBe(`Error from server (Forbidden): error when creating "${unknown}": pods "lost" is forbidden: no PriorityClass with name nope was found`);
+        expect((await k(['patch', 'pc', high, '-p', '{"value":7}'])).stderr.trim()).toBe(`The PriorityClass "${high}" is invalid: value: Forbidden: may not be changed in an update.`);
+        expect((await k(['delete', 'pc', 'system-node-critical'])).stderr.trim()).toBe(
+          'Error from server (Forbidden): priorityclasses.scheduling.k8s.io "system-node-critical" is forbidden: this is a system priority class and cannot be deleted',
+        );
+        expect((await k(['-n', ns, 'delete', 'pod', 'prio'])).code).toBe(0);
+        expect((await k(['delete', 'pc', high])).stdout).toContain(`priorityclass.scheduling.k8s.io "${high}" deleted`);
+      });
+
+      it('enforces a ResourceQuota, and get/describe show its usage as the quota controller keeps it', async () => {
+        const h = harness();
+        const qns = `${ns}-quota`;
+        expect((await k(['create', 'namespace', qns])).code).toBe(0);
+        expect((await k(['-n', qns, 'create', 'quota', 'compute', '--hard=pods=2,requests.cpu=1,limits.memory=1Gi'])).stdout).toContain('resourcequota/compute created');
+        const usage = async (): Promise<string> => (await k(['-n', qns, 'get', 'quota', 'compute', '--no-headers'])).stdout.trim().split(/\s{2,}/).slice(2).join(' | ');
+        // The controller fills in status; until then the quota is not enforced (status.hard is empty), as upstream.
+        await eventually('the quota controller to fill in status', async () => (await usage()) === 'pods: 0/2, requests.cpu: 0/1 | limits.memory: 0/1Gi', 60_000, 200);
+        const header = (await k(['-n', qns, 'get', 'quota'])).stdout.split('\n')[0].trim().split(/\s+/);
+        expect(header).toEqual(['NAME', 'AGE', 'REQUEST', 'LIMIT']);
+        const bare = join(h.dir, `pod-bare-${qns}.yaml`);
+        writeFileSync(bare, POD_MANIFEST('x'));
+        expect((await k(['-n', qns, 'create', '-f', bare])).stderr.trim()).toBe(
+          `Error from server (Forbidden): error when creating "${bare}": pods "web" is forbidden: failed quota: compute: must specify limits.memory for: nginx; requests.cpu for: nginx`,
+        );
+        for (const [name, cpu] of [['q1', '400m'], ['q2', '500m']]) {
+          const file = join(h.dir, `pod-${name}-${qns}.yaml`);
+          writeFileSync(file, QUOTA_POD(name, cpu));
+          expect((await k(['-n', qns, 'create', '-f', file])).stdout).toContain(`pod/${name} created`);
+        }
+        const third = join(h.dir, `pod-q3-${qns}.yaml`);
+        writeFileSync(third, QUOTA_POD('q3', '50m'));
+        expect((await k(['-n', qns, 'create', '-f', third])).stderr.trim()).toBe(
+          `Error from server (Forbidden): error when creating "${third}": pods "q3" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=2, limited: pods=2`,
+        );
+        expect(await usage()).toBe('pods: 2/2, requests.cpu: 900m/1 | limits.memory: 512Mi/1Gi');
+        const described = (await k(['-n', qns, 'describe', 'quota', 'compute'])).stdout;
+        expect(described).toMatch(/^Resource\s+Used\s+Hard$/m);
+        expect(described).toMatch(/^pods\s+2\s+2$/m);
+        expect(described).toMatch(/^requests\.cpu\s+900m\s+1$/m);
+        // Deleting gives the quota back once the controller has seen it.
+        expect((await k(['-n', qns, 'delete', 'pod', 'q1'])).code).toBe(0);
+        await eventually('usage to come down', async () => (await usage()) === 'pods: 1/2, requests.cpu: 500m/1 | limits.memory: 256Mi/1Gi', 60_000, 200);
+        expect((await k(['-n', qns, 'create', '-f', third])).stdout).toContain('pod/q3 created');
+        expect((await k(['delete', 'namespace', qns])).code).toBe(0);
       });
 
       it('describes the pod and the configmap', async () => {

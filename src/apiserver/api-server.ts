@@ -102,6 +102,7 @@ export class ApiServer {
     await waitForStore(store, logger);
     await ensureSystemNamespaces(byResource.get('namespaces'));
     await Promise.all(caches.map((c) => c.start()));
+    await Promise.all(registries.map((r) => r.ensureBuiltinObjects(logger)));
     let access: AccessControl | undefined;
     if (options.auth !== undefined) {
       await ensureBootstrapPolicy(registries, logger);

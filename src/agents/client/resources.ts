@@ -14,6 +14,7 @@ export const RESOURCES = {
   events: core('events'),
   serviceaccounts: core('serviceaccounts'),
   replicationcontrollers: core('replicationcontrollers'),
+  resourcequotas: core('resourcequotas'),
   replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
   daemonsets: { group: 'apps', version: 'v1', resource: 'daemonsets' },

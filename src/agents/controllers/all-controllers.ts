@@ -15,6 +15,7 @@ import { nodeLifecycleController } from './node-lifecycle.ts';
 import { nodeProviderController } from './node-provider.ts';
 import { serviceAccountController } from './service-account.ts';
 import { disruptionController } from './disruption.ts';
+import { resourceQuotaController } from './resource-quota.ts';
 
 export const ALL_CONTROLLERS: ControllerDescriptor[] = [
   replicationControllerController,
@@ -32,4 +33,5 @@ export const ALL_CONTROLLERS: ControllerDescriptor[] = [
   serviceAccountController,
   nodeProviderController,
   disruptionController,
+  resourceQuotaController,
 ];

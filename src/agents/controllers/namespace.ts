@@ -29,6 +29,7 @@ export const NAMESPACED_RESOURCES: readonly ResourceRef[] = [
   RESOURCES.serviceaccounts,
   RESOURCES.leases,
   { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' },
+  RESOURCES.resourcequotas,
   RESOURCES.events,
 ];
 

@@ -32,7 +32,7 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[]): Policy
 
 /** Namespaced workload kinds the view/edit/admin roles cover (secrets only from edit up). */
 const VIEWABLE: PolicyRule[] = [
-  rule([''], ['configmaps', 'endpoints', 'persistentvolumeclaims', 'pods', 'pods/log', 'pods/status', 'replicationcontrollers', 'replicationcontrollers/scale', 'replicationcontrollers/status', 'serviceaccounts', 'services', 'services/status', 'events', 'namespaces', 'namespaces/status', 'limitranges', 'resourcequotas'], READ),
+  rule([''], ['configmaps', 'endpoints', 'persistentvolumeclaims', 'pods', 'pods/log', 'pods/status', 'replicationcontrollers', 'replicationcontrollers/scale', 'replicationcontrollers/status', 'serviceaccounts', 'services', 'services/status', 'events', 'namespaces', 'namespaces/status', 'limitranges', 'resourcequotas', 'resourcequotas/status'], READ),
   rule(['apps'], ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status'], READ),
   rule(['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status'], READ),
   rule(['networking.k8s.io'], ['ingresses', 'ingresses/status'], READ),

@@ -14,12 +14,14 @@ import { namespaces } from './core/namespaces.ts';
 import { nodes } from './core/nodes.ts';
 import { pods } from './core/pods.ts';
 import { replicationcontrollers } from './core/replication-controllers.ts';
+import { resourcequotas } from './core/resourcequotas.ts';
 import { services } from './core/services.ts';
 import { endpointslices } from './discovery/endpointslices.ts';
 import { ingresses } from './networking/ingresses.ts';
 import { networkpolicies } from './networking/networkpolicies.ts';
 import { poddisruptionbudgets } from './policy/poddisruptionbudgets.ts';
 import { clusterrolebindings, clusterroles, rolebindings, roles } from './rbac.ts';
+import { priorityclasses } from './scheduling/priorityclasses.ts';
 import { storageclasses } from './storage/storageclasses.ts';
 import type { ResourceDef } from './resource-def.ts';
 
@@ -29,6 +31,9 @@ export { selectorText, selectorMatches } from './label-selector.ts';
 export { usesClusterIP, usesNodePorts } from './core/services.ts';
 export { RBAC_GROUP } from './rbac.ts';
 export { DISRUPTION_ALLOWED, pdbSelectsPod, withDisruptionAllowedCondition } from './policy/pdb-status.ts';
+// What the controller-manager's quota controller measures with, the same code as the apiserver's quota admission.
+export { calculateQuotaUsage, kindsCountedFor } from './core/quota-usage.ts';
+export { parseResourceList, resourceListJson } from './quantity.ts';
 
 /** Everything served, in discovery order (core first, then groups as kube-apiserver lists them). */
 export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
@@ -39,6 +44,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   nodes,
   pods,
   replicationcontrollers,
+  resourcequotas,
   secrets,
   serviceaccounts,
   services,
@@ -59,4 +65,5 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   rolebindings,
   roles,
   storageclasses,
+  priorityclasses,
 ];

@@ -9,6 +9,7 @@ export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path';
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 const RULES: Record<Exclude<NameRule, 'path'>, { max: number; regex: RegExp; message: string }> = {
   subdomain: {
@@ -41,6 +42,33 @@ export function validateName(name: string, rule: NameRule, field = 'metadata.nam
 function validatePathSegmentName(name: string, field: string): StatusCause[] {
   if (name === '.' || name === '..') return [cause.invalid(field, name, `may not be '${name}'`)];
   return ['/', '%'].filter((c) => name.includes(c)).map((c) => cause.invalid(field, name, `may not contain '${c}'`));
+}
+
+/** Go's validation.IsQualifiedName, as kube-apiserver words its findings. */
+export function qualifiedNameProblems(value: string): string[] {
+  const parts = value.split('/');
+  let name = value;
+  const problems: string[] = [];
+  if (parts.length === 2) {
+    const [prefix] = parts;
+    name = parts[1];
+    if (prefix.length === 0) problems.push('prefix part must be non-empty');
+    else if (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)) {
+      problems.push(
+        "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      );
+    }
+  } else if (parts.length > 2) {
+    return ["a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"];
+  }
+  if (name.length === 0) problems.push('name part must be non-empty');
+  else if (name.length > 63) problems.push('name part must be no more than 63 characters');
+  if (name.length > 0 && !QUALIFIED_NAME_PART.test(name)) {
+    problems.push(
+      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    );
+  }
+  return problems;
 }
 
 export function nameRuleOf(def: ResourceDef): NameRule {

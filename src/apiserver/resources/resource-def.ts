@@ -49,6 +49,15 @@ export interface ResourceDef {
   defaults(obj: KubeObject): void;
   /** What admission plug-ins add on create only (after defaults): a pod's service account and tolerations. */
   admit?(obj: KubeObject): void;
+  /**
+   * On update, before validation: what create-time admission set and an update may leave out, taken from the stored
+   * object (a pod's priority, as the Priority plug-in keeps it).
+   */
+  keepOnUpdate?(next: KubeObject, old: KubeObject): void;
+  /** Objects that must exist, as kube-apiserver creates them at start (the system PriorityClasses). */
+  builtinObjects?(): KubeObject[];
+  /** Why DELETE of this name is refused (403), if it is: the built-in PriorityClasses. */
+  deleteForbidden?(name: string): string | undefined;
   validate(obj: KubeObject): StatusCause[];
   /** Extra checks on update (immutable fields); the new object has been defaulted. */
   validateUpdate(next: KubeObject, old: KubeObject): StatusCause[];

@@ -149,3 +149,82 @@ describe('networkpolicies', () => {
     expect(causes({ policyTypes: ['Ingress', 'Sideways'] })).toEqual(['spec.policyTypes[1]: FieldValueNotSupported']);
   });
 });
+
+describe('priorityclasses', () => {
+  const pc = (name: string, fields: Record<string, unknown>): KubeObject => {
+    const obj: KubeObject = { metadata: { name, ...created }, ...fields };
+    def('priorityclasses').defaults(obj);
+    return obj;
+  };
+  const messages = (obj: KubeObject) => def('priorityclasses').validate(obj).map((c) => `${c.field}: ${c.message}`);
+
+  it('defaults the preemption policy and prints value and global default', () => {
+    const obj = pc('high', { value: 1000, globalDefault: true });
+    expect(obj.preemptionPolicy).toBe('PreemptLowerPriority');
+    expect(rows('priorityclasses', obj)).toEqual({ names: ['Name', 'Value', 'Global-Default', 'Age'], cells: ['high', 1000, true, '60m'] });
+    expect(pc('zero', {}).value).toBe(0);
+  });
+
+  it('reserves high values and system- names, with kube-apiserver\'s texts', () => {
+    expect(messages(pc('huge', { value: 1000000001 }))).toEqual(['value: Forbidden: maximum allowed value of a user defined priority is 1000000000']);
+    expect(messages(pc('system-mine', { value: 5 }))).toEqual([
+      "metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class",
+    ]);
+    expect(messages(pc('system-node-critical', { value: 2000001000 }))).toEqual([]);
+    expect(messages(pc('system-node-critical', { value: 2000000000 }))).toEqual([
+      "metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: value of system-node-critical PriorityClass must be 2000001000",
+    ]);
+    expect(messages(pc('p', { value: 1, preemptionPolicy: 'Sometimes' }))).toEqual(['preemptionPolicy: Unsupported value: "Sometimes": supported values: "PreemptLowerPriority", "Never"']);
+    expect(() => pc('bad', { value: 'high' })).toThrow('PriorityClass in version "v1" cannot be handled as a PriorityClass: json: cannot unmarshal string into Go struct field PriorityClass.value of type int32');
+  });
+
+  it('keeps value and preemption policy as they were, and the built-ins from deletion', () => {
+    const old = pc('p', { value: 1 });
+    expect(def('priorityclasses').validateUpdate(pc('p', { value: 2, preemptionPolicy: 'Never' }), old).map((c) => `${c.field}: ${c.message}`)).toEqual([
+      'value: Forbidden: may not be changed in an update.',
+      'preemptionPolicy: Invalid value: "Never": field is immutable',
+    ]);
+    expect(def('priorityclasses').validateUpdate(pc('p', { value: 1, description: 'now described' }), old)).toEqual([]);
+    expect(def('priorityclasses').deleteForbidden?.('system-cluster-critical')).toBe('this is a system priority class and cannot be deleted');
+    expect(def('priorityclasses').deleteForbidden?.('p')).toBeUndefined();
+    expect(def('priorityclasses').builtinObjects?.().map((o) => [o.metadata?.name, o.value])).toEqual([
+      ['system-node-critical', 2000001000],
+      ['system-cluster-critical', 2000000000],
+    ]);
+  });
+});
+
+describe('resourcequotas', () => {
+  const rq = (spec: Record<string, unknown>, status?: Record<string, unknown>): KubeObject => {
+    const obj: KubeObject = { metadata: { name: 'q', namespace: 'default', ...created }, spec, ...(status === undefined ? {} : { status }) };
+    def('resourcequotas').defaults(obj);
+    return obj;
+  };
+  const messages = (obj: KubeObject) => def('resourcequotas').validate(obj).map((c) => `${c.field}: ${c.message}`);
+
+  it('stores quantities canonically and prints used/hard, limits apart', () => {
+    const obj = rq({ hard: { cpu: '1000m', pods: 4 } }, { hard: { 'limits.memory': '2Gi', pods: '4', 'requests.cpu': '1' }, used: { 'limits.memory': '512Mi', pods: '1', 'requests.cpu': '250m' } });
+    expect(obj.spec).toEqual({ hard: { cpu: '1', pods: '4' } });
+    expect(rows('resourcequotas', obj)).toEqual({ names: ['Name', 'Age', 'Request', 'Limit'], cells: ['q', '60m', 'pods: 1/4, requests.cpu: 250m/1', 'limits.memory: 512Mi/2Gi'] });
+    expect(() => rq({ hard: { cpu: 'lots' } })).toThrow(`ResourceQuota in version "v1" cannot be handled as a ResourceQuota: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+  });
+
+  it('checks resource names, values, scopes and scope selectors', () => {
+    expect(messages(rq({ hard: { pods: '1.5', cpu: '-1', widgets: '1', 'count/deployments.apps': '2' } }))).toEqual([
+      'spec.hard[pods]: Invalid value: "1500m": must be an integer',
+      'spec.hard[cpu]: Invalid value: "-1": must be greater than or equal to 0',
+      'spec.hard[widgets]: Invalid value: "widgets": must be a standard resource type or fully qualified',
+      'spec.hard[widgets]: Invalid value: "widgets": must be a standard resource for quota',
+    ]);
+    expect(messages(rq({ hard: { pods: '1', configmaps: '1' }, scopes: ['BestEffort', 'NotBestEffort'] }))).toEqual([
+      'spec.scopes: Invalid value: ["BestEffort","NotBestEffort"]: unsupported scope applied to resource',
+      'spec.scopes: Invalid value: ["BestEffort","NotBestEffort"]: unsupported scope applied to resource',
+      'spec.scopes: Invalid value: ["BestEffort","NotBestEffort"]: conflicting scopes',
+    ]);
+    expect(messages(rq({ hard: { pods: '1' }, scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In' }, { scopeName: 'BestEffort', operator: 'In', values: ['x'] }] } }))).toEqual([
+      "spec.scopeSelector.matchExpressions.values: Required value: must be at least one value when `operator` is 'In' or 'NotIn' for scope selector",
+      "spec.scopeSelector.matchExpressions.operator: Invalid value: \"In\": must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity",
+    ]);
+    expect(messages(rq({ hard: { pods: '10', 'requests.cpu': '2' }, scopes: ['NotTerminating'] }))).toEqual([]);
+  });
+});

@@ -45,6 +45,29 @@ describe('Kubernetes protobuf request bodies', () => {
     });
   });
 
+  // Captured from kubectl 1.33: `create quota q1 --hard=pods=2,requests.cpu=1,limits.memory=1Gi
+  // --scopes=NotBestEffort,NotTerminating -n default`, `create priorityclass p33 --value=77 --description=hello
+  // --preemption-policy=Never --global-default`.
+  it('decodes a ResourceQuota (quantities as text) and a PriorityClass', () => {
+    const quota = '6b3873000a130a027631120d5265736f7572636551756f746112780a190a02713112001a0764656661756c7422002a0032003800420012590a160a0d6c696d6974732e6d656d6f727912050a033147690a0b0a04706f647312030a01320a130a0c72657175657374732e63707512030a0131120d4e6f74426573744566666f7274120e4e6f745465726d696e6174696e671a001a002200';
+    const priorityClass = '6b3873000a250a147363686564756c696e672e6b38732e696f2f7631120d5072696f72697479436c61737312270a130a0370333312001a0022002a00320038004200104d1801220568656c6c6f2a054e657665721a002200';
+    expect(decodeKubernetesProtobuf(Buffer.from(quota, 'hex'))).toEqual({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'q1', namespace: 'default' },
+      spec: { hard: { 'limits.memory': '1Gi', pods: '2', 'requests.cpu': '1' }, scopes: ['NotBestEffort', 'NotTerminating'] },
+    });
+    expect(decodeKubernetesProtobuf(Buffer.from(priorityClass, 'hex'))).toEqual({
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: 'p33' },
+      value: 77,
+      globalDefault: true,
+      description: 'hello',
+      preemptionPolicy: 'Never',
+    });
+  });
+
   it('refuses kinds it has no schema for with 415, and bodies without the magic with 400', () => {
     const pod = Buffer.from(NAMESPACE.replace('0a0f0a02763112094e616d657370616365', '0a090a0276311203506f64'), 'hex');
     expect(() => decodeKubernetesProtobuf(pod)).toThrow(expect.objectContaining({ code: 415 }) as ApiError);

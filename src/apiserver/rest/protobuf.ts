@@ -1,5 +1,6 @@
 // Request bodies in Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`), for the kinds kubectl
-// 1.33+ sends that way from its typed `create` commands: Namespace, ConfigMap, Secret, Service.
+// 1.33+ sends that way from its typed `create` commands: Namespace, ConfigMap, Secret, Service, Deployment, Job,
+// CronJob, ResourceQuota, PriorityClass.
 //
 // Wire shape: the 4-byte magic "k8s\0", then runtime.Unknown {1: TypeMeta {1: apiVersion, 2: kind}, 2: raw,
 // 3: contentEncoding, 4: contentType}; `raw` is the object's own message. Field numbers are those of
@@ -11,7 +12,7 @@ import { unsupportedMediaType, badRequest } from './status.ts';
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
-type FieldType = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'intOrString' | 'stringMap' | 'bytesMap' | Schema;
+type FieldType = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'intOrString' | 'stringMap' | 'bytesMap' | 'quantityMap' | Schema;
 interface FieldSpec {
   name: string;
   type: FieldType;
@@ -153,7 +154,26 @@ const CRON_JOB_SPEC: Schema = {
   8: { name: 'timeZone', type: 'string', pointer: true },
 };
 
+// core/v1 ResourceQuota and scheduling/v1 PriorityClass (`kubectl create quota|priorityclass`); a quantity is
+// resource.Quantity {1: string}.
+const RESOURCE_QUOTA_SPEC: Schema = {
+  1: { name: 'hard', type: 'quantityMap' },
+  2: { name: 'scopes', type: 'string', repeated: true },
+  3: {
+    name: 'scopeSelector',
+    type: { 1: { name: 'matchExpressions', type: { 1: { name: 'scopeName', type: 'string' }, 2: { name: 'operator', type: 'string' }, 3: { name: 'values', type: 'string', repeated: true } }, repeated: true } },
+  },
+};
+
 const KINDS: Record<string, Schema> = {
+  'v1/ResourceQuota': { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: RESOURCE_QUOTA_SPEC } },
+  'scheduling.k8s.io/v1/PriorityClass': {
+    1: { name: 'metadata', type: OBJECT_META },
+    2: { name: 'value', type: 'int' },
+    3: { name: 'globalDefault', type: 'bool' },
+    4: { name: 'description', type: 'string' },
+    5: { name: 'preemptionPolicy', type: 'string', pointer: true },
+  },
   'apps/v1/Deployment': { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: DEPLOYMENT_SPEC } },
   'batch/v1/Job': { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: JOB_SPEC } },
   'batch/v1/CronJob': { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: CRON_JOB_SPEC } },
@@ -242,7 +262,7 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
       continue;
     }
     const value = decodeValue(r, wireType, spec.type);
-    if (spec.type === 'stringMap' || spec.type === 'bytesMap') {
+    if (spec.type === 'stringMap' || spec.type === 'bytesMap' || spec.type === 'quantityMap') {
       const [k, v] = value as [string, string];
       out[spec.name] = { ...((out[spec.name] as Record<string, string> | undefined) ?? {}), [k]: v };
     } else if (spec.repeated === true) {
@@ -272,6 +292,10 @@ function decodeValue(r: Reader, wireType: number, type: FieldType): unknown {
     case 'intOrString': {
       const v = decodeMessage(r.bytes(), { 1: { name: 'type', type: 'int' }, 2: { name: 'intVal', type: 'int' }, 3: { name: 'strVal', type: 'string' } });
       return v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
+    }
+    case 'quantityMap': {
+      const entry = decodeMessage(r.bytes(), { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: { 1: { name: 'string', type: 'string' } } } });
+      return [entry.key ?? '', (entry.value as { string?: string } | undefined)?.string ?? '0'];
     }
     case 'stringMap':
     case 'bytesMap': {

@@ -5,7 +5,9 @@ import { randomUUID, randomInt } from 'node:crypto';
 import { decode, isStorageError, storedJson, type ObjectStore } from '../storage/index.ts';
 import { deepClone, isPlainObject, type KubeObject } from '../types.ts';
 import { TooOldResourceVersionError, type CacheWatch, type WatchCache, type WatchSink } from '../watch-cache/index.ts';
-import { admitCreateInNamespace } from '../admission/index.ts';
+import * as admission from '../admission/index.ts';
+import type { AdmissionObjects } from '../admission/index.ts';
+import type { Logger } from '../../common/logger.ts';
 import {
   applyFinalize,
   NAMESPACE_ALREADY_TERMINATING,
@@ -70,6 +72,9 @@ const GENERATE_NAME_ATTEMPTS = 8;
 /** Who managedFields credit when a caller names no field manager (internal writes). */
 const DEFAULT_FIELD_MANAGER = 'barque-apiserver';
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+/** Built-in objects are retried this often, a second apart, as kube-apiserver's post-start hooks poll for 30 s. */
+const BUILTIN_ATTEMPTS_MAX = 30;
+const BUILTIN_RETRY_MS = 1_000;
 
 /** Where a resource's objects live in etcd: kube-apiserver's own prefixes, so etcdctl finds them where expected. */
 export function storagePrefix(def: ResourceDef): string {
@@ -93,6 +98,24 @@ export class ResourceRegistry {
   private readonly typedEvents = new WeakMap<KubeObject, KubeObject>();
   /** The store's revision after this apiserver's latest write to the resource (cachedSinceOwnWrites). */
   private ownWriteRevision = 0;
+  /** What admission rules read and write of other resources (admission/objects.ts), through their registries. */
+  private readonly admissionObjects: AdmissionObjects = {
+    list: async (group, resource, namespace) => this.peer(group, resource)?.listSinceOwnWrites(namespace),
+    listFresh: async (group, resource, namespace) => {
+      const r = this.peer(group, resource);
+      return r === undefined ? undefined : (await r.list(namespace, {})).items;
+    },
+    get: async (group, resource, namespace, name) => {
+      const r = this.peer(group, resource);
+      if (r === undefined) return undefined;
+      return r.cachedSinceOwnWrites(namespace, name) ?? (await r.store.get(r.key(namespace, name)));
+    },
+    writeStatus: async (group, resource, obj) => {
+      const r = this.peer(group, resource);
+      if (r === undefined) throw new Error(`${resource}.${group} is not served`);
+      return r.update(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '', obj, 'status');
+    },
+  };
 
   constructor(
     readonly def: ResourceDef,
@@ -176,9 +199,20 @@ export class ResourceRegistry {
       this.initializeMetadata(obj);
       this.def.defaults(obj);
       this.def.admit?.(obj);
+      await admission.mutateCreate(this.def, obj, this.admissionObjects);
       this.validate(obj);
       if (options.managedFieldsSet !== true) recordUpdate(undefined, obj, options.fieldManager ?? DEFAULT_FIELD_MANAGER, this.fieldContext(''));
       const undo = (await this.hooks.beforeCreate?.(obj, dryRun, options.user)) ?? noUndo;
+      // Validating admission comes last, as upstream's createValidation; once, since a retry with another generated
+      // name is the same object to quota.
+      if (attempt === 0) {
+        try {
+          await admission.validateCreate(this.def, obj, this.admissionObjects, dryRun);
+        } catch (err) {
+          await undo();
+          throw err;
+        }
+      }
       if (dryRun) return this.withTypeMeta(obj);
       try {
         // Stored with its apiVersion and kind, as kube-apiserver stores every object (stored-json.ts relies on it).
@@ -268,6 +302,13 @@ export class ResourceRegistry {
   }
 
   async delete(namespace: string, name: string, options: DeleteOptions): Promise<KubeObject | Record<string, unknown>> {
+    const refused = this.def.deleteForbidden?.(name);
+    if (refused !== undefined) throw forbidden(this.def, name, refused);
+    return this.deleteObject(namespace, name, options);
+  }
+
+  /** DELETE without the kind's own refusal, which (as upstream) a collection delete does not consult. */
+  private async deleteObject(namespace: string, name: string, options: DeleteOptions): Promise<KubeObject | Record<string, unknown>> {
     const isNamespace = this.def.resource === 'namespaces' && this.def.group === '';
     if (isNamespace && UNDELETABLE_NAMESPACES.has(name)) throw forbidden(this.def, name, 'this namespace may not be deleted');
     const check = (current: KubeObject): void => {
@@ -337,7 +378,7 @@ export class ResourceRegistry {
     const items: KubeObject[] = [];
     for (const item of listed.items) {
       try {
-        await this.delete(item.metadata?.namespace ?? '', item.metadata?.name ?? '', options);
+        await this.deleteObject(item.metadata?.namespace ?? '', item.metadata?.name ?? '', options);
         items.push(item);
       } catch (err) {
         if (!(err instanceof ApiError && err.code === 404)) throw err;
@@ -406,6 +447,7 @@ export class ResourceRegistry {
       await pending?.undo();
       pending = null;
       const next = update(current);
+      await admission.validateUpdate(this.def, next, this.admissionObjects);
       if (hook !== undefined) pending = await hook(next, current, dryRun);
       return this.withTypeMeta(next);
     };
@@ -498,6 +540,7 @@ export class ResourceRegistry {
     next.apiVersion = apiVersionOf(this.def);
     next.kind = this.def.kind;
     this.def.defaults(next);
+    this.def.keepOnUpdate?.(next, current);
     const causes = [...this.metadataCauses(next), ...this.def.validate(next), ...this.def.validateUpdate(next, current)];
     const added = newFinalizersWhileDeleting(next, current);
     if (added.length > 0) {
@@ -572,7 +615,7 @@ export class ResourceRegistry {
     if (namespaces === undefined) return;
     const ns = namespaces.cachedSinceOwnWrites('', namespace) ?? (await this.store.get(namespaces.key('', namespace)));
     if (ns === null) throw notFound(namespaces.def, namespace);
-    admitCreateInNamespace(this.def, name, ns);
+    admission.admitCreateInNamespace(this.def, name, ns);
   }
 
   /**
@@ -584,6 +627,35 @@ export class ResourceRegistry {
   cachedSinceOwnWrites(namespace: string, name: string): KubeObject | undefined {
     if (this.cache.revision < this.ownWriteRevision) return undefined;
     return this.cache.get(this.key(namespace, name));
+  }
+
+  /** The objects of `namespace` ('' = all) as cachedSinceOwnWrites sees them: the cache if caught up, else the store. */
+  async listSinceOwnWrites(namespace: string): Promise<KubeObject[]> {
+    await this.cache.whenReady();
+    const caughtUp = this.cache.revision >= this.ownWriteRevision;
+    return (await this.list(namespace, caughtUp ? { resourceVersion: '0' } : {})).items;
+  }
+
+  /**
+   * Creates the kind's built-in objects (def.builtinObjects) that do not exist, as kube-apiserver does at start;
+   * another apiserver creating one first is fine. Failures are retried for 30 s, then thrown.
+   */
+  async ensureBuiltinObjects(logger: Logger): Promise<void> {
+    for (const obj of this.def.builtinObjects?.() ?? []) {
+      const namespace = obj.metadata?.namespace ?? '';
+      const name = obj.metadata?.name ?? '';
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if ((await this.store.get(this.key(namespace, name))) === null) await this.create(namespace, obj);
+          break;
+        } catch (err) {
+          if (err instanceof ApiError && err.reason === 'AlreadyExists') break;
+          if (attempt >= BUILTIN_ATTEMPTS_MAX) throw err;
+          logger.warn({ resource: this.def.resource, name, err: String(err) }, 'creating a built-in object failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, BUILTIN_RETRY_MS));
+        }
+      }
+    }
   }
 
   /**

@@ -1,9 +1,11 @@
 // core/v1 pods: the printer kubectl shows, SetDefaults_Pod, what admission adds to new pods (the two 300 s NoExecute
-// tolerations of DefaultTolerationSeconds, the `default` service account), and spec immutability.
+// tolerations of DefaultTolerationSeconds, the `default` service account), and spec immutability. Priority and
+// ResourceQuota admission, which read other objects, are in admission/.
 import type { KubeObject } from '../../types.ts';
 import { cause } from '../../rest/status.ts';
 import { AGE_COLUMN, age, column, NAME_COLUMN } from '../../rest/table.ts';
 import { defaultPodSpec, validatePodSpec } from '../pod-spec.ts';
+import { defaultRequestsFromLimits } from './pod-resources.ts';
 import type { ResourceDef } from '../resource-def.ts';
 import { arr, child, o, orNone, str, type Obj } from '../values.ts';
 
@@ -123,19 +125,26 @@ export const pods: ResourceDef = {
     const spec = child(pod, 'spec');
     defaultPodSpec(spec);
     spec.enableServiceLinks ??= true;
-    spec.priority ??= 0;
-    spec.preemptionPolicy ??= 'PreemptLowerPriority';
     const status = child(pod, 'status');
     if (str(status.phase) === '') status.phase = 'Pending';
     if (str(status.qosClass) === '') status.qosClass = 'BestEffort';
   },
-  // ServiceAccount and DefaultTolerationSeconds admission: on create only, so updates of pods stored before never
-  // trip the immutability check.
+  // ServiceAccount and DefaultTolerationSeconds admission, and SetDefaults_Pod's requests from limits: on create only,
+  // so updates of pods stored before never trip the immutability check. (Priority admission needs the PriorityClasses:
+  // admission/priority.ts.)
   admit(pod) {
     const spec = child(pod, 'spec');
     if (str(spec.serviceAccountName) === '') spec.serviceAccountName = str(spec.serviceAccount) || 'default';
     spec.serviceAccount = spec.serviceAccountName;
     addDefaultTolerations(spec);
+    defaultRequestsFromLimits(spec);
+  },
+  // The Priority plug-in set these on create; an update that leaves them out keeps them.
+  keepOnUpdate(next, old) {
+    const spec = child(next, 'spec');
+    const oldSpec = o(old.spec);
+    if (spec.priority === undefined && oldSpec.priority !== undefined) spec.priority = oldSpec.priority;
+    if (spec.preemptionPolicy === undefined && oldSpec.preemptionPolicy !== undefined) spec.preemptionPolicy = oldSpec.preemptionPolicy;
   },
   validate: (pod) => validatePodSpec(o(pod.spec), 'spec'),
   validateUpdate(next, old) {

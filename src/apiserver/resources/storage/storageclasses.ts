@@ -4,6 +4,7 @@
 import type { KubeObject } from '../../types.ts';
 import { cause, type StatusCause } from '../../rest/status.ts';
 import { AGE_COLUMN, age, column, NAME_COLUMN } from '../../rest/table.ts';
+import { qualifiedNameProblems } from '../names.ts';
 import type { ResourceDef } from '../resource-def.ts';
 import { o, str } from '../values.ts';
 
@@ -11,39 +12,10 @@ const RECLAIM_POLICIES = ['Delete', 'Retain'];
 const BINDING_MODES = ['Immediate', 'WaitForFirstConsumer'];
 const DEFAULT_CLASS_ANNOTATIONS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
 const PARAMETERS_BYTES_MAX = 256 * 1024;
-const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function isDefaultClass(sc: KubeObject): boolean {
   const annotations = sc.metadata?.annotations ?? {};
   return DEFAULT_CLASS_ANNOTATIONS.some((a) => annotations[a] === 'true');
-}
-
-/** Go's validation.IsQualifiedName, as kube-apiserver words its findings. */
-function qualifiedNameProblems(value: string): string[] {
-  const parts = value.split('/');
-  let name = value;
-  const problems: string[] = [];
-  if (parts.length === 2) {
-    const [prefix] = parts;
-    name = parts[1];
-    if (prefix.length === 0) problems.push('prefix part must be non-empty');
-    else if (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)) {
-      problems.push(
-        "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-      );
-    }
-  } else if (parts.length > 2) {
-    return ["a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"];
-  }
-  if (name.length === 0) problems.push('name part must be non-empty');
-  else if (name.length > 63) problems.push('name part must be no more than 63 characters');
-  if (name.length > 0 && !QUALIFIED_NAME_PART.test(name)) {
-    problems.push(
-      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
-    );
-  }
-  return problems;
 }
 
 function validateStorageClass(sc: KubeObject): StatusCause[] {
