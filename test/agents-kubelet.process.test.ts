@@ -2,12 +2,15 @@
 // the controller-manager, the scheduler and one `bin/barque agent` with the process runtime. A Deployment of three
 // node HTTP servers behind a Service (ClusterIP reaches all three, the name resolves through the cluster DNS), a
 // killed container restarting, a crashing one in CrashLoopBackOff with growing delays, kubectl logs and top, an
-// Ingress routing two hosts to two Services, kubectl exec, cp, run -i, attach and port-forward (kubectl 1.20 and
-// the newer one), and nothing left running once the workloads are deleted.
+// Ingress routing two hosts to two Services, kubectl exec, cp, run -i, attach and port-forward (kubectl 1.20 over
+// SPDY, the newer one over WebSocket where it can) and @kubernetes/client-node's exec and port-forward, and nothing
+// left running once the workloads are deleted.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import http from 'node:http';
+import net from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
@@ -277,6 +280,39 @@ describe('barque agent with the process runtime, driven by kubectl', () => {
       }
     }
   }, 180_000);
+
+  it('@kubernetes/client-node execs and port-forwards over WebSocket', async () => {
+    const { Exec, KubeConfig, PortForward } = await import('@kubernetes/client-node');
+    const [pod] = await pods('app=web');
+    const file = new KubeConfig();
+    file.loadFromFile(setup().cluster.kubeconfig);
+    // This test cluster's apiserver is plain HTTP, which the client takes only with skipTLSVerify set.
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: file.clusters.map((c) => ({ ...c, skipTLSVerify: true })), users: file.users, contexts: file.contexts, currentContext: file.currentContext });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const status = await new Promise<{ status?: string; reason?: string; details?: unknown }>((resolve, reject) => {
+      new Exec(kc).exec('default', pod.metadata.name, 'server', ['sh', '-c', 'read x; echo "got $x"; echo oops >&2; exit 6'], stdout, stderr, Readable.from(['from the client\n']), false, resolve).catch(reject);
+    });
+    expect(status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '6' }] } });
+    expect(out).toBe('got from the client\n');
+    expect(err).toBe('oops\n');
+
+    const forward = new PortForward(kc);
+    const local = net.createServer((socket) => {
+      void forward.portForward('default', pod.metadata.name, [8080], socket, null, socket).then((ws) => socket.once('close', () => (ws as { close(): void }).close()));
+    });
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+    try {
+      expect(await get('127.0.0.1', (local.address() as net.AddressInfo).port)).toBe(pod.metadata.name);
+    } finally {
+      local.close();
+    }
+  }, 120_000);
 
   it('restarts a container whose process is killed: restartCount + 1, and logs --previous shows the old attempt', async () => {
     const [victim] = await pods('app=web');

@@ -1,6 +1,6 @@
 // The kubelet's own HTTP endpoint on the node address (the role of :10250): container logs for `kubectl logs`
 // (proxied by the apiserver), /stats/summary for metrics.k8s.io, /healthz, and the streaming calls upgraded to
-// SPDY: /exec/NS/POD/CONTAINER, /attach/NS/POD/CONTAINER and /portForward/NS/POD. Runtime errors become Status objects here, in one place.
+// SPDY or WebSocket: /exec/NS/POD/CONTAINER, /attach/NS/POD/CONTAINER and /portForward/NS/POD. Runtime errors become Status objects here, in one place.
 // Plain HTTP on the node's loopback address; the apiserver is its only intended client.
 import http from 'node:http';
 import type net from 'node:net';
@@ -9,7 +9,28 @@ import type { Logger } from '../../common/logger.ts';
 import { SpdyServerSession } from '../../common/spdy/index.ts';
 import { RuntimeError, type Runtime } from './runtime/index.ts';
 import type { SummaryProvider } from './stats-summary.ts';
-import { acceptSpdyUpgrade, awaitExecStreams, EXEC_PROTOCOLS, execRequestFrom, exitStatus, finishExec, internalErrorStatus, PORT_FORWARD_PROTOCOLS, pumpExec, refuseUpgrade, servePortForward } from './streaming/index.ts';
+import {
+  acceptSpdyUpgrade,
+  acceptWebSocket,
+  awaitExecStreams,
+  Channel,
+  EXEC_PROTOCOLS,
+  execChannels,
+  execRequestFrom,
+  exitStatus,
+  finishExec,
+  internalErrorStatus,
+  forwardWebSocketPorts,
+  PORT_FORWARD_PROTOCOLS,
+  PORT_FORWARD_WEBSOCKET_PROTOCOLS,
+  portsFrom,
+  pumpExec,
+  refuseUpgrade,
+  servePortForward,
+  type ExecStreams,
+  type PortForwardTarget,
+  type StreamSession,
+} from './streaming/index.ts';
 
 export interface KubeletServerOptions {
   host: string;
@@ -101,22 +122,39 @@ export class KubeletServer {
     if (uid === undefined || (parts.length === (isExec ? 5 : 4) && parts[3] !== uid)) {
       return refuseUpgrade(socket, 404, `pod does not exist`);
     }
+    const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     if (isPortForward) {
+      const target = { podName: name, uid, podIP: () => this.o.runtime.podStatus(uid)?.podIP };
+      // Over WebSocket (client-node), the ports come in the query; newer kubectl's tunnelled SPDY is refused, and it
+      // falls back to SPDY.
+      if (websocket) return this.portForwardWebSocket(req, socket, url.searchParams, target);
       if (acceptSpdyUpgrade(req, socket, PORT_FORWARD_PROTOCOLS) === undefined) return;
       const session = new SpdyServerSession(socket);
       session.on('error', (err) => this.o.logger.warn({ err: err.message }, 'port-forward session failed'));
-      servePortForward(session, { podName: name, uid, podIP: () => this.o.runtime.podStatus(uid)?.podIP }, this.o.logger);
+      servePortForward(session, target, this.o.logger);
       return;
     }
     const request = execRequestFrom(url.searchParams);
     if (!request.stdin && !request.stdout && !request.stderr) {
       return refuseUpgrade(socket, 400, 'you must specify at least 1 of stdin, stdout, stderr');
     }
-    if (acceptSpdyUpgrade(req, socket, EXEC_PROTOCOLS) === undefined) return;
-    const session = new SpdyServerSession(socket);
-    session.on('error', (err) => this.o.logger.warn({ err: err.message }, 'exec session failed'));
-    const streams = await awaitExecStreams(session, request);
-    if (streams === undefined) return session.end();
+    let session: StreamSession;
+    let streams: ExecStreams | undefined;
+    if (websocket) {
+      const ws = await acceptWebSocket(req, socket, Buffer.alloc(0), execChannels(request));
+      if (ws === undefined) return;
+      session = ws;
+      streams = { error: ws.channels.get(Channel.Error)!, stdin: ws.channels.get(Channel.Stdin), stdout: ws.channels.get(Channel.Stdout), stderr: ws.channels.get(Channel.Stderr) };
+      // An empty message on the lowest writable channel tells the client the call is set up, as the kubelet does.
+      (streams.stdout ?? streams.stderr ?? streams.error).write(Buffer.alloc(0));
+    } else {
+      if (acceptSpdyUpgrade(req, socket, EXEC_PROTOCOLS) === undefined) return;
+      const spdy = new SpdyServerSession(socket);
+      spdy.on('error', (err) => this.o.logger.warn({ err: err.message }, 'exec session failed'));
+      session = spdy;
+      streams = await awaitExecStreams(spdy, request);
+      if (streams === undefined) return session.end();
+    }
     let status;
     const container = parts[parts.length - 1];
     try {
@@ -131,6 +169,14 @@ export class KubeletServer {
       status = internalErrorStatus(err instanceof Error ? err.message : String(err));
     }
     finishExec(streams, status, session);
+  }
+
+  private async portForwardWebSocket(req: http.IncomingMessage, socket: Duplex, q: URLSearchParams, target: PortForwardTarget): Promise<void> {
+    const ports = portsFrom(q);
+    if (typeof ports === 'string') return refuseUpgrade(socket, 400, ports);
+    const session = await acceptWebSocket(req, socket, Buffer.alloc(0), ports.flatMap((_, i) => [2 * i, 2 * i + 1]), { protocols: PORT_FORWARD_WEBSOCKET_PROTOCOLS });
+    if (session === undefined) return;
+    forwardWebSocketPorts(session, ports, target);
   }
 
   private async logs(namespace: string, name: string, container: string, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

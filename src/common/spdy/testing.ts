@@ -33,9 +33,9 @@ export class SpdyTestClient {
   }
 
   /** Sends an HTTP upgrade request; resolves with the response head and, on 101, a client on the connection. */
-  static async upgrade(host: string, port: number, path: string, headers: Record<string, string | string[]>): Promise<{ head: string; client?: SpdyTestClient; body: string }> {
+  static async upgrade(host: string, port: number, path: string, headers: Record<string, string | string[]>, method = 'POST'): Promise<{ head: string; client?: SpdyTestClient; body: string }> {
     const socket = net.connect(port, host);
-    const lines = [`POST ${path} HTTP/1.1`, `Host: ${host}:${port}`];
+    const lines = [`${method} ${path} HTTP/1.1`, `Host: ${host}:${port}`];
     for (const [name, value] of Object.entries(headers)) for (const v of [value].flat()) lines.push(`${name}: ${v}`);
     socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     let got = Buffer.alloc(0);

@@ -3,8 +3,10 @@
 // we run the command (or join the container) once they are all there, copy its output, and end with a Status on
 // the error stream: Success, NonZeroExitCode with the exit code as cause (kubectl exits with it), or an internal
 // error. An attach ends in Success when the container ends or the client leaves.
+import type { Duplex } from 'node:stream';
 import type { SpdyServerSession, SpdyStream } from '../../../common/spdy/index.ts';
 import type { ExecSession } from '../runtime/index.ts';
+import { Channel } from './websocket-channels.ts';
 
 export const EXEC_PROTOCOLS = ['v4.channel.k8s.io'];
 /** How long the client has to open its streams (the kubelet's --streaming-connection default for creation). */
@@ -49,11 +51,24 @@ export function internalErrorStatus(message: string): ExecStatus {
   return { metadata: {}, status: 'Failure', message: `Internal error occurred: ${message}`, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 };
 }
 
-interface ExecStreams {
-  error: SpdyStream;
-  stdin?: SpdyStream;
-  stdout?: SpdyStream;
-  stderr?: SpdyStream;
+/** The client's streams, over SPDY or WebSocket channels. */
+export interface ExecStreams {
+  error: Duplex;
+  stdin?: Duplex;
+  stdout?: Duplex;
+  stderr?: Duplex;
+}
+
+/** The connection carrying them: a SPDY session or a WebSocket's channels. */
+export interface StreamSession {
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+  end(): void;
+}
+
+/** The WebSocket channels a call opens: error always, and the standard streams asked for (resize with a TTY). */
+export function execChannels(want: ExecRequest): Channel[] {
+  return [Channel.Error, ...(want.stdin ? [Channel.Stdin] : []), ...(want.stdout ? [Channel.Stdout] : []), ...(want.stderr ? [Channel.Stderr] : []), ...(want.tty ? [Channel.Resize] : [])];
 }
 
 /** Waits for the client's streams; undefined when they do not all come in time or the connection ends. */
@@ -82,7 +97,7 @@ export function awaitExecStreams(session: SpdyServerSession, want: ExecRequest, 
 }
 
 /** Copies the command's streams to the client's until it exits; resolves with its exit code. */
-export async function pumpExec(request: ExecRequest, streams: ExecStreams, exec: ExecSession, session: SpdyServerSession): Promise<number> {
+export async function pumpExec(request: ExecRequest, streams: ExecStreams, exec: ExecSession, session: StreamSession): Promise<number> {
   const kill = (): void => exec.kill();
   session.once('close', kill);
   if (streams.stdin !== undefined && exec.stdin !== undefined) streams.stdin.pipe(exec.stdin);
@@ -96,7 +111,7 @@ export async function pumpExec(request: ExecRequest, streams: ExecStreams, exec:
 }
 
 /** Copies until the source ends; a missing target (the client did not ask for it) discards. */
-function copy(from: NodeJS.ReadableStream, to: SpdyStream | undefined): Promise<void> {
+function copy(from: NodeJS.ReadableStream, to: Duplex | undefined): Promise<void> {
   return new Promise((resolve) => {
     from.on('data', (chunk: Buffer) => {
       if (to !== undefined && !to.destroyed && !to.write(chunk)) {
@@ -111,7 +126,7 @@ function copy(from: NodeJS.ReadableStream, to: SpdyStream | undefined): Promise<
 }
 
 /** Sends the status and ends every stream and the session. */
-export function finishExec(streams: ExecStreams | undefined, status: ExecStatus, session: SpdyServerSession): void {
+export function finishExec(streams: ExecStreams | undefined, status: ExecStatus, session: StreamSession): void {
   if (streams !== undefined) {
     for (const s of [streams.stdout, streams.stderr]) s?.end();
     streams.error.end(`${JSON.stringify(status)}\n`);

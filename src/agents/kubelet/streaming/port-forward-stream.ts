@@ -4,7 +4,9 @@
 // and keeps listening. The error stream ends when the forwarding does: kubectl waits for it before closing.
 import net from 'node:net';
 import type { Logger } from '../../../common/logger.ts';
+import type { Duplex } from 'node:stream';
 import type { SpdyServerSession, SpdyStream } from '../../../common/spdy/index.ts';
+import type { ChannelSession } from './websocket-channels.ts';
 import { STREAM_CREATION_TIMEOUT_MS } from './exec-stream.ts';
 
 export const PORT_FORWARD_PROTOCOLS = ['portforward.k8s.io'];
@@ -56,8 +58,42 @@ export function servePortForward(session: SpdyServerSession, target: PortForward
 }
 
 function forward(error: SpdyStream, data: SpdyStream, target: PortForwardTarget): void {
+  connectPort(error, data, data.header('port'), target);
+}
+
+/**
+ * Port-forward over WebSocket (@kubernetes/client-node): the ports are the call's `port` parameter, port i's data
+ * on channel 2i and its errors on 2i + 1, each channel's first message the port number (2 bytes, little-endian),
+ * one connection per port for the life of the WebSocket, which closes once they all have.
+ */
+export function forwardWebSocketPorts(session: ChannelSession, ports: readonly number[], target: PortForwardTarget): void {
+  let open = ports.length;
+  ports.forEach((port, i) => {
+    const data = session.channels.get(2 * i)!;
+    const error = session.channels.get(2 * i + 1)!;
+    const prefix = Buffer.alloc(2);
+    prefix.writeUInt16LE(port);
+    data.write(prefix);
+    error.write(prefix);
+    // Our side of the data ends when the pod's connection does (or never came): then this port is done.
+    data.once('finish', () => {
+      if (--open === 0) session.end();
+    });
+    connectPort(error, data, String(port), target);
+  });
+}
+
+/** The ports of a WebSocket port-forward (`port=8080,9090`), or the refusal's text. */
+export function portsFrom(q: URLSearchParams): number[] | string {
+  const raw = q.getAll('port').flatMap((p) => p.split(',')).map((p) => p.trim()).filter((p) => p !== '');
+  if (raw.length === 0) return 'query parameter "port" is required';
+  const ports = raw.map(Number);
+  const bad = raw.find((p, i) => !/^\d+$/.test(p) || ports[i] < 1 || ports[i] > 65535);
+  return bad === undefined ? ports : `invalid port "${bad}"`;
+}
+
+function connectPort(error: Duplex, data: Duplex, portText: string, target: PortForwardTarget): void {
   error.resume(); // the client sends nothing on it
-  const portText = data.header('port');
   const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
   const fail = (reason: string): void => {
     error.end(`error forwarding port ${portText} to pod ${target.podName}, uid ${target.uid}: ${reason}`);

@@ -35,7 +35,9 @@ export async function serveStreamingCall(
   const phase = pod.status?.phase ?? '';
   let path: string;
   if (subresource === 'portforward') {
-    path = `/portForward/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+    // A WebSocket client names its ports in the call (ports=8080); the kubelet reads them as `port`.
+    const ports = q.getAll('ports').flatMap((p) => p.split(',')).filter((p) => p !== '');
+    path = `/portForward/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${ports.length > 0 ? `?port=${ports.join(',')}` : ''}`;
   } else {
     const container = containerOf(pod, name, q.get('container') ?? '');
     if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot ${subresource} into a container in a completed pod; current phase is ${phase}`);
