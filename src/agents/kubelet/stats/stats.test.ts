@@ -19,6 +19,32 @@ describe('UsageMeter', () => {
     now = 2050; // too close to measure: the last rate stands
     expect(meter.record(5e9).usageNanoCores).toBe(500_000_000);
   });
+
+  it('measures over a window of the last ten seconds, so reads close together do not swing', () => {
+    let now = 0;
+    let cpu = 0;
+    const meter = new UsageMeter(() => now);
+    // A steady tenth of a core, sampled every second.
+    for (let s = 0; s <= 30; s++) {
+      now = s * 1000;
+      cpu = s * 1e8;
+      meter.record(cpu);
+    }
+    expect(meter.record(cpu).usageNanoCores).toBe(100_000_000);
+    // A 10 ms burst read 150 ms later: over the window it barely shows (it would read 0.17 core between two reads).
+    now += 150;
+    cpu += 1e7 + 1.5e7;
+    const rate = meter.record(cpu).usageNanoCores;
+    expect(rate).toBeGreaterThan(100_000_000);
+    expect(rate).toBeLessThan(102_000_000);
+    // The window moves: ten seconds of idling bring the rate to zero.
+    const idle = cpu;
+    for (let s = 1; s <= 11; s++) {
+      now += 1000;
+      meter.record(idle);
+    }
+    expect(meter.record(idle).usageNanoCores).toBe(0);
+  });
 });
 
 describe('sampling /proc', () => {
