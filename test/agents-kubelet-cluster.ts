@@ -91,7 +91,7 @@ export async function startAgentProcess(grpcAddress: string, rootDir: string, ar
   };
 }
 
-export async function startKubeletCluster(options: { controllers: boolean }): Promise<KubeletCluster> {
+export async function startKubeletCluster(options: { controllers: boolean; controllerManagerFlags?: string[] }): Promise<KubeletCluster> {
   const kubectl = referenceBinary('kubectl');
   const dir = mkdtempSync(join(tmpdir(), 'barque-kubelet-test-'));
   const etcd = await EtcdCluster.start({ impl: 'etcd', members: 1 });
@@ -117,7 +117,7 @@ export async function startKubeletCluster(options: { controllers: boolean }): Pr
       ].join('\n'),
     );
     if (options.controllers) {
-      const manager = await startControllerManager([apiserver.grpcAddress]);
+      const manager = await startControllerManager([apiserver.grpcAddress], options.controllerManagerFlags ?? []);
       cleanups.push(() => manager.stop());
       const scheduler = await startScheduler([apiserver.grpcAddress], 'kubelet-test-scheduler');
       cleanups.push(() => scheduler.stop());

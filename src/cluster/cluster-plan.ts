@@ -10,6 +10,7 @@ import { memberNodeFlags } from '../store/member/node-flags.ts';
 import { agentNodeNames } from '../agents/kubelet/index.ts';
 import { endpointsFrom } from '../agents/client/endpoint-order.ts';
 import { BARQUE_BIN } from '../common/repo-root.ts';
+import { localStorageArgs } from './up.ts';
 
 /** Shorter than the 15 s default so a killed leader is replaced within the 15 s. */
 const LEADER_ELECTION = ['--leader-elect-lease-duration', '8s', '--leader-elect-renew-deadline', '6s', '--leader-elect-retry-period', '1s'];
@@ -66,7 +67,8 @@ export function masterComponents(config: ClusterConfig, layout: ClusterLayout, c
   return [
     store,
     barque('apiserver', ['--etcd-servers', etcdServers, ...apiserverStoreTlsArgs(creds.store), '--tls-cert-file', serving.certFile, '--tls-private-key-file', serving.keyFile, '--client-ca-file', creds.caFile, ...tokens, '--secure-port', String(ports.apiserver), '--grpc-port', String(ports.grpc)], { line: /^apiserver listening on / }),
-    barque('controller-manager', ['--apiserver', grpcs, '--kubeconfig', creds.controllerManager, ...LEADER_ELECTION], { line: /^controller-manager .* started$/ }),
+    // Every master's controller-manager provisions into the same directory: whichever leads, volumes stay put.
+    barque('controller-manager', ['--apiserver', grpcs, '--kubeconfig', creds.controllerManager, ...LEADER_ELECTION, ...localStorageArgs(layout.dataDir)], { line: /^controller-manager .* started$/ }),
     barque('scheduler', ['--apiserver', grpcs, '--kubeconfig', creds.scheduler, '--identity', schedulerIdentity(i), ...LEADER_ELECTION], { line: /^scheduler (leading|running|.* waiting)/ }),
   ];
 }

@@ -40,6 +40,14 @@ export function layoutOf(dataDir: string): UpLayout {
 
 const MEMBER = 'default';
 
+/**
+ * The controller-manager's local-path provisioner: volumes under <data dir>/storage, and the default StorageClass
+ * `local-path` k3s users expect (docs/agents-controllers.md#storage).
+ */
+export function localStorageArgs(dataDir: string): string[] {
+  return ['--default-storage-class', 'local-path', '--local-storage-root', join(dataDir, 'storage')];
+}
+
 export function planComponents(options: UpOptions, layout: UpLayout, creds: ComponentKubeconfigs, store: StoreTls): ComponentSpec[] {
   const p = options.ports;
   const grpc = `${HOST}:${p.grpc}`;
@@ -50,7 +58,7 @@ export function planComponents(options: UpOptions, layout: UpLayout, creds: Comp
   const specs = [
     barque('etcd', ['--name', MEMBER, '--data-dir', join(layout.dataDir, 'etcd'), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `${MEMBER}=${peer}`, ...memberTlsArgs(store, MEMBER)], { port: p.storeClient }),
     barque('apiserver', ['--etcd-servers', client, ...apiserverStoreTlsArgs(store), '--cert-dir', layout.pkiDir, '--secure-port', String(p.apiserver), '--grpc-port', String(p.grpc), '--write-kubeconfig', layout.kubeconfig], { line: /^apiserver listening on / }),
-    barque('controller-manager', ['--apiserver', grpc, '--kubeconfig', creds.controllerManager], { line: /^controller-manager .* started$/ }),
+    barque('controller-manager', ['--apiserver', grpc, '--kubeconfig', creds.controllerManager, ...localStorageArgs(layout.dataDir)], { line: /^controller-manager .* started$/ }),
     barque('scheduler', ['--apiserver', grpc, '--kubeconfig', creds.scheduler], { line: /^scheduler (leading|running|.* waiting)/ }),
   ];
   if (options.agent) {

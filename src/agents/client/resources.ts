@@ -15,6 +15,8 @@ export const RESOURCES = {
   serviceaccounts: core('serviceaccounts'),
   replicationcontrollers: core('replicationcontrollers'),
   resourcequotas: core('resourcequotas'),
+  persistentvolumes: core('persistentvolumes'),
+  persistentvolumeclaims: core('persistentvolumeclaims'),
   replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
   daemonsets: { group: 'apps', version: 'v1', resource: 'daemonsets' },
@@ -24,4 +26,8 @@ export const RESOURCES = {
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
   poddisruptionbudgets: { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' },
+  storageclasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' },
+  horizontalpodautoscalers: { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers' },
+  /** metrics.k8s.io PodMetrics (list and get only; the apiserver builds them from the kubelets' stats). */
+  podmetrics: { group: 'metrics.k8s.io', version: 'v1beta1', resource: 'pods' },
 } as const satisfies Record<string, ResourceRef>;

@@ -16,6 +16,11 @@ import { nodeProviderController } from './node-provider.ts';
 import { serviceAccountController } from './service-account.ts';
 import { disruptionController } from './disruption.ts';
 import { resourceQuotaController } from './resource-quota.ts';
+import { persistentVolumeBinderController } from './persistent-volume-binder.ts';
+import { localPathProvisionerController } from './local-path-provisioner.ts';
+import { pvcProtectionController } from './pvc-protection.ts';
+import { pvProtectionController } from './pv-protection.ts';
+import { horizontalPodAutoscalerController } from './horizontal-pod-autoscaler.ts';
 
 export const ALL_CONTROLLERS: ControllerDescriptor[] = [
   replicationControllerController,
@@ -34,4 +39,9 @@ export const ALL_CONTROLLERS: ControllerDescriptor[] = [
   nodeProviderController,
   disruptionController,
   resourceQuotaController,
+  persistentVolumeBinderController,
+  localPathProvisionerController,
+  pvcProtectionController,
+  pvProtectionController,
+  horizontalPodAutoscalerController,
 ];

@@ -19,6 +19,7 @@ export const GC_KINDS: readonly GcKind[] = [
   kind('v1', 'Secret', RESOURCES.secrets),
   kind('v1', 'ServiceAccount', RESOURCES.serviceaccounts),
   kind('v1', 'ReplicationController', RESOURCES.replicationcontrollers),
+  kind('v1', 'PersistentVolumeClaim', RESOURCES.persistentvolumeclaims),
   kind('v1', 'Node', RESOURCES.nodes, false),
   kind('apps/v1', 'ReplicaSet', RESOURCES.replicasets),
   kind('apps/v1', 'Deployment', RESOURCES.deployments),

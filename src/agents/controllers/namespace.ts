@@ -30,6 +30,7 @@ export const NAMESPACED_RESOURCES: readonly ResourceRef[] = [
   RESOURCES.leases,
   { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' },
   RESOURCES.resourcequotas,
+  RESOURCES.horizontalpodautoscalers,
   RESOURCES.events,
 ];
 

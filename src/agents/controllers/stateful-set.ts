@@ -4,6 +4,8 @@
 // replaces pods whose controller-revision-hash label differs from the update revision, from the highest ordinal down
 // to the partition, one at a time while the rest are ready. Revisions are hashes of the template; ControllerRevision
 // objects are not written, so a pod below the partition that is recreated gets the update revision's template.
+// volumeClaimTemplates: each pod's missing claims (stateful-set-claims.ts) are created before it, and kept after it;
+// the retention policy sets their owners.
 import { selectorMatches } from '../../apiserver/resources/index.ts';
 import { isAlreadyExists, isNotFound } from '../client/errors.ts';
 import { objectKey } from '../client/indexer.ts';
@@ -18,6 +20,7 @@ import { isPodAvailable, isPodReady, nextAvailableInMs, podPhase } from './commo
 import { QueueController, splitKey, type ReconcileResult } from './common/queue-controller.ts';
 import type { Obj } from './deployment-util.ts';
 import { writeStatusIfChanged } from './common/write-status.ts';
+import { claimsForOrdinal, retentionOwnerRefs, volumesWithClaims } from './stateful-set-claims.ts';
 
 const REVISION_LABEL = 'controller-revision-hash';
 const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -31,6 +34,7 @@ interface StatefulSetSpec {
   podManagementPolicy?: 'OrderedReady' | 'Parallel';
   updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number } };
   minReadySeconds?: number;
+  volumeClaimTemplates?: unknown[];
 }
 
 export function ordinalOf(stsName: string, pod: Obj): number {
@@ -47,13 +51,17 @@ export class StatefulSetController extends QueueController {
   private readonly pods: SharedInformer<Obj>;
   private readonly stsClient: ResourceClient<Obj>;
   private readonly podClient: ResourceClient<Obj>;
+  private readonly claims: SharedInformer<Obj>;
+  private readonly claimClient: ResourceClient<Obj>;
 
   constructor(ctx: ControllerContext) {
     super('statefulset', ctx);
     this.sets = ctx.informers.informer(RESOURCES.statefulsets);
     this.pods = ctx.informers.informer(RESOURCES.pods);
+    this.claims = ctx.informers.informer(RESOURCES.persistentvolumeclaims);
     this.stsClient = ctx.api.resource(RESOURCES.statefulsets);
     this.podClient = ctx.api.resource(RESOURCES.pods);
+    this.claimClient = ctx.api.resource(RESOURCES.persistentvolumeclaims);
     const self = (o: Obj): void => this.enqueue(objectKey(o));
     this.sets.addEventHandler({ onAdd: self, onUpdate: (_, o) => self(o), onDelete: self });
     const byPod = (p: Obj): void => {
@@ -80,7 +88,10 @@ export class StatefulSetController extends QueueController {
     const updateRevision = `${name}-${computeHash(spec.template ?? {})}`;
     const status = (sts.status ?? {}) as { currentRevision?: string };
     let currentRevision = status.currentRevision ?? updateRevision;
-    if (!isDeleting(sts)) await this.sync(sts, spec, pods, updateRevision);
+    if (!isDeleting(sts)) {
+      await this.keepClaims(sts, spec, pods);
+      await this.sync(sts, spec, pods, updateRevision);
+    }
 
     const live = pods.filter((p) => !isDeleting(p));
     const replicas = spec.replicas ?? 1;
@@ -153,12 +164,59 @@ export class StatefulSetController extends QueueController {
     }
   }
 
+  /**
+   * Every claim of a live pod gets the owners its retention policy gives it, before any condemned pod is removed (so
+   * a claim to be deleted with its pod is owned by it first). A claim deleted under a running pod is not made again
+   * until the pod is, as upstream.
+   */
+  private async keepClaims(sts: Obj, spec: StatefulSetSpec, pods: Obj[]): Promise<void> {
+    const name = sts.metadata?.name ?? '';
+    const replicas = spec.replicas ?? 1;
+    for (const pod of pods) {
+      if (isDeleting(pod)) continue;
+      const ordinal = ordinalOf(name, pod);
+      for (const wanted of claimsForOrdinal(sts, ordinal)) {
+        const claim = this.claims.indexer.get(`${wanted.metadata?.namespace ?? ''}/${wanted.metadata?.name ?? ''}`);
+        if (claim === undefined || isDeleting(claim)) continue;
+        const refs = retentionOwnerRefs(claim, sts, pod, ordinal >= replicas);
+        if (refs === undefined) continue;
+        const meta = claim.metadata ?? {};
+        await this.claimClient.update(meta.namespace ?? '', meta.name ?? '', { ...claim, metadata: { ...meta, ownerReferences: refs } });
+      }
+    }
+  }
+
+  /** The claims of pod `ordinal` that do not exist yet; a claim still being deleted holds the pod back. */
+  private async createClaims(sts: Obj, ordinal: number, podName: string): Promise<void> {
+    const setName = sts.metadata?.name ?? '';
+    for (const claim of claimsForOrdinal(sts, ordinal)) {
+      const ns = claim.metadata?.namespace ?? '';
+      const claimName = claim.metadata?.name ?? '';
+      const existing = this.claims.indexer.get(`${ns}/${claimName}`);
+      if (existing !== undefined) {
+        if (isDeleting(existing)) throw new Error(`pvc ${claimName} is being deleted`);
+        continue;
+      }
+      try {
+        await this.claimClient.create(ns, claim);
+        this.ctx.events.event(sts, 'Normal', 'SuccessfulCreate', `create Claim ${claimName} Pod ${podName} in StatefulSet ${setName} success`);
+      } catch (err) {
+        if (isAlreadyExists(err)) continue;
+        this.ctx.events.event(sts, 'Warning', 'FailedCreate', `create Claim ${claimName} for Pod ${podName} in StatefulSet ${setName} failed error: ${err instanceof Error ? err.message : String(err)}`);
+        throw err;
+      }
+    }
+  }
+
   private async createPod(sts: Obj, spec: StatefulSetSpec, ordinal: number, revision: string): Promise<void> {
     const meta = sts.metadata ?? {};
     const podName = `${meta.name ?? ''}-${ordinal}`;
+    await this.createClaims(sts, ordinal, podName);
     const pod = podFromTemplate(spec.template ?? {}, meta.namespace ?? '', newControllerRef(sts, 'apps/v1', 'StatefulSet'), { name: podName });
     pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, [REVISION_LABEL]: revision, [POD_NAME_LABEL]: podName, [POD_INDEX_LABEL]: String(ordinal) } };
-    pod.spec = { ...(pod.spec as object), hostname: podName, ...(spec.serviceName !== undefined && spec.serviceName !== '' ? { subdomain: spec.serviceName } : {}) };
+    const podSpec = pod.spec as Record<string, unknown>;
+    const volumes = (spec.volumeClaimTemplates ?? []).length > 0 ? { volumes: volumesWithClaims(sts, ordinal, podSpec.volumes) } : {};
+    pod.spec = { ...podSpec, ...volumes, hostname: podName, ...(spec.serviceName !== undefined && spec.serviceName !== '' ? { subdomain: spec.serviceName } : {}) };
     try {
       await this.podClient.create(meta.namespace ?? '', pod);
       this.ctx.events.event(sts, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${meta.name ?? ''} successful`);

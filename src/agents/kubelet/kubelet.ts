@@ -58,6 +58,8 @@ export class Kubelet {
     const inputs: PodInputSources = {
       configMaps: api.resource(RESOURCES.configmaps),
       secrets: api.resource(RESOURCES.secrets),
+      claims: api.resource(RESOURCES.persistentvolumeclaims),
+      volumes: api.resource(RESOURCES.persistentvolumes),
       services: o.services,
       nodeName: identity.name,
       hostIP: identity.address,

@@ -1,14 +1,17 @@
 // Everything a pod needs from the API before the runtime can start it: env values from the downward API and from
-// configMap/secret keys (valueFrom, envFrom), the data of configMap and secret volumes, and the Service variables of
-// its namespace. The runtime only takes plain values, so they are resolved here.
+// configMap/secret keys (valueFrom, envFrom), the data of configMap and secret volumes, the directories of the
+// PersistentVolumes its claims are bound to, and the Service variables of its namespace. The runtime only takes
+// plain values, so they are resolved here.
 import type { KubeObject } from '../../apiserver/index.ts';
 import type { ResourceClient } from '../client/index.ts';
-import type { EnvVar, RunPodRequest, ServiceEnvSource } from './runtime/index.ts';
+import type { EnvVar, PersistentVolumeDir, RunPodRequest, ServiceEnvSource } from './runtime/index.ts';
 import type { ApiPod } from './pod-types.ts';
 
 export interface PodInputSources {
   configMaps: ResourceClient<KubeObject>;
   secrets: ResourceClient<KubeObject>;
+  claims: ResourceClient<KubeObject>;
+  volumes: ResourceClient<KubeObject>;
   /** Services of a namespace, from the informer. */
   services(namespace: string): ServiceEnvSource[];
   nodeName: string;
@@ -23,6 +26,12 @@ type EnvFrom = { prefix?: string; configMapRef?: { name: string; optional?: bool
 
 /** A missing object or key a pod refers to: the pod waits (CreateContainerConfigError), as the kubelet does. */
 export class PodConfigError extends Error {}
+
+/**
+ * A volume that cannot be mounted yet (its claim is missing, unbound or being deleted): the pod waits in
+ * ContainerCreating with a FailedMount event, as the kubelet's volume manager leaves it.
+ */
+export class PodVolumeError extends Error {}
 
 class DataCache {
   private readonly cache = new Map<string, Record<string, string> | null>();
@@ -130,5 +139,48 @@ export async function podRunRequest(pod: ApiPod, src: PodInputSources): Promise<
     services: pod.spec.enableServiceLinks === false ? [] : src.services(ns),
     configMaps,
     secrets: secretData,
+    persistentVolumes: await claimVolumes(pod, src),
   };
+}
+
+/** The directory behind each persistentVolumeClaim volume: claim → bound PersistentVolume → its hostPath or local path. */
+async function claimVolumes(pod: ApiPod, src: PodInputSources): Promise<Record<string, PersistentVolumeDir>> {
+  const ns = pod.metadata.namespace;
+  const all = (pod.spec.volumes ?? []).map((v) => v.name);
+  const dirs: Record<string, PersistentVolumeDir> = {};
+  for (const v of pod.spec.volumes ?? []) {
+    const claimName = v.persistentVolumeClaim?.claimName;
+    if (claimName === undefined || claimName in dirs) continue;
+    try {
+      dirs[claimName] = await claimVolume(ns, claimName, src);
+    } catch (err) {
+      if (!(err instanceof PodVolumeError)) throw err;
+      // The kubelet's wording: nothing is mounted until every volume is.
+      throw new PodVolumeError(`Unable to attach or mount volumes: unmounted volumes=[${all.join(' ')}], unattached volumes=[${all.join(' ')}], failed to process volumes=[${v.name}]: ${err.message}`);
+    }
+  }
+  return dirs;
+}
+
+async function claimVolume(ns: string, claimName: string, src: PodInputSources): Promise<PersistentVolumeDir> {
+  const failed = (why: string): PodVolumeError => new PodVolumeError(`error processing PVC ${ns}/${claimName}: ${why}`);
+  const claim = await fetched(src.claims, ns, claimName, (message) => failed(`failed to fetch PVC from API server: ${message}`));
+  const volumeName = typeof claim.spec === 'object' && claim.spec !== null ? String((claim.spec as { volumeName?: unknown }).volumeName ?? '') : '';
+  const phase = (claim.status as { phase?: unknown } | undefined)?.phase;
+  if (claim.metadata?.deletionTimestamp !== undefined) throw failed('PVC is being deleted');
+  if (phase !== 'Bound' || volumeName === '') throw failed('PVC is not bound');
+  const pv = await fetched(src.volumes, '', volumeName, (message) => failed(`failed to fetch PV ${volumeName} from API server: ${message}`));
+  const spec = (pv.spec ?? {}) as { hostPath?: { path?: string; type?: string }; local?: { path?: string } };
+  const path = spec.hostPath?.path ?? spec.local?.path;
+  if (path === undefined || path === '') throw failed(`volume ${volumeName} has no hostPath or local source, the only ones this node mounts`);
+  return spec.hostPath !== undefined ? { path, type: spec.hostPath.type ?? '' } : { path };
+}
+
+/** An object from the API; a failure to read it (missing, forbidden) is the caller's volume error. */
+async function fetched(client: ResourceClient<KubeObject>, ns: string, name: string, failure: (message: string) => Error): Promise<KubeObject> {
+  try {
+    return await client.get(ns, name);
+  } catch (err) {
+    throw failure(err instanceof Error ? err.message : String(err));
+  }
 }

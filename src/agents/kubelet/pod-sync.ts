@@ -7,7 +7,7 @@ import { isNotFound, type Clock, type ResourceClient } from '../client/index.ts'
 import type { Logger } from '../../common/logger.ts';
 import type { EventRecorder } from '../record/index.ts';
 import { containerEvents } from './pod-events.ts';
-import { PodConfigError, podRunRequest, type PodInputSources } from './pod-inputs.ts';
+import { PodConfigError, podRunRequest, PodVolumeError, type PodInputSources } from './pod-inputs.ts';
 import { podStatus } from './pod-status.ts';
 import type { ApiPod } from './pod-types.ts';
 import type { PodRuntimeStatus, Runtime } from './runtime/index.ts';
@@ -59,9 +59,15 @@ export class PodSync {
         runtime = await this.o.runtime.runPod(await podRunRequest(pod, this.o.inputs));
         this.configErrors.delete(uid);
       } catch (err) {
-        if (!(err instanceof PodConfigError)) throw err;
-        this.configErrors.set(uid, err.message);
-        this.o.recorder.event(pod as unknown as KubeObject, 'Warning', 'Failed', `Error: ${err.message}`, 'Pod');
+        if (err instanceof PodVolumeError) {
+          // Waiting for volumes shows as ContainerCreating, as the kubelet's volume manager leaves a pod.
+          this.configErrors.delete(uid);
+          this.o.recorder.event(pod as unknown as KubeObject, 'Warning', 'FailedMount', err.message, 'Pod');
+        } else {
+          if (!(err instanceof PodConfigError)) throw err;
+          this.configErrors.set(uid, err.message);
+          this.o.recorder.event(pod as unknown as KubeObject, 'Warning', 'Failed', `Error: ${err.message}`, 'Pod');
+        }
         this.o.retryAfter(key, CONFIG_RETRY_MS);
       }
     }

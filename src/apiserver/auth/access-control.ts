@@ -9,7 +9,7 @@ import { Authenticator } from './authenticator.ts';
 import { bootstrapPolicy } from './bootstrap-policy.ts';
 import { alwaysAllow, chain, mastersAuthorizer, type Authorizer } from './decision.ts';
 import type { AccessControl } from './http-guard.ts';
-import { NodeAuthorizer, type NodePodsLookup, type PodNodeLookup } from './node-authorizer.ts';
+import { NodeAuthorizer, type ClaimVolumeLookup, type NodePodsLookup, type PodNodeLookup } from './node-authorizer.ts';
 import { installNodeRestriction } from './node-restriction.ts';
 import { RbacAuthorizer, type PolicySource } from './rbac-authorizer.ts';
 import type { UserInfo } from './user.ts';
@@ -33,7 +33,7 @@ export function buildAccessControl(options: AuthOptions, registries: readonly Re
     if (mode === 'AlwaysAllow') authorizers.push(alwaysAllow);
     if (mode === 'RBAC') authorizers.push(new RbacAuthorizer(registryPolicy(find)));
     if (mode === 'Node') {
-      authorizers.push(new NodeAuthorizer(podLookup(find('', 'pods')), nodePodsLookup(find('', 'pods'))));
+      authorizers.push(new NodeAuthorizer(podLookup(find('', 'pods')), nodePodsLookup(find('', 'pods')), claimVolumeLookup(find('', 'persistentvolumeclaims'))));
       for (const r of registries) installNodeRestriction(r);
     }
   }
@@ -74,6 +74,21 @@ function nodePodsLookup(pods: ResourceRegistry | undefined): NodePodsLookup {
   return async (namespace, node) => {
     if (pods === undefined || node === '') return [];
     return (await pods.list(namespace, { fieldSelector: `spec.nodeName=${node}` })).items;
+  };
+}
+
+/** Also a consistent read: a claim bound a moment ago opens its volume to the node at once. */
+function claimVolumeLookup(claims: ResourceRegistry | undefined): ClaimVolumeLookup {
+  return async (namespace, name) => {
+    if (claims === undefined || name === '') return '';
+    try {
+      const claim = await claims.get(namespace, name);
+      const spec = (claim.spec ?? {}) as { volumeName?: unknown };
+      return typeof spec.volumeName === 'string' ? spec.volumeName : '';
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return '';
+      throw err;
+    }
   };
 }
 

@@ -195,6 +195,21 @@ describe('Node authorizer', () => {
     expect((await ask('POST', '/api/v1/namespaces/d/serviceaccounts')).reason).toBe('can only create tokens for individual service accounts');
     expect((await ask('DELETE', '/api/v1/namespaces/d/serviceaccounts/runner')).reason).toBe('can only create tokens for individual service accounts');
   });
+  it('lets a node get a persistent volume only when a claim its pods reference is bound to it', async () => {
+    const bound = { metadata: { name: 'web', namespace: 'd' }, spec: { nodeName: 'n1', volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'claim' } }] } };
+    const volumes: Record<string, string> = { 'd/claim': 'pv-1', 'd/other': 'pv-2' };
+    const graph = new NodeAuthorizer(
+      async () => null,
+      async (ns, node) => ((ns === '' || ns === 'd') && node === 'n1' ? [bound] : []),
+      async (ns, claim) => volumes[`${ns}/${claim}`] ?? '',
+    );
+    const ask = (method: string, url: string, user = node1) => graph.authorize(restAttributes(user, method, url));
+    expect((await ask('GET', '/api/v1/persistentvolumes/pv-1')).verdict).toBe('allow');
+    expect(await ask('GET', '/api/v1/persistentvolumes/pv-2')).toEqual({ verdict: 'no-opinion', reason: "no relationship found between node 'n1' and this object" });
+    expect((await ask('GET', '/api/v1/persistentvolumes/pv-1', node2)).verdict).toBe('no-opinion');
+    expect((await ask('GET', '/api/v1/persistentvolumes')).reason).toBe('can only get individual resources of this type');
+    expect((await ask('DELETE', '/api/v1/persistentvolumes/pv-1')).reason).toBe('can only get individual resources of this type');
+  });
   it('has no opinion on users that are not nodes', async () => {
     expect((await decide('GET', '/api/v1/pods', alice)).verdict).toBe('no-opinion');
     expect((await decide('GET', '/api/v1/pods', { name: 'system:node:n1', groups: [] })).verdict).toBe('no-opinion');

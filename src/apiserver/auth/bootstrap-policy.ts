@@ -34,6 +34,7 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[]): Policy
 const VIEWABLE: PolicyRule[] = [
   rule([''], ['configmaps', 'endpoints', 'persistentvolumeclaims', 'pods', 'pods/log', 'pods/status', 'replicationcontrollers', 'replicationcontrollers/scale', 'replicationcontrollers/status', 'serviceaccounts', 'services', 'services/status', 'events', 'namespaces', 'namespaces/status', 'limitranges', 'resourcequotas', 'resourcequotas/status'], READ),
   rule(['apps'], ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status'], READ),
+  rule(['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status'], READ),
   rule(['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status'], READ),
   rule(['networking.k8s.io'], ['ingresses', 'ingresses/status'], READ),
   rule(['discovery.k8s.io'], ['endpointslices'], READ),
@@ -44,6 +45,7 @@ const EDITABLE: PolicyRule[] = [
   rule([''], ['pods/eviction'], ['create']),
   rule([''], ['secrets'], READ),
   rule(['apps'], ['daemonsets', 'deployments', 'deployments/scale', 'replicasets', 'replicasets/scale', 'statefulsets', 'statefulsets/scale'], WRITE),
+  rule(['autoscaling'], ['horizontalpodautoscalers'], WRITE),
   rule(['batch'], ['cronjobs', 'jobs'], WRITE),
   rule(['networking.k8s.io'], ['ingresses'], WRITE),
   rule(['discovery.k8s.io'], ['endpointslices'], WRITE),
@@ -53,7 +55,7 @@ const DISCOVERY_URLS = ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/live
 const PUBLIC_INFO_URLS = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
 
 /** Everything the control plane's own groups touch, for the single identity that runs every controller. */
-const CONTROLLER_GROUPS = ['', 'apps', 'batch', 'coordination.k8s.io', 'discovery.k8s.io', 'events.k8s.io', 'networking.k8s.io', 'policy'];
+const CONTROLLER_GROUPS = ['', 'apps', 'autoscaling', 'batch', 'coordination.k8s.io', 'discovery.k8s.io', 'events.k8s.io', 'metrics.k8s.io', 'networking.k8s.io', 'policy', 'storage.k8s.io'];
 
 export function bootstrapPolicy(): KubeObject[] {
   return [
@@ -87,6 +89,7 @@ export function bootstrapPolicy(): KubeObject[] {
       rule([''], ['nodes', 'nodes/status'], ['create', 'update', 'patch', 'delete']),
       rule([''], ['pods/status'], ['patch', 'update']),
       rule([''], ['pods'], ['delete']),
+      rule([''], ['persistentvolumeclaims', 'persistentvolumes'], ['get']),
       rule(['', 'events.k8s.io'], ['events'], ['create', 'patch', 'update']),
       rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update', 'patch', 'delete']),
       rule(['discovery.k8s.io'], ['endpointslices'], READ),

@@ -3,7 +3,8 @@
 // and ingress proxy watch — barque's agent plays the ingress controller's part too),
 // write its own Node and its node Lease, update the status of and delete the pods bound to it, and create events.
 // Secrets, config maps, persistent volume claims and service accounts (and their tokens) it may get one by one, and
-// only those a pod bound to it references (pod-references.ts) — Kubernetes' graph, asked of the pods at request time.
+// only those a pod bound to it references (pod-references.ts) — Kubernetes' graph, asked of the pods at request time;
+// a persistent volume likewise, when such a claim is bound to it.
 // Nothing else: other requests get no opinion here (and RBAC grants nodes nothing by default), so another node's
 // pods and Node are out of reach. Names in creates are checked by NodeRestriction (node-restriction.ts).
 import type { KubeObject } from '../types.ts';
@@ -16,6 +17,8 @@ import { nodeNameOf, type UserInfo } from './user.ts';
 export type PodNodeLookup = (namespace: string, name: string) => Promise<string | null>;
 /** The pods in a namespace bound to a node. */
 export type NodePodsLookup = (namespace: string, node: string) => Promise<readonly KubeObject[]>;
+/** The volume a claim is bound to (spec.volumeName), '' when unbound or missing. */
+export type ClaimVolumeLookup = (namespace: string, claim: string) => Promise<string>;
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 const READ_VERBS = new Set(['get', 'list', 'watch']);
@@ -27,6 +30,7 @@ export class NodeAuthorizer implements Authorizer {
   constructor(
     private readonly podNode: PodNodeLookup,
     private readonly nodePods: NodePodsLookup = async () => [],
+    private readonly claimVolume: ClaimVolumeLookup = async () => '',
   ) {}
 
   /** A node's rights follow its pods, not rules: listed as incomplete for nodes, as kube-apiserver's does. */
@@ -54,6 +58,10 @@ export class NodeAuthorizer implements Authorizer {
         if (a.verb !== 'get') return noOpinion('can only get individual resources of this type');
         if (a.subresource !== '') return noOpinion('cannot get subresource');
         return this.referenced(node, a);
+      case '/persistentvolumes':
+        if (a.verb !== 'get') return noOpinion('can only get individual resources of this type');
+        if (a.subresource !== '') return noOpinion('cannot get subresource');
+        return this.volumeOfReferencedClaim(node, a);
       case '/serviceaccounts':
         return this.serviceAccount(node, a);
       case '/events':
@@ -101,6 +109,18 @@ export class NodeAuthorizer implements Authorizer {
     const kind = a.resource as keyof PodReferences;
     for (const pod of await this.nodePods(a.namespace, node)) {
       if (podReferences(pod)[kind].has(a.name)) return allow();
+    }
+    return noOpinion(`no relationship found between node '${node}' and this object`);
+  }
+
+  /** A persistent volume: allowed when a claim that a pod bound to the node references is bound to it. */
+  private async volumeOfReferencedClaim(node: string, a: Attributes): Promise<Decision> {
+    if (a.name === '') return noOpinion('No Object name found');
+    for (const pod of await this.nodePods('', node)) {
+      const namespace = pod.metadata?.namespace ?? '';
+      for (const claim of podReferences(pod).persistentvolumeclaims) {
+        if ((await this.claimVolume(namespace, claim)) === a.name) return allow();
+      }
     }
     return noOpinion(`no relationship found between node '${node}' and this object`);
   }

@@ -11,6 +11,7 @@ import { ApiError, badRequest, internalError, pathNotFound, unsupportedMediaType
 import { parseApplyBody, writeOptions, type WriteOptions } from '../rest/write-options.ts';
 import { grpcErrorOf } from './status-codes.ts';
 import { listQueryOf } from './list-options.ts';
+import { getMetrics, isMetricsRef, listMetrics } from './metrics-calls.ts';
 import { callSubresource } from './subresource-calls.ts';
 import { watchOverGrpc } from './watch-stream.ts';
 import {
@@ -54,11 +55,16 @@ export function createApiserverHandlers(registries: readonly ResourceRegistry[],
 
   const handlers: Record<string, Unary<never, unknown> | ((call: grpc.ServerWritableStream<WatchRequestMsg, unknown>) => void)> = {
     Get: unary<GetRequestMsg, ObjectReply>('Get', async (req) => {
+      if (isMetricsRef(req.resource)) return json(await getMetrics(registries, req.resource!, req.namespace, req.name));
       const registry = resolve(req.resource, req.namespace, 'object');
       if (req.subresource === '' || (req.subresource === 'status' && registry.def.hasStatus)) return json(await registry.get(req.namespace, req.name));
       return json(await callSubresource(registry, { namespace: req.namespace, name: req.name, subresource: req.subresource, method: 'GET' }));
     }),
     List: unary<ListRequestMsg, Partial<ListResponseMsg>>('List', async (req) => {
+      if (isMetricsRef(req.resource)) {
+        const items = await listMetrics(registries, req.resource!, req.namespace, req.options?.label_selector ?? '');
+        return { items: items.map((i) => json(i).object), resource_version: '', continue: '' };
+      }
       const registry = resolve(req.resource, req.namespace, 'collection');
       const res = await registry.listJson(req.namespace, listQueryOf(req.options, false));
       const out: Partial<ListResponseMsg> = {

@@ -4,6 +4,7 @@ import { daemonsets } from './apps/daemonsets.ts';
 import { deployments } from './apps/deployments.ts';
 import { replicasets } from './apps/replicasets.ts';
 import { statefulsets } from './apps/statefulsets.ts';
+import { horizontalpodautoscalers, horizontalpodautoscalersV1 } from './autoscaling/horizontalpodautoscalers.ts';
 import { cronjobs } from './batch/cronjobs.ts';
 import { jobs } from './batch/jobs.ts';
 import { leases } from './coordination/leases.ts';
@@ -12,6 +13,8 @@ import { endpoints, serviceaccounts } from './core/endpoints.ts';
 import { events } from './core/events.ts';
 import { namespaces } from './core/namespaces.ts';
 import { nodes } from './core/nodes.ts';
+import { persistentvolumeclaims } from './core/persistentvolumeclaims.ts';
+import { persistentvolumes } from './core/persistentvolumes.ts';
 import { pods } from './core/pods.ts';
 import { replicationcontrollers } from './core/replication-controllers.ts';
 import { resourcequotas } from './core/resourcequotas.ts';
@@ -34,6 +37,9 @@ export { DISRUPTION_ALLOWED, pdbSelectsPod, withDisruptionAllowedCondition } fro
 // What the controller-manager's quota controller measures with, the same code as the apiserver's quota admission.
 export { calculateQuotaUsage, kindsCountedFor } from './core/quota-usage.ts';
 export { parseResourceList, resourceListJson } from './quantity.ts';
+// What the controller-manager's volume binder and provisioner read claims, volumes and classes with.
+export * as volumes from './core/volume-common.ts';
+export { defaultClaimSpec } from './core/persistentvolumeclaims.ts';
 
 /** Everything served, in discovery order (core first, then groups as kube-apiserver lists them). */
 export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
@@ -42,6 +48,8 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   events,
   namespaces,
   nodes,
+  persistentvolumeclaims,
+  persistentvolumes,
   pods,
   replicationcontrollers,
   resourcequotas,
@@ -53,6 +61,8 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   deployments,
   replicasets,
   statefulsets,
+  horizontalpodautoscalers,
+  horizontalpodautoscalersV1,
   jobs,
   cronjobs,
   leases,

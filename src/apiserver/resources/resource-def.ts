@@ -21,6 +21,18 @@ export interface ScaleInfo {
   selector(obj: KubeObject): string;
 }
 
+/**
+ * How a version whose objects are stored in another version (autoscaling/v1 HorizontalPodAutoscalers, stored as v2)
+ * reads and writes them: the registry of such a version converts every object it reads from the store or its watch
+ * cache with fromStored, and every object it writes with toStored (rest/stored-version.ts).
+ */
+export interface StoredVersionConversion {
+  /** apiVersion of the stored objects ("autoscaling/v2"). */
+  storedVersion: string;
+  fromStored(stored: KubeObject): KubeObject;
+  toStored(obj: KubeObject): KubeObject;
+}
+
 export interface ResourceDef {
   group: string;
   version: string;
@@ -61,6 +73,8 @@ export interface ResourceDef {
   validate(obj: KubeObject): StatusCause[];
   /** Extra checks on update (immutable fields); the new object has been defaulted. */
   validateUpdate(next: KubeObject, old: KubeObject): StatusCause[];
+  /** Present when this version's objects are stored in another version of the same resource. */
+  conversion?: StoredVersionConversion;
 }
 
 export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;

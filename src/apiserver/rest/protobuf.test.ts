@@ -68,6 +68,26 @@ describe('Kubernetes protobuf request bodies', () => {
     });
   });
 
+  // Captured from kubectl 1.33: `autoscale deployment web3 --cpu-percent=70 --min=2 --max=4`, which posts an
+  // autoscaling/v2 HPA and, refused, the same as autoscaling/v1.
+  it('decodes the HorizontalPodAutoscalers of kubectl autoscale', () => {
+    const v2 = '6b3873000a290a0e6175746f7363616c696e672f76321217486f72697a6f6e74616c506f644175746f7363616c657212630a140a047765623312001a0022002a0032003800420012450a1b0a0a4465706c6f796d656e741204776562331a07617070732f76311002180422220a085265736f7572636522160a03637075120f0a0b5574696c697a6174696f6e20461a04180020001a002200';
+    const v1 = '6b3873000a290a0e6175746f7363616c696e672f76311217486f72697a6f6e74616c506f644175746f7363616c657212410a140a047765623312001a0022002a0032003800420012230a1b0a0a4465706c6f796d656e741204776562331a07617070732f76311002180420461a04180020001a002200';
+    const scaleTargetRef = { kind: 'Deployment', name: 'web3', apiVersion: 'apps/v1' };
+    expect(decodeKubernetesProtobuf(Buffer.from(v2, 'hex'))).toEqual({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web3' },
+      spec: { scaleTargetRef, minReplicas: 2, maxReplicas: 4, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
+    });
+    expect(decodeKubernetesProtobuf(Buffer.from(v1, 'hex'))).toEqual({
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web3' },
+      spec: { scaleTargetRef, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 70 },
+    });
+  });
+
   it('refuses kinds it has no schema for with 415, and bodies without the magic with 400', () => {
     const pod = Buffer.from(NAMESPACE.replace('0a0f0a02763112094e616d657370616365', '0a090a0276311203506f64'), 'hex');
     expect(() => decodeKubernetesProtobuf(pod)).toThrow(expect.objectContaining({ code: 415 }) as ApiError);

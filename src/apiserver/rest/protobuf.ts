@@ -1,6 +1,6 @@
 // Request bodies in Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`), for the kinds kubectl
 // 1.33+ sends that way from its typed `create` commands: Namespace, ConfigMap, Secret, Service, Deployment, Job,
-// CronJob, ResourceQuota, PriorityClass.
+// CronJob, ResourceQuota, PriorityClass, and the HorizontalPodAutoscaler of `kubectl autoscale` (v2, then v1).
 //
 // Wire shape: the 4-byte magic "k8s\0", then runtime.Unknown {1: TypeMeta {1: apiVersion, 2: kind}, 2: raw,
 // 3: contentEncoding, 4: contentType}; `raw` is the object's own message. Field numbers are those of
@@ -12,7 +12,7 @@ import { unsupportedMediaType, badRequest } from './status.ts';
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
-type FieldType = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'intOrString' | 'stringMap' | 'bytesMap' | 'quantityMap' | Schema;
+type FieldType = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'intOrString' | 'quantity' | 'stringMap' | 'bytesMap' | 'quantityMap' | Schema;
 interface FieldSpec {
   name: string;
   type: FieldType;
@@ -165,7 +165,46 @@ const RESOURCE_QUOTA_SPEC: Schema = {
   },
 };
 
+// autoscaling/v2 and v1 HorizontalPodAutoscaler (`kubectl autoscale`), field numbers from k8s.io/api autoscaling
+// (checked against kubectl 1.33's bodies); a quantity is resource.Quantity {1: string}.
+const CROSS_VERSION_OBJECT_REFERENCE: Schema = { 1: { name: 'kind', type: 'string' }, 2: { name: 'name', type: 'string' }, 3: { name: 'apiVersion', type: 'string' } };
+const METRIC_TARGET: Schema = {
+  1: { name: 'type', type: 'string' },
+  2: { name: 'value', type: 'quantity' },
+  3: { name: 'averageValue', type: 'quantity' },
+  4: { name: 'averageUtilization', type: 'int', pointer: true },
+};
+const METRIC_IDENTIFIER: Schema = { 1: { name: 'name', type: 'string' }, 2: { name: 'selector', type: LABEL_SELECTOR } };
+const METRIC_SPEC: Schema = {
+  1: { name: 'type', type: 'string' },
+  2: { name: 'object', type: { 1: { name: 'describedObject', type: CROSS_VERSION_OBJECT_REFERENCE }, 2: { name: 'target', type: METRIC_TARGET }, 3: { name: 'metric', type: METRIC_IDENTIFIER } } },
+  3: { name: 'pods', type: { 1: { name: 'metric', type: METRIC_IDENTIFIER }, 2: { name: 'target', type: METRIC_TARGET } } },
+  4: { name: 'resource', type: { 1: { name: 'name', type: 'string' }, 2: { name: 'target', type: METRIC_TARGET } } },
+  5: { name: 'external', type: { 1: { name: 'metric', type: METRIC_IDENTIFIER }, 2: { name: 'target', type: METRIC_TARGET } } },
+  7: { name: 'containerResource', type: { 1: { name: 'name', type: 'string' }, 2: { name: 'target', type: METRIC_TARGET }, 3: { name: 'container', type: 'string' } } },
+};
+const SCALING_RULES: Schema = {
+  1: { name: 'selectPolicy', type: 'string', pointer: true },
+  2: { name: 'policies', type: { 1: { name: 'type', type: 'string' }, 2: { name: 'value', type: 'int' }, 3: { name: 'periodSeconds', type: 'int' } }, repeated: true },
+  3: { name: 'stabilizationWindowSeconds', type: 'int', pointer: true },
+};
+const HPA_V2_SPEC: Schema = {
+  1: { name: 'scaleTargetRef', type: CROSS_VERSION_OBJECT_REFERENCE },
+  2: { name: 'minReplicas', type: 'int', pointer: true },
+  3: { name: 'maxReplicas', type: 'int' },
+  4: { name: 'metrics', type: METRIC_SPEC, repeated: true },
+  5: { name: 'behavior', type: { 1: { name: 'scaleUp', type: SCALING_RULES }, 2: { name: 'scaleDown', type: SCALING_RULES } } },
+};
+const HPA_V1_SPEC: Schema = {
+  1: { name: 'scaleTargetRef', type: CROSS_VERSION_OBJECT_REFERENCE },
+  2: { name: 'minReplicas', type: 'int', pointer: true },
+  3: { name: 'maxReplicas', type: 'int' },
+  4: { name: 'targetCPUUtilizationPercentage', type: 'int', pointer: true },
+};
+
 const KINDS: Record<string, Schema> = {
+  'autoscaling/v2/HorizontalPodAutoscaler': { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: HPA_V2_SPEC } },
+  'autoscaling/v1/HorizontalPodAutoscaler': { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: HPA_V1_SPEC } },
   'v1/ResourceQuota': { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: RESOURCE_QUOTA_SPEC } },
   'scheduling.k8s.io/v1/PriorityClass': {
     1: { name: 'metadata', type: OBJECT_META },
@@ -293,6 +332,8 @@ function decodeValue(r: Reader, wireType: number, type: FieldType): unknown {
       const v = decodeMessage(r.bytes(), { 1: { name: 'type', type: 'int' }, 2: { name: 'intVal', type: 'int' }, 3: { name: 'strVal', type: 'string' } });
       return v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
     }
+    case 'quantity':
+      return (decodeMessage(r.bytes(), { 1: { name: 'string', type: 'string' } }).string as string | undefined) ?? '0';
     case 'quantityMap': {
       const entry = decodeMessage(r.bytes(), { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: { 1: { name: 'string', type: 'string' } } } });
       return [entry.key ?? '', (entry.value as { string?: string } | undefined)?.string ?? '0'];

@@ -21,6 +21,7 @@ import {
 } from '../deletion/index.ts';
 import { applyConfiguration, ApplyConflictError, applyPatch, PatchError, recordUpdate, schemaForKind, type FieldManagerContext, type PatchType } from '../patch/index.ts';
 import { noUndo, type RegistryHooks, type Undo } from './registry-hooks.ts';
+import { cacheForVersion, storeForVersion, type RegistryCache, type RegistryStore } from './stored-version.ts';
 import { apiVersionOf, fieldSet, nameRuleOf, selectableFieldNames, validateName, type ResourceDef } from '../resources/index.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorParseError } from './selectors.ts';
 import {
@@ -117,15 +118,21 @@ export class ResourceRegistry {
     },
   };
 
+  private readonly store: RegistryStore;
+  private readonly cache: RegistryCache;
+
   constructor(
     readonly def: ResourceDef,
-    private readonly store: ObjectStore,
-    private readonly cache: WatchCache,
+    store: ObjectStore,
+    cache: WatchCache,
     /** Other registries, for the namespace check and namespace deletion. */
     private readonly lookup: (resource: string) => ResourceRegistry | undefined,
     private readonly all: () => readonly ResourceRegistry[],
   ) {
     this.prefix = storagePrefix(def);
+    // A version stored as another (autoscaling/v1 HPAs are stored as v2) reads and writes through its conversion.
+    this.store = storeForVersion(store, def.conversion);
+    this.cache = cacheForVersion(cache, def.conversion);
   }
 
   key(namespace: string, name: string): string {
@@ -447,7 +454,7 @@ export class ResourceRegistry {
       await pending?.undo();
       pending = null;
       const next = update(current);
-      await admission.validateUpdate(this.def, next, this.admissionObjects);
+      await admission.validateUpdate(this.def, next, this.admissionObjects, current);
       if (hook !== undefined) pending = await hook(next, current, dryRun);
       return this.withTypeMeta(next);
     };

@@ -4,6 +4,6 @@ export { Compactor, COMPACT_REV_KEY, DEFAULT_COMPACTION_INTERVAL_MS } from './co
 export { ContinueTokenError, decodeContinue, encodeContinue } from './continue-token.ts';
 export { EtcdClient, EtcdWatchError, endpointAddress, isCompacted, isUnavailable, prefixEnd, type EtcdClientOptions, type EtcdClientTls, type EtcdWatch } from './etcd-client.ts';
 export { isStorageError, StorageError, type StorageErrorCode } from './errors.ts';
-export { decode, ObjectStore, type ListOptions, type ListResult, type RawListResult, type StoredEvent, type StoreWatchHandlers, type Updater } from './object-store.ts';
+export { decode, encode, ObjectStore, type ListOptions, type ListResult, type RawListResult, type StoredEvent, type StoreWatchHandlers, type Updater } from './object-store.ts';
 export { inEncodedShape, storedJson } from './stored-json.ts';
 export { LeaseManager, type LeaseGranter, type LeaseManagerOptions } from './lease-manager.ts';

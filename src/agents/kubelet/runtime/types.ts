@@ -73,6 +73,15 @@ export interface Volume {
   emptyDir?: Record<string, unknown>;
   configMap?: { name: string; items?: KeyToPath[] };
   secret?: { secretName: string; items?: KeyToPath[] };
+  /** A claim's volume: the directory the caller resolved for it (RunPodRequest.persistentVolumes). */
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+}
+
+/** Where a claim's PersistentVolume lives on this machine: its hostPath or local path, and the hostPath type. */
+export interface PersistentVolumeDir {
+  path: string;
+  /** hostPath's type: DirectoryOrCreate makes the directory when it is missing; '' or Directory expect it. */
+  type?: string;
 }
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -109,6 +118,8 @@ export interface RunPodRequest {
   /** Contents of the configMap and secret volumes, by object name then key (secrets already decoded). */
   configMaps?: Record<string, Record<string, string>>;
   secrets?: Record<string, Record<string, string>>;
+  /** The directories of the persistentVolumeClaim volumes' bound PersistentVolumes, by claim name. */
+  persistentVolumes?: Record<string, PersistentVolumeDir>;
 }
 
 export type ContainerState =

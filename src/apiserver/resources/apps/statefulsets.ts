@@ -1,9 +1,10 @@
 // apps/v1 statefulsets: OrderedReady, RollingUpdate with partition 0, replicas 1, revisionHistoryLimit 10, PVC
-// retention Retain/Retain; `/scale` and `/status`.
+// retention Retain/Retain, volumeClaimTemplates defaulted and validated as claims; `/scale` and `/status`.
 import { cause, type StatusCause } from '../../rest/status.ts';
 import { AGE_COLUMN, age, column, NAME_COLUMN } from '../../rest/table.ts';
 import { SCALE_SUBRESOURCE, type ResourceDef } from '../resource-def.ts';
-import { o, str, type Obj } from '../values.ts';
+import { arr, o, str, type Obj } from '../values.ts';
+import { defaultClaimSpec, validateClaimSpec } from '../core/persistentvolumeclaims.ts';
 import { CONTAINERS_COLUMN, count, IMAGES_COLUMN, labelSelectorText, templateContainers } from '../workload.ts';
 import { APPS_V1, appsDefaults, appsValidate } from './apps-common.ts';
 
@@ -16,6 +17,7 @@ function validateStatefulSet(spec: Obj): StatusCause[] {
   if (!POLICIES.includes(policy)) causes.push(cause.notSupported('spec.podManagementPolicy', policy, POLICIES));
   const type = str(o(spec.updateStrategy).type);
   if (!STRATEGIES.includes(type)) causes.push(cause.notSupported('spec.updateStrategy.type', type, STRATEGIES));
+  arr(spec.volumeClaimTemplates).forEach((t, i) => causes.push(...validateClaimSpec(o(t.spec), `spec.volumeClaimTemplates[${i}].spec`)));
   return causes;
 }
 
@@ -48,6 +50,17 @@ export const statefulsets: ResourceDef = {
     spec.updateStrategy = strategy;
     spec.revisionHistoryLimit ??= 10;
     spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' };
+    // Each template is defaulted as a claim is (SetDefaults_PersistentVolumeClaim and its spec's).
+    for (const template of arr(spec.volumeClaimTemplates)) {
+      template.apiVersion ??= 'v1';
+      template.kind ??= 'PersistentVolumeClaim';
+      const claimSpec = o(template.spec);
+      defaultClaimSpec(claimSpec);
+      template.spec = claimSpec;
+      const status = o(template.status);
+      status.phase ??= 'Pending';
+      template.status = status;
+    }
   }),
   validate: appsValidate('statefulset', validateStatefulSet),
 };

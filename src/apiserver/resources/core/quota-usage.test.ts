@@ -97,6 +97,20 @@ describe('quota usage of other kinds', () => {
     ]);
   });
 
+  it('counts claims and their storage requests, also per storage class', () => {
+    const claim = (name: string, size: string, storageClassName?: string): KubeObject => ({ metadata: { name, namespace: 'ns' }, spec: { resources: { requests: { storage: size } }, storageClassName } });
+    expect(resourceListJson(quotaEvaluatorFor('', 'persistentvolumeclaims').usage(claim('a', '1Gi', 'fast'), NOW))).toEqual({
+      'count/persistentvolumeclaims': '1',
+      persistentvolumeclaims: '1',
+      'requests.storage': '1Gi',
+      'fast.storageclass.storage.k8s.io/persistentvolumeclaims': '1',
+      'fast.storageclass.storage.k8s.io/requests.storage': '1Gi',
+    });
+    const quota: KubeObject = { metadata: { name: 'q', namespace: 'ns' }, spec: { hard: { 'requests.storage': '10Gi', 'fast.storageclass.storage.k8s.io/requests.storage': '5Gi', persistentvolumeclaims: '4' } } };
+    const used = calculateQuotaUsage(quota, () => [claim('a', '1Gi', 'fast'), claim('b', '512Mi'), claim('c', '2Gi', 'fast')], NOW);
+    expect(resourceListJson(used)).toEqual({ 'requests.storage': '3584Mi', 'fast.storageclass.storage.k8s.io/requests.storage': '3Gi', persistentvolumeclaims: '3' });
+  });
+
   it('sums a namespace for the controller, zero for what nothing uses, leaving out what it cannot list', () => {
     const quota: KubeObject = { metadata: { name: 'q', namespace: 'ns' }, spec: { hard: { pods: '5', 'requests.cpu': '4', configmaps: '3', 'count/jobs.batch': '2' } } };
     const objects: Record<string, KubeObject[]> = {

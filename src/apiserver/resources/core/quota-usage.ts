@@ -2,7 +2,7 @@
 // apiserver's ResourceQuota admission (the object being created) and the controller-manager's quota controller (every
 // object of a namespace). Pods count `pods`, `count/pods` and their compute resources (requests, limits, the bare
 // `cpu`/`memory` meaning requests) unless they are finished; services count `services`, node ports and load
-// balancers; everything else counts `count/<resource>.<group>` (and the core kinds' legacy names, `configmaps` …).
+// balancers; claims count `persistentvolumeclaims` and `requests.storage`, also per storage class; everything else counts `count/<resource>.<group>` (and the core kinds' legacy names, `configmaps` …).
 import type { KubeObject } from '../../types.ts';
 import { addInto, podLimits, podRequests } from './pod-resources.ts';
 import { addResourceLists, maskResourceList, parseResourceList, quantityOf, ZERO, type ResourceList } from '../quantity.ts';
@@ -75,6 +75,32 @@ const serviceEvaluator: QuotaEvaluator = {
       ['services.loadbalancers', type === 'LoadBalancer' ? one() : ZERO],
       ['services.nodeports', quantityOf(nodePorts)],
     ]);
+  },
+  matchesScope: () => false,
+};
+
+// ---- persistent volume claims ----
+
+const STORAGE_CLASS_SUFFIX = '.storageclass.storage.k8s.io/';
+const CLAIM_RESOURCES = ['count/persistentvolumeclaims', 'persistentvolumeclaims', 'requests.storage'];
+const isClassResource = (name: string): boolean => name.includes(STORAGE_CLASS_SUFFIX) && (name.endsWith('/requests.storage') || name.endsWith('/persistentvolumeclaims'));
+
+/** Kubernetes' PVC evaluator: counts, the storage request, and both per storage class (`<class>.storageclass.storage.k8s.io/…`). */
+const claimEvaluator: QuotaEvaluator = {
+  matchingResources: (input) => input.filter((n) => CLAIM_RESOURCES.includes(n) || isClassResource(n)),
+  usage(pvc) {
+    const request = parseResourceList(o(o(o(pvc.spec).resources).requests)).get('storage') ?? ZERO;
+    const used: ResourceList = new Map([
+      ['count/persistentvolumeclaims', one()],
+      ['persistentvolumeclaims', one()],
+      ['requests.storage', request],
+    ]);
+    const className = pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? str(o(pvc.spec).storageClassName);
+    if (className !== '') {
+      used.set(`${className}${STORAGE_CLASS_SUFFIX}persistentvolumeclaims`, one());
+      used.set(`${className}${STORAGE_CLASS_SUFFIX}requests.storage`, request);
+    }
+    return used;
   },
   matchesScope: () => false,
 };
@@ -240,6 +266,7 @@ const podEvaluator: QuotaEvaluator = {
 export function quotaEvaluatorFor(group: string, resource: string): QuotaEvaluator {
   if (group === '' && resource === 'pods') return podEvaluator;
   if (group === '' && resource === 'services') return serviceEvaluator;
+  if (group === '' && resource === 'persistentvolumeclaims') return claimEvaluator;
   return objectCountEvaluator(group, resource);
 }
 
@@ -254,6 +281,7 @@ export function kindsCountedFor(names: readonly string[]): { group: string; reso
   }
   if (podEvaluator.matchingResources(names).length > 0) want('', 'pods');
   if (serviceEvaluator.matchingResources(names).length > 0) want('', 'services');
+  if (claimEvaluator.matchingResources(names).length > 0) want('', 'persistentvolumeclaims');
   return [...kinds.values()];
 }
 

@@ -7,16 +7,11 @@ import { AGE_COLUMN, age, column, NAME_COLUMN } from '../../rest/table.ts';
 import { qualifiedNameProblems } from '../names.ts';
 import type { ResourceDef } from '../resource-def.ts';
 import { o, str } from '../values.ts';
+import { isDefaultStorageClass } from '../core/volume-common.ts';
 
 const RECLAIM_POLICIES = ['Delete', 'Retain'];
 const BINDING_MODES = ['Immediate', 'WaitForFirstConsumer'];
-const DEFAULT_CLASS_ANNOTATIONS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
 const PARAMETERS_BYTES_MAX = 256 * 1024;
-
-function isDefaultClass(sc: KubeObject): boolean {
-  const annotations = sc.metadata?.annotations ?? {};
-  return DEFAULT_CLASS_ANNOTATIONS.some((a) => annotations[a] === 'true');
-}
 
 function validateStorageClass(sc: KubeObject): StatusCause[] {
   const causes: StatusCause[] = [];
@@ -73,7 +68,7 @@ export const storageclasses: ResourceDef = {
       AGE_COLUMN,
     ],
     cells: (sc, now) => [
-      isDefaultClass(sc) ? `${sc.metadata?.name} (default)` : sc.metadata?.name,
+      isDefaultStorageClass(sc) ? `${sc.metadata?.name} (default)` : sc.metadata?.name,
       str(sc.provisioner),
       str(sc.reclaimPolicy) || 'Delete',
       str(sc.volumeBindingMode) || 'Immediate',

@@ -1,13 +1,14 @@
 // Volumes without mount namespaces. Each pod has <root>/pods/<uid>/volumes/<name>/: an emptyDir is an empty
 // directory there, shared by the pod's containers; configMap and secret volumes are the caller's data written as
-// files (every key, or the `items` mapping). A mountPath cannot be honoured literally, so a container finds a volume
+// files (every key, or the `items` mapping); a persistentVolumeClaim volume is a symlink there to the directory of the
+// claim's PersistentVolume, which therefore outlives the pod (removing the pod's folder removes the link only). A mountPath cannot be honoured literally, so a container finds a volume
 // through `BARQUE_VOLUME_<NAME>` (its absolute path) and through a symlink at the mountPath taken relative to the
 // container's working directory (mountPath /data → ./data). subPath mounts link to that path inside the volume.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Sandbox } from '../container-driver.ts';
 import { volumeEnvName } from '../container-env.ts';
-import type { ContainerSpec, KeyToPath, Volume } from '../types.ts';
+import type { ContainerSpec, KeyToPath, PersistentVolumeDir, Volume } from '../types.ts';
 
 export function podDir(root: string, uid: string): string {
   return path.join(root, 'pods', uid);
@@ -25,6 +26,10 @@ export async function createVolumes(root: string, sandbox: Sandbox): Promise<voi
   const req = sandbox.request;
   for (const volume of req.spec.volumes ?? []) {
     const dir = volumeDir(root, req.pod.uid, volume.name);
+    if (volume.persistentVolumeClaim !== undefined) {
+      await linkPersistentVolume(dir, volume.persistentVolumeClaim.claimName, req.persistentVolumes ?? {});
+      continue;
+    }
     await fs.mkdir(dir, { recursive: true });
     const data = volumeData(volume, req.configMaps ?? {}, req.secrets ?? {});
     if (data === undefined) continue;
@@ -37,6 +42,18 @@ export async function createVolumes(root: string, sandbox: Sandbox): Promise<voi
       await fs.writeFile(file, value, { mode: volume.secret !== undefined ? 0o600 : 0o644 });
     }
   }
+}
+
+/** The pod's volume directory as a link to the claim's volume directory (made first for DirectoryOrCreate). */
+async function linkPersistentVolume(dir: string, claimName: string, volumes: Record<string, PersistentVolumeDir>): Promise<void> {
+  const target = volumes[claimName];
+  if (target === undefined) throw new Error(`persistentvolumeclaim "${claimName}": no volume directory was resolved for it`);
+  if (target.type === 'DirectoryOrCreate') await fs.mkdir(target.path, { recursive: true, mode: 0o777 });
+  const stat = await fs.stat(target.path).catch(() => undefined);
+  if (stat === undefined || !stat.isDirectory()) throw new Error(`hostPath type check failed: ${target.path} is not a directory`);
+  await fs.mkdir(path.dirname(dir), { recursive: true });
+  await fs.rm(dir, { force: true, recursive: false }).catch(() => undefined);
+  await fs.symlink(target.path, dir);
 }
 
 function volumeData(volume: Volume, configMaps: Record<string, Record<string, string>>, secrets: Record<string, Record<string, string>>) {
