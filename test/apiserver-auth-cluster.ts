@@ -2,7 +2,7 @@
 // (CA, serving certificate, admin and node client certificates), a token file, and `bin/barque apiserver` over
 // HTTPS with --anonymous-auth=false and the default Node,RBAC authorization. Plus an HTTPS client that presents a
 // certificate or a token.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,8 @@ export interface SecureCluster {
   ca: KeyPair;
   admin: KeyPair;
   node1: KeyPair;
+  /** Stops the apiserver and starts a new one on the same store and files (url and grpcAddress change). */
+  restartApiserver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,30 +46,19 @@ export async function startSecureCluster(options: SecureClusterOptions = {}): Pr
   const tokenFile = join(dir, 'tokens.csv');
   writeFileSync(tokenFile, `${TOKENS.alice},alice,uid-alice,"dev"\n${TOKENS.bob},bob,uid-bob\n${options.extraTokens ?? ''}`);
   const kubeconfig = join(dir, 'kubeconfig');
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO_ROOT, 'bin', 'barque'), 'apiserver', `--etcd-servers=${etcd.clientUrls().join(',')}`,
-      '--secure-port=0', '--grpc-port=0', `--tls-cert-file=${servingFiles.certFile}`, `--tls-private-key-file=${servingFiles.keyFile}`,
-      `--client-ca-file=${caFiles.certFile}`, `--client-ca-key-file=${caFiles.keyFile}`, `--token-auth-file=${tokenFile}`,
-      '--anonymous-auth=false', `--write-kubeconfig=${kubeconfig}`,
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BARQUE_LOG_LEVEL: 'warn' } },
-  );
-  let log = '';
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((done) => child.once('close', done));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await etcd.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    const [grpcAddress, url] = await new Promise<[string, string]>((done, reject) => {
+  const launch = (): { child: ChildProcess; ready: Promise<[string, string]>; log: () => string } => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'barque'), 'apiserver', `--etcd-servers=${etcd.clientUrls().join(',')}`,
+        '--secure-port=0', '--grpc-port=0', `--tls-cert-file=${servingFiles.certFile}`, `--tls-private-key-file=${servingFiles.keyFile}`,
+        `--client-ca-file=${caFiles.certFile}`, `--client-ca-key-file=${caFiles.keyFile}`, `--token-auth-file=${tokenFile}`,
+        '--anonymous-auth=false', `--write-kubeconfig=${kubeconfig}`,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BARQUE_LOG_LEVEL: 'warn' } },
+    );
+    let log = '';
+    const ready = new Promise<[string, string]>((done, reject) => {
       const timer = setTimeout(() => reject(new Error(`apiserver did not start within ${START_TIMEOUT_MS} ms:\n${log}`)), START_TIMEOUT_MS);
       const onData = (chunk: Buffer): void => {
         log = (log + chunk.toString()).slice(-20_000);
@@ -84,7 +75,42 @@ export async function startSecureCluster(options: SecureClusterOptions = {}): Pr
         reject(new Error(`apiserver exited with ${code}:\n${log}`));
       });
     });
-    return { url, grpcAddress, kubeconfig, dir, ca, admin, node1, stop };
+    return { child, ready, log: () => log };
+  };
+  let current = launch();
+  const stopApiserver = async (): Promise<void> => {
+    const { child } = current;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once('close', done));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  const stop = async (): Promise<void> => {
+    await stopApiserver();
+    await etcd.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const [grpcAddress, url] = await current.ready;
+    const cluster: SecureCluster = {
+      url,
+      grpcAddress,
+      kubeconfig,
+      dir,
+      ca,
+      admin,
+      node1,
+      stop,
+      restartApiserver: async () => {
+        await stopApiserver();
+        current = launch();
+        [cluster.grpcAddress, cluster.url] = await current.ready;
+      },
+    };
+    return cluster;
   } catch (err) {
     await stop();
     throw err;

@@ -1,6 +1,7 @@
 // Builds the authenticator and the authorizer chain the flags ask for (--authorization-mode=Node,RBAC, in that
 // order, after the system:masters bypass), with RBAC reading its objects from the RBAC registries' watch caches and
 // the Node authorizer reading pods from the store. Also creates the bootstrap policy at start.
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../common/logger.ts';
 import type { ResourceRegistry } from '../rest/registry.ts';
 import { ApiError } from '../rest/status.ts';
@@ -92,7 +93,13 @@ function claimVolumeLookup(claims: ResourceRegistry | undefined): ClaimVolumeLoo
   };
 }
 
-/** Creates the default ClusterRoles and ClusterRoleBindings that are missing; existing ones are left as they are. */
+/**
+ * Creates the default ClusterRoles and ClusterRoleBindings that are missing, and brings existing ones marked
+ * `rbac.authorization.kubernetes.io/autoupdate: "true"` up to date, as kube-apiserver's RBAC post-start hook does:
+ * rules and subjects the defaults have and the stored object lacks are added; nothing is removed, and an object
+ * whose annotation says "false" is left as it is. A store made by an older barque thus gains the rights newer
+ * controllers need (a controller-manager without them would wait on a refused informer for ever).
+ */
 export async function ensureBootstrapPolicy(registries: readonly ResourceRegistry[], logger: Logger): Promise<void> {
   for (const obj of bootstrapPolicy()) {
     const registry = registries.find((r) => r.def.group === RBAC_GROUP && r.def.kind === obj.kind);
@@ -102,6 +109,30 @@ export async function ensureBootstrapPolicy(registries: readonly ResourceRegistr
       logger.info({ kind: obj.kind, name: obj.metadata?.name }, 'created bootstrap policy');
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      await reconcileBootstrapObject(registry, obj, logger);
+    }
+  }
+}
+
+const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
+const RECONCILE_ATTEMPTS_MAX = 5;
+
+async function reconcileBootstrapObject(registry: ResourceRegistry, wanted: KubeObject, logger: Logger): Promise<void> {
+  const name = wanted.metadata?.name ?? '';
+  for (let attempt = 1; ; attempt++) {
+    const current = await registry.get('', name);
+    if (current.metadata?.annotations?.[AUTOUPDATE] === 'false') return;
+    const field = wanted.kind === 'ClusterRole' ? 'rules' : 'subjects';
+    const have = (current[field] ?? []) as unknown[];
+    const missing = ((wanted[field] ?? []) as unknown[]).filter((w) => !have.some((h) => isDeepStrictEqual(h, w)));
+    if (missing.length === 0) return;
+    try {
+      await registry.update('', name, { ...current, [field]: [...have, ...missing] });
+      logger.info({ kind: wanted.kind, name, added: missing.length }, 'updated bootstrap policy');
+      return;
+    } catch (err) {
+      // Another apiserver reconciling the same object at the same moment: read it again.
+      if (!(err instanceof ApiError && err.code === 409) || attempt >= RECONCILE_ATTEMPTS_MAX) throw err;
     }
   }
 }
