@@ -229,8 +229,8 @@ export class HorizontalPodAutoscalerController extends QueueController {
 
   /**
    * Every pod's PodMetrics, read at most once per METRICS_MAX_AGE (half the sync period, at most 10 s) for all HPAs
-   * rather than once per HPA: each read makes every node's kubelet sample its pods, and the kubelet measures CPU
-   * between consecutive samples, so reads a few milliseconds apart gave rates made of clock-tick noise.
+   * rather than once per HPA: each read makes every node's kubelet sample all its pods, and one sync's HPAs need
+   * the same figures (the kubelet reports CPU over a ten-second window, so fresher reads would add little).
    */
   private clusterPodMetrics(): Promise<KubeObject[]> {
     const now = this.now();

@@ -66,14 +66,28 @@ export interface StreamSession {
   end(): void;
 }
 
-/** The WebSocket channels a call opens: error always, and the standard streams asked for (resize with a TTY). */
+export type ExecStreamType = 'error' | 'stdin' | 'stdout' | 'stderr' | 'resize';
+
+/** The streams a call carries, whatever the transport: error always, the standard streams asked for, resize with a TTY. */
+export function execStreamTypes(want: ExecRequest): ExecStreamType[] {
+  const types: ExecStreamType[] = ['error'];
+  if (want.stdin) types.push('stdin');
+  if (want.stdout) types.push('stdout');
+  if (want.stderr) types.push('stderr');
+  if (want.tty) types.push('resize');
+  return types;
+}
+
+const CHANNEL_OF: Record<ExecStreamType, Channel> = { stdin: Channel.Stdin, stdout: Channel.Stdout, stderr: Channel.Stderr, error: Channel.Error, resize: Channel.Resize };
+
+/** The same streams as WebSocket channels. */
 export function execChannels(want: ExecRequest): Channel[] {
-  return [Channel.Error, ...(want.stdin ? [Channel.Stdin] : []), ...(want.stdout ? [Channel.Stdout] : []), ...(want.stderr ? [Channel.Stderr] : []), ...(want.tty ? [Channel.Resize] : [])];
+  return execStreamTypes(want).map((t) => CHANNEL_OF[t]);
 }
 
 /** Waits for the client's streams; undefined when they do not all come in time or the connection ends. */
 export function awaitExecStreams(session: SpdyServerSession, want: ExecRequest, timeoutMs = STREAM_CREATION_TIMEOUT_MS): Promise<ExecStreams | undefined> {
-  const needed = ['error', ...(want.stdin ? ['stdin'] : []), ...(want.stdout ? ['stdout'] : []), ...(want.stderr ? ['stderr'] : []), ...(want.tty ? ['resize'] : [])];
+  const needed: string[] = execStreamTypes(want);
   const got = new Map<string, SpdyStream>();
   return new Promise((resolve) => {
     const done = (result: ExecStreams | undefined): void => {

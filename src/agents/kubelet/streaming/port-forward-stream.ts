@@ -49,16 +49,12 @@ export function servePortForward(session: SpdyServerSession, target: PortForward
     if (pair.error === undefined || pair.data === undefined) return;
     clearTimeout(pair.timer);
     pairs.delete(requestId);
-    forward(pair.error, pair.data, target);
+    connectPort(pair.error, pair.data, pair.data.header('port'), target);
   });
   session.on('close', () => {
     for (const pair of pairs.values()) clearTimeout(pair.timer);
     pairs.clear();
   });
-}
-
-function forward(error: SpdyStream, data: SpdyStream, target: PortForwardTarget): void {
-  connectPort(error, data, data.header('port'), target);
 }
 
 /**

@@ -84,20 +84,17 @@ export class ProcessDriver implements ContainerDriver {
     return handle;
   }
 
+  /** A command run to its end with its output collected (exec probes): execStream, bounded by `timeoutMs`. */
   async exec(launch: ContainerLaunch, command: string[], timeoutMs: number): Promise<ExecResult> {
-    const fsView = await prepareContainerFs(this.options.root, launch.sandbox, launch.container);
-    const env = containerEnv(launch.sandbox, launch.container, fsView.env);
-    const group = await spawnGroup(command, { cwd: fsView.cwd, env: processEnv(env, fsView.cwd) });
-    this.execGroups.add(group.pid);
+    const session = await this.execStream(launch, command, { stdin: false, tty: false });
     let stdout = '';
     let stderr = '';
-    group.child.stdout!.on('data', (d) => (stdout += String(d)));
-    group.child.stderr!.on('data', (d) => (stderr += String(d)));
-    const timer = setTimeout(() => group.signal('SIGKILL'), timeoutMs);
-    const exit = await group.closed;
+    session.stdout.on('data', (d) => (stdout += String(d)));
+    session.stderr.on('data', (d) => (stderr += String(d)));
+    const timer = setTimeout(() => session.kill(), timeoutMs);
+    const exitCode = await session.exited;
     clearTimeout(timer);
-    this.execGroups.delete(group.pid);
-    return { exitCode: exit.exitCode, stdout, stderr };
+    return { exitCode, stdout, stderr };
   }
 
   async execStream(launch: ContainerLaunch, command: string[], options: ExecStreamOptions): Promise<ExecSession> {
