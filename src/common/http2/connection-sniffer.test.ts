@@ -74,13 +74,20 @@ describe('sniffConnection in front of Node\'s HTTP/2 server', () => {
     expect(decisions).toEqual(['fixup']);
   });
 
-  it('serves a client that stays idle past the decision time through the fix-up', async () => {
+  it('waits for the first request of a client idle past the decision time, answering its PINGs meanwhile', async () => {
     const { port, decisions } = await serve(50);
     const client = dial(port);
     await new Promise<void>((r) => client.once('remoteSettings', () => r()));
-    await new Promise<void>((r) => setTimeout(r, 150)); // idle on purpose: the sniffer must give up waiting
+    await new Promise<void>((r) => setTimeout(r, 150)); // idle past the preface timer on purpose
+    expect(decisions).toEqual([]);
+    const payload = Buffer.from('keepaliv');
+    const echoed = await new Promise<Buffer>((resolve, reject) => client.ping(payload, (err, _ms, p) => (err ? reject(err) : resolve(p))));
+    expect(echoed.equals(payload)).toBe(true);
+    expect(decisions).toEqual([]);
     expect(await call(client, `127.0.0.1:${port}`, 3)).toBe(`127.0.0.1:${port} 2100`);
-    expect(decisions).toEqual(['fixup']);
+    // The bare socket; a PING after the handover is Node's server's to answer.
+    expect(decisions).toEqual(['native']);
+    expect(await new Promise<boolean>((resolve) => client.ping((err) => resolve(err === null)))).toBe(true);
   });
 
   it('serves a client silent past the decision time before its preface, with nothing of its own cut out', async () => {

@@ -11,6 +11,11 @@
 // empty SETTINGS frame at once; its ACK from the client is cut out of the bytes before Node's server (which sends
 // its own SETTINGS next) sees them, since an ACK for settings it never sent is a protocol error to it. The bytes
 // read while deciding are handed over with the socket; nothing is lost or reordered.
+//
+// A client may open its connection long before its first request (clients connect at start; the apiserver's
+// and the bench's do). Such a connection is not given up on: it stays undecided, and the sniffer answers its
+// keepalive PINGs meanwhile. Only a connection silent before its preface, or one sending more than the buffer
+// bound without a request, takes the fix-up path, which serves anything.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { assert } from '../../raft/assert.ts';
@@ -23,6 +28,8 @@ const HTTP1_REQUEST_LINE = /^[A-Z]{3,10} /;
 const FRAME_HEADER_BYTES = 9;
 const TYPE_HEADERS = 0x1;
 const TYPE_SETTINGS = 0x4;
+const TYPE_PING = 0x6;
+const PING_PAYLOAD_BYTES = 8;
 const TYPE_CONTINUATION = 0x9;
 const FLAG_ACK = 0x1;
 const FLAG_END_HEADERS = 0x4;
@@ -46,7 +53,7 @@ export interface SniffDecision {
 export interface SniffLimits {
   /** Beyond this many bytes without a decision the connection takes the fix-up path. */
   bufferedBytesMax: number;
-  /** A connection idle this long before its first request takes the fix-up path (it answers PINGs). */
+  /** A connection that sends no connection preface this long takes the fix-up path. */
   decideWithinMs: number;
   /** A connection that opens with an HTTP/1.x request line is decided 'http1' (else Node's HTTP/2 server refuses it). */
   http1?: boolean;
@@ -115,6 +122,7 @@ export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => vo
       // client sends its preface at once but no request until it has ours.
       socket.write(EMPTY_SETTINGS_FRAME);
       settingsSent = true;
+      clearTimeout(timer); // a client that sent its preface is waited for until its first request
     }
     let at = 0;
     while (buf.length - at >= FRAME_HEADER_BYTES) {
@@ -127,6 +135,11 @@ export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => vo
       const flags = frame[4];
       if (!ackSeen && type === TYPE_SETTINGS && (flags & FLAG_ACK) !== 0 && length === 0) {
         ackSeen = true; // ours: cut out
+      } else if (type === TYPE_PING && (flags & FLAG_ACK) === 0 && length === PING_PAYLOAD_BYTES && frame.readUInt32BE(5) === 0) {
+        // A keepalive while undecided: answered here and cut out, so Node's server does not answer it again.
+        const ack = Buffer.from(frame);
+        ack[4] = FLAG_ACK;
+        socket.write(ack);
       } else {
         keep(frame);
       }

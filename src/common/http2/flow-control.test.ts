@@ -25,6 +25,11 @@ async function until(check: () => boolean, what: string): Promise<void> {
 async function windowsGranted(port: number): Promise<{ perStream: number; connection: number }> {
   const session = http2.connect(`http://127.0.0.1:${port}`);
   cleanups.push(() => session.destroy());
+  // A first request: listenGrpc's listener hands a connection to the server only then (connection-sniffer.ts).
+  const call = session.request({ ':method': 'POST', ':path': '/t.T/Ping', 'content-type': 'application/grpc' });
+  call.on('error', () => undefined);
+  call.resume();
+  call.end();
   await until(() => (session.remoteSettings.initialWindowSize ?? 0) > DEFAULT_WINDOW && (session.state.remoteWindowSize ?? 0) > DEFAULT_WINDOW, 'the server to open its windows');
   return { perStream: session.remoteSettings.initialWindowSize ?? 0, connection: session.state.remoteWindowSize ?? 0 };
 }
