@@ -66,7 +66,9 @@ export function describeTrackerConfig(c: TrackerConfig): string {
 
 export class ProgressTracker {
   config: TrackerConfig = emptyTrackerConfig();
-  progress: ProgressMap = new Map();
+  private progressMap: ProgressMap = new Map();
+  /** visit()'s order, kept until the map is replaced (a configuration change) or changes size. */
+  private visitOrder: NodeId[] = [];
   /** Votes received in the current election: true = granted. */
   private readonly votes = new Map<NodeId, boolean>();
 
@@ -98,9 +100,30 @@ export class ProgressTracker {
     return jointCommittedIndex(this.config.voters, (id) => this.progress.get(id)?.match);
   }
 
-  /** Visits every tracked node in ascending id order, so that output is deterministic. */
+  get progress(): ProgressMap {
+    return this.progressMap;
+  }
+
+  set progress(progress: ProgressMap) {
+    this.progressMap = progress;
+    this.visitOrder = sortedIds(progress.keys());
+  }
+
+  /**
+   * Visits every tracked node in ascending id order, so that output is deterministic. The order is sorted once
+   * per map: visit runs for every proposal's broadcast.
+   */
   visit(f: (id: NodeId, pr: Progress) => void): void {
-    for (const id of sortedIds(this.progress.keys())) f(id, this.progress.get(id)!);
+    const map = this.progressMap;
+    if (!this.visitOrderMatches()) this.visitOrder = sortedIds(map.keys());
+    for (const id of this.visitOrder) f(id, map.get(id)!);
+  }
+
+  /** The map is only ever replaced, but a caller changing it in place must not make visit skip a node. */
+  private visitOrderMatches(): boolean {
+    if (this.visitOrder.length !== this.progressMap.size) return false;
+    for (const id of this.visitOrder) if (!this.progressMap.has(id)) return false;
+    return true;
   }
 
   /** Whether a quorum of voters was recently active (check-quorum). */

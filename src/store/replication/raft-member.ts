@@ -188,16 +188,20 @@ export class MemberDirectory {
     return this.removed.has(id);
   }
 
+  /** One member, without building the list: the client port asks whether it is a learner on every call. */
   get(id: bigint): MemberInfo | undefined {
-    return this.list().find((m) => m.id === id);
+    const m = this.members.get(id);
+    return m === undefined ? undefined : this.info(id, m);
   }
 
   /** As etcd: a member that has not published yet has no name and no client URLs ("unstarted"); sorted by ID. */
   list(): MemberInfo[] {
-    return [...this.members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, m]) => {
-      const a = this.attributes.get(id);
-      return { id, name: a?.name ?? '', peerUrls: m.peerUrls, clientUrls: a?.clientUrls ?? [], isLearner: m.isLearner };
-    });
+    return [...this.members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, m]) => this.info(id, m));
+  }
+
+  private info(id: bigint, m: MemberRecord): MemberInfo {
+    const a = this.attributes.get(id);
+    return { id, name: a?.name ?? '', peerUrls: m.peerUrls, clientUrls: a?.clientUrls ?? [], isLearner: m.isLearner };
   }
 }
 
