@@ -3,12 +3,13 @@
 // idempotent: entries at or below the stored index are skipped. The input is (index, entry bytes) so a local
 // proposer and Raft's committed entries feed the same code.
 import type { Lessor } from '../lease/index.ts';
-import type { MvccStore } from '../mvcc/index.ts';
+import type { MvccStore, PutRequest } from '../mvcc/index.ts';
 import { toSafeNumber, type CodecRegistry } from '../proto/index.ts';
 import { applyAuthEntry, AuthError, AuthErrorCode, type AuthStore } from '../auth/index.ts';
 import type { AlarmStore, AlarmType } from './alarms.ts';
 import type { AlarmAction, Applier } from './applier.ts';
 import { decodeInternalRequest, type InternalRequest } from './internal-request.ts';
+import { decodePutRequest } from './put-request-wire.ts';
 import { deleteRangeFromWire, putFromWire, rangeFromWire, txnFromWire, type Wire } from './wire-convert.ts';
 
 export interface CommittedEntry {
@@ -86,6 +87,8 @@ export class EntryApplier {
     }
   }
 
+  private readonly generalPut = (body: Buffer): PutRequest => putFromWire(this.decode('PutRequest', body));
+
   private decode(name: string, body: Buffer): Wire {
     return this.deps.codecs.type(`etcdserverpb.${name}`).decode(body);
   }
@@ -102,7 +105,7 @@ export class EntryApplier {
       case 'range':
         return { ok: true, response: a.range(rangeFromWire(this.decode('RangeRequest', body))) };
       case 'put':
-        return { ok: true, response: a.put(putFromWire(this.decode('PutRequest', body)), body.length) };
+        return { ok: true, response: a.put(decodePutRequest(body, this.generalPut), body.length) };
       case 'delete_range':
         return { ok: true, response: a.deleteRange(deleteRangeFromWire(this.decode('DeleteRangeRequest', body))) };
       case 'txn':
