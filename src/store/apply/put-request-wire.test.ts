@@ -10,7 +10,7 @@ const general = (body: Buffer): PutRequest => putFromWire(codec.decode(body));
 const never = (): PutRequest => {
   throw new Error('the general codec was used');
 };
-const plain = (p: PutRequest) => ({ ...p, key: Buffer.from(p.key).toString('hex'), value: Buffer.from(p.value).toString('hex') });
+const plain = (p: PutRequest) => ({ ...p, key: Buffer.from(p.key).toString('hex'), value: Buffer.from(p.value ?? Buffer.alloc(0)).toString('hex') });
 
 describe('PutRequest hand decoder', () => {
   it('reads every PutRequest as the general codec does, without it', () => {

@@ -135,12 +135,6 @@ export function kvToWire(kv: KeyValue): Wire {
   };
 }
 
-export function eventToWire(e: Event): Wire {
-  const out: Wire = { type: e.type, kv: kvToWire(e.kv) };
-  if (e.prevKv) out.prev_kv = kvToWire(e.prevKv);
-  return out;
-}
-
 const header = (revision: number): Wire => ({ revision: BigInt(revision) });
 
 export function rangeResponseToWire(r: RangeResponse): Wire {

@@ -25,7 +25,8 @@ export function buildGrpcService(service: protobuf.Service, codecs: CodecRegistr
       responseStream: method.responseStream === true,
       requestSerialize: (value) => request.encode(value as never),
       requestDeserialize: (bytes) => request.decode(bytes),
-      responseSerialize: (value) => response.encode(value as never),
+      // A response the handler already encoded (the watch stream's, by hand) goes out as it is.
+      responseSerialize: (value) => (Buffer.isBuffer(value) ? value : response.encode(value as never)),
       responseDeserialize: (bytes) => response.decode(bytes),
       // Keeps grpc-js's generated client methods named as in the .proto (Range, LeaseGrant, ...).
       originalName: method.name,

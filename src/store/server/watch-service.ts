@@ -1,8 +1,9 @@
 // etcd's Watch service: one WatchStream of the hub per gRPC stream; this file only converts messages, honours
 // `hasleader`, stops pulling responses while the transport is full, and drives progress notification.
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { WatchCreateRequest, WatchRequest, WatchResponse, WatchStream } from '../watch/index.ts';
-import { eventToWire, type Wire } from '../apply/wire-convert.ts';
+import type { WatchCreateRequest, WatchRequest, WatchStream } from '../watch/index.ts';
+import type { Wire } from '../apply/wire-convert.ts';
+import { encodeWatchResponse } from './watch-response-wire.ts';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import type { ServerContext } from './context.ts';
 import { responseHeader } from './context.ts';
@@ -48,19 +49,6 @@ export function watchRequestFromWire(w: Wire): WatchRequest | undefined {
     default:
       return undefined;
   }
-}
-
-function responseToWire(ctx: ServerContext, r: WatchResponse): Wire {
-  return {
-    header: responseHeader(ctx, r.header.revision),
-    watch_id: BigInt(r.watchId),
-    created: r.created,
-    canceled: r.canceled,
-    compact_revision: BigInt(r.compactRevision),
-    cancel_reason: r.cancelReason,
-    fragment: r.fragment,
-    events: r.events.map(eventToWire),
-  };
 }
 
 export function watchService(ctx: ServerContext, progressNotifyMs = DEFAULT_PROGRESS_NOTIFY_MS): UntypedServiceImplementation {
@@ -139,7 +127,7 @@ async function pump(ctx: ServerContext, call: ServerDuplexStream<Wire, Wire>, st
     for await (const r of stream) {
       if (call.cancelled || call.destroyed) return;
       inFlight++;
-      write(responseToWire(ctx, r), settled);
+      write(encodeWatchResponse({ clusterId: ctx.clusterId, memberId: ctx.memberId, raftTerm: ctx.proposer.term }, r), settled);
       while (inFlight >= WRITES_IN_FLIGHT_MAX && !call.cancelled && !call.destroyed) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = null;
