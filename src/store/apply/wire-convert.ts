@@ -5,7 +5,6 @@ import type {
   Compare,
   DeleteRangeRequest,
   DeleteRangeResponse,
-  Event,
   KeyValue,
   PutRequest,
   PutResponse,
