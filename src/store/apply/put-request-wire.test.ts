@@ -51,6 +51,10 @@ describe('PutRequest hand decoder', () => {
     };
     expect(outcome(() => decodePutRequest(odd, counting))).toEqual(outcome(() => general(odd)));
     expect(fallbacks).toEqual([odd]);
+    // A bool wider than 32 bits: the general codec reads only its low half (here 0: false).
+    const wideBool = Buffer.from([0x0a, 0x01, 0x6b, 0x20, 0x80, 0x80, 0x80, 0x80, 0x10]);
+    expect(plain(decodePutRequest(wideBool, counting))).toEqual(plain(general(wideBool)));
+    expect(fallbacks).toEqual([odd, wideBool]);
     // Truncated bytes: the general codec's error, not ours.
     expect(() => decodePutRequest(Buffer.from([0x0a, 0x05, 0x6b]), general)).toThrow();
   });

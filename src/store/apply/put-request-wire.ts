@@ -48,15 +48,15 @@ function readPut(body: Buffer): PutRequest {
         break;
       case FIELD_PREV_KV:
         want(wireType, WIRE_VARINT);
-        put.prevKv = r.uint64() !== 0n;
+        put.prevKv = bool(r.uint64());
         break;
       case FIELD_IGNORE_VALUE:
         want(wireType, WIRE_VARINT);
-        put.ignoreValue = r.uint64() !== 0n;
+        put.ignoreValue = bool(r.uint64());
         break;
       case FIELD_IGNORE_LEASE:
         want(wireType, WIRE_VARINT);
-        put.ignoreLease = r.uint64() !== 0n;
+        put.ignoreLease = bool(r.uint64());
         break;
       default:
         r.skip(wireType);
@@ -66,6 +66,12 @@ function readPut(body: Buffer): PutRequest {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** protobuf's bool is the varint's low 32 bits (the general codec reads it so): wider values are its to judge. */
+function bool(v: bigint): boolean {
+  if (v > 0xffff_ffffn) throw new Uncommon();
+  return v !== 0n;
+}
 
 function want(wireType: number, wanted: number): void {
   if (wireType !== wanted) throw new Uncommon();
