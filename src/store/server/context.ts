@@ -3,6 +3,7 @@ import type { Membership } from '../replication/raft-member.ts';
 import type { AlarmStore } from '../apply/alarms.ts';
 import type { Proposer } from '../apply/proposer.ts';
 import type { Wire } from '../apply/wire-convert.ts';
+import type { HeaderFields } from './response-wire.ts';
 import type { Lessor, LeaseIdGenerator } from '../lease/index.ts';
 import type { MemberInfo } from '../member/index.ts';
 import type { MvccStore } from '../mvcc/index.ts';
@@ -60,6 +61,11 @@ export function responseHeader(ctx: ServerContext, revision: number = ctx.store.
     revision: BigInt(revision),
     raft_term: ctx.proposer.term,
   };
+}
+
+/** The header fields the server adds, for the hand-written response encoders (response-wire.ts). */
+export function headerFields(ctx: ServerContext): HeaderFields {
+  return { clusterId: ctx.clusterId, memberId: ctx.memberId, raftTerm: ctx.proposer.term };
 }
 
 /** Completes the header the applier filled with the revision only. */

@@ -6,7 +6,7 @@ import type { Wire } from '../apply/wire-convert.ts';
 import { encodeWatchResponse } from './watch-response-wire.ts';
 import { ServerError, ServerErrorCode } from '../apply/errors.ts';
 import type { ServerContext } from './context.ts';
-import { responseHeader } from './context.ts';
+import { headerFields, responseHeader } from './context.ts';
 import { GRPC_CODE_NAMES, grpcStatusOf, toServiceError } from './grpc-errors.ts';
 import { checkRequireLeader, tokenApplied, saturatingNumber } from './handlers.ts';
 import { directMessageWriter, type MessageWriter } from '../../common/http2/grpc-internals.ts';
@@ -127,7 +127,7 @@ async function pump(ctx: ServerContext, call: ServerDuplexStream<Wire, Wire>, st
     for await (const r of stream) {
       if (call.cancelled || call.destroyed) return;
       inFlight++;
-      write(encodeWatchResponse({ clusterId: ctx.clusterId, memberId: ctx.memberId, raftTerm: ctx.proposer.term }, r), settled);
+      write(encodeWatchResponse(headerFields(ctx), r), settled);
       while (inFlight >= WRITES_IN_FLIGHT_MAX && !call.cancelled && !call.destroyed) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = null;
