@@ -2,6 +2,7 @@ import { connect, createServer as createH2Server, type ClientHttp2Session, type 
 import { connect as connectTcp, createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sniffConnection, streamForDecision, type SniffDecision } from './connection-sniffer.ts';
+import { encodeWithoutIndexing } from './hpack-decoder.ts';
 
 describe('sniffConnection in front of Node\'s HTTP/2 server', () => {
   const closers: Array<() => void> = [];
@@ -88,6 +89,37 @@ describe('sniffConnection in front of Node\'s HTTP/2 server', () => {
     // The bare socket; a PING after the handover is Node's server's to answer.
     expect(decisions).toEqual(['native']);
     expect(await new Promise<boolean>((resolve) => client.ping((err) => resolve(err === null)))).toBe(true);
+  });
+
+  it('serves a client that sends a request but never acknowledges our SETTINGS through the fix-up', async () => {
+    const { port, decisions } = await serve(50);
+    const socket = connectTcp(port, '127.0.0.1');
+    closers.push(() => socket.destroy());
+    const received: Buffer[] = [];
+    socket.on('data', (b: Buffer) => received.push(b));
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const block = encodeWithoutIndexing([
+      [':method', 'POST'],
+      [':scheme', 'http'],
+      [':path', '/etcdserverpb.KV/Put'],
+      [':authority', `127.0.0.1:${port}`],
+    ]);
+    const headers = Buffer.alloc(9);
+    headers.writeUIntBE(block.length, 0, 3);
+    headers[3] = 0x1; // HEADERS
+    headers[4] = 0x4 | 0x1; // END_HEADERS | END_STREAM
+    headers.writeUInt32BE(1, 5);
+    socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]), headers, block]));
+    // The answer's HEADERS frame on stream 1 (type 1), among the server's frames.
+    const answered = (): boolean => {
+      const all = Buffer.concat(received);
+      for (let at = 0; at + 9 <= all.length; at += 9 + all.readUIntBE(at, 3)) if (all[at + 3] === 0x1 && all.readUInt32BE(at + 5) === 1) return true;
+      return false;
+    };
+    const deadline = Date.now() + 10_000;
+    while (!answered() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(answered()).toBe(true);
+    expect(decisions).toEqual(['fixup']);
   });
 
   it('serves a client silent past the decision time before its preface, with nothing of its own cut out', async () => {

@@ -14,8 +14,9 @@
 //
 // A client may open its connection long before its first request (clients connect at start; the apiserver's
 // and the bench's do). Such a connection is not given up on: it stays undecided, and the sniffer answers its
-// keepalive PINGs meanwhile. Only a connection silent before its preface, or one sending more than the buffer
-// bound without a request, takes the fix-up path, which serves anything.
+// keepalive PINGs meanwhile. Only a connection silent before its preface, one whose request is not followed by
+// the ACK of our SETTINGS within the same bound, or one sending more than the buffer bound without a request,
+// takes the fix-up path, which serves anything.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { assert } from '../../raft/assert.ts';
@@ -150,6 +151,9 @@ export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => vo
         if ((flags & FLAG_END_HEADERS) !== 0) {
           authority = firstAuthority(Buffer.concat(block));
           if (authority === undefined) return finishRest(buf, at, 'native'); // undecodable: Node's server says so
+          // A request is in but not the ACK of our SETTINGS: a client that never sends it is served through the
+          // fix-up (which drops a late ACK) rather than left waiting.
+          if (!ackSeen) timer = setTimeout(() => finish('fixup'), limits.decideWithinMs);
         }
       }
       if (authority !== undefined && ackSeen) return finishRest(buf, at, normalizeAuthority(authority) === authority ? 'native' : 'fixup');
@@ -162,7 +166,7 @@ export function sniffConnection(socket: Socket, decide: (d: SniffDecision) => vo
     finish(path);
   };
 
-  const timer = setTimeout(() => finish('fixup'), limits.decideWithinMs);
+  let timer = setTimeout(() => finish('fixup'), limits.decideWithinMs);
   socket.on('data', onData);
   socket.on('error', onGone);
   socket.on('close', onGone);
