@@ -12,6 +12,7 @@ import { startApiserverProcess, type ApiserverProcess } from './apiserver-grpc-p
 import { runKubectl, type RunResult } from './apiserver-harness.ts';
 import { startControllerManager } from './agents-support/controller-manager-process.ts';
 import { startScheduler } from './agents-support/scheduler-process.ts';
+import { stopChild } from './process-helpers.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const START_TIMEOUT_MS = 90_000;
@@ -49,14 +50,7 @@ export async function startAgentProcess(grpcAddress: string, rootDir: string, ar
   });
   let log = '';
   let out = '';
-  const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((done) => child.once('close', done));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => stopChild(child, signal, 60_000);
   child.stderr?.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-50_000)));
   try {
     await new Promise<void>((done, reject) => {

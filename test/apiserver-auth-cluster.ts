@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCa, issueClientCert, issueServingCert, writePemFiles, type KeyPair } from '../src/common/pki/index.ts';
 import { EtcdCluster } from '../src/store/testing/etcd-process.ts';
+import { stopChild } from './process-helpers.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const START_TIMEOUT_MS = 60_000;
@@ -78,16 +79,7 @@ export async function startSecureCluster(options: SecureClusterOptions = {}): Pr
     return { child, ready, log: () => log };
   };
   let current = launch();
-  const stopApiserver = async (): Promise<void> => {
-    const { child } = current;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((done) => child.once('close', done));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  const stopApiserver = (): Promise<void> => stopChild(current.child);
   const stop = async (): Promise<void> => {
     await stopApiserver();
     await etcd.cleanup();

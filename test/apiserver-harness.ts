@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll } from 'vitest';
 import { EtcdCluster } from '../src/store/testing/etcd-process.ts';
 import { startControllerManager, type ControllerManagerProcess } from './agents-support/controller-manager-process.ts';
+import { stopChild } from './process-helpers.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const START_TIMEOUT_MS = 60_000;
@@ -46,13 +47,7 @@ export async function startHarness(extraFlags: string[] = [], store: StoreImpl =
   let manager: ControllerManagerProcess | undefined;
   const stop = async (): Promise<void> => {
     await manager?.stop();
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((done) => child.once('close', done));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child);
     await etcd.cleanup();
     rmSync(dir, { recursive: true, force: true });
   };

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBinary } from '../src/store/testing/reference-binaries.ts';
 import { api, runKubectl, setupOnce, startHarness, STORES } from './apiserver-harness.ts';
 import { eventually, startApiserverProcess } from './apiserver-grpc-process.ts';
+import { stopChild } from './process-helpers.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NEWER_KUBECTL = '/usr/bin/kubectl';
@@ -153,14 +154,7 @@ async function startApiserver(etcdUrls: string[]): Promise<{ url: string; stop()
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BARQUE_LOG_LEVEL: 'warn' },
   });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const closed = new Promise((done) => child.once('close', done));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await closed;
-    clearTimeout(timer);
-  };
+  const stop = (): Promise<void> => stopChild(child);
   let log = '';
   const url = await new Promise<string>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`second apiserver did not start:\n${log}`)), 60_000);

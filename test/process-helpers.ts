@@ -1,5 +1,6 @@
 // What the multi-process tests share: waiting for a condition with a generous bound (the machine is slow and
-// shared, so never a fixed sleep) and whether a process is still there.
+// shared, so never a fixed sleep), whether a process is still there, and stopping a child process.
+import type { ChildProcess } from 'node:child_process';
 export { alive } from '../src/cluster/daemon-process.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -18,4 +19,17 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await sleep(pollMs);
   }
   throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+}
+
+/**
+ * Sends `signal` to a child still running and waits for it to close; one that ignores it is SIGKILLed after
+ * `killAfterMs`, so a test's cleanup never hangs on it.
+ */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', killAfterMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const closed = new Promise((done) => child.once('close', done));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  await closed;
+  clearTimeout(timer);
 }

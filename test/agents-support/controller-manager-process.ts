@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../process-helpers.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const START_TIMEOUT_MS = 60_000;
@@ -34,14 +35,7 @@ export async function startControllerManager(grpcAddresses: readonly string[], e
   const leadingPromise = new Promise<void>((done) => (markLeading = done));
   child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-50_000)));
   const closed = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
-  const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((done) => child.once('close', done));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => stopChild(child, signal);
   try {
     const identity = await new Promise<string>((done, reject) => {
       const timer = setTimeout(() => reject(new Error(`controller-manager did not start within ${START_TIMEOUT_MS} ms:\n${log}`)), START_TIMEOUT_MS);

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAST_LEADER_ELECTION } from './controller-manager-process.ts';
+import { stopChild } from '../process-helpers.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const START_TIMEOUT_MS = 60_000;
@@ -32,14 +33,7 @@ export async function startScheduler(grpcAddresses: readonly string[], identity:
   const leadingPromise = new Promise<void>((done) => (markLeading = done));
   child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-50_000)));
   const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
-  const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
-    if (exited()) return;
-    const closed = new Promise((done) => child.once('close', done));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await closed;
-    clearTimeout(timer);
-  };
+  const stop = (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => stopChild(child, signal);
   try {
     await new Promise<void>((done, reject) => {
       const timer = setTimeout(() => reject(new Error(`scheduler did not start within ${START_TIMEOUT_MS} ms:\n${log}`)), START_TIMEOUT_MS);
