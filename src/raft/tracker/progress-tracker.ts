@@ -66,8 +66,8 @@ export function describeTrackerConfig(c: TrackerConfig): string {
 
 export class ProgressTracker {
   config: TrackerConfig = emptyTrackerConfig();
-  private progressMap: ProgressMap = new Map();
-  /** visit()'s order, kept until the map is replaced (a configuration change) or changes size. */
+  progress: ProgressMap = new Map();
+  /** visit()'s order, sorted again only when the tracked ids change (a configuration change). */
   private visitOrder: NodeId[] = [];
   /** Votes received in the current election: true = granted. */
   private readonly votes = new Map<NodeId, boolean>();
@@ -100,29 +100,20 @@ export class ProgressTracker {
     return jointCommittedIndex(this.config.voters, (id) => this.progress.get(id)?.match);
   }
 
-  get progress(): ProgressMap {
-    return this.progressMap;
-  }
-
-  set progress(progress: ProgressMap) {
-    this.progressMap = progress;
-    this.visitOrder = sortedIds(progress.keys());
-  }
-
   /**
-   * Visits every tracked node in ascending id order, so that output is deterministic. The order is sorted once
-   * per map: visit runs for every proposal's broadcast.
+   * Visits every tracked node in ascending id order, so that output is deterministic. The order is kept between
+   * calls: visit runs for every proposal's broadcast.
    */
   visit(f: (id: NodeId, pr: Progress) => void): void {
-    const map = this.progressMap;
+    const map = this.progress;
     if (!this.visitOrderMatches()) this.visitOrder = sortedIds(map.keys());
     for (const id of this.visitOrder) f(id, map.get(id)!);
   }
 
-  /** The map is only ever replaced, but a caller changing it in place must not make visit skip a node. */
+  /** Whether the kept order still names exactly the tracked ids (the map may be replaced or changed in place). */
   private visitOrderMatches(): boolean {
-    if (this.visitOrder.length !== this.progressMap.size) return false;
-    for (const id of this.visitOrder) if (!this.progressMap.has(id)) return false;
+    if (this.visitOrder.length !== this.progress.size) return false;
+    for (const id of this.visitOrder) if (!this.progress.has(id)) return false;
     return true;
   }
 
