@@ -10,20 +10,13 @@
 import { EntryType, MessageType, type Entry, type Message } from '../../raft/types.ts';
 import { assert } from '../../raft/assert.ts';
 import { messageTypeOfWire, WIRE_MESSAGE_TYPE } from './raft-message-types.ts';
+import { varintSize, writeVarint } from './wire-primitives.ts';
 
 const VARINT = 0;
 const FIXED64 = 1;
 const BYTES = 2;
 const tag = (field: number, wire: number): number => (field << 3) | wire;
 
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
 
 /** Bytes of an optional field (one-byte tag, fields 1-15): a uint when non-zero, a length-delimited one when non-empty. */
 const uintFieldSize = (v: number): number => (v > 0 ? 1 + varintSize(v) : 0);
@@ -51,11 +44,7 @@ class Writer {
   constructor(readonly buf: Buffer) {}
 
   varint(v: number): void {
-    while (v >= 128) {
-      this.buf[this.pos++] = (v % 128) | 128;
-      v = Math.floor(v / 128);
-    }
-    this.buf[this.pos++] = v;
+    this.pos = writeVarint(this.buf, this.pos, v);
   }
 
   uint(field: number, v: number): void {

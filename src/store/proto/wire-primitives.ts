@@ -1,4 +1,5 @@
-// Protobuf wire primitives for the hand-written codecs of hot messages (internal-request.ts, put-request fast path):
+// Protobuf wire primitives for the hand-written codecs of hot messages (internal-request.ts, the put fast path, the
+// watch response, the Raft frame codec's varints):
 // reading fields straight out of a Buffer, and sizing and writing varints, without protobufjs's Message objects,
 // Long values and toObject/fromObject conversions.
 export const WIRE_VARINT = 0;
@@ -113,9 +114,12 @@ export function varintSize(v: number): number {
   return n;
 }
 
+/** Values up to this go through number arithmetic (converted once here, not on every call). */
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Bytes of a varint holding an unsigned 64-bit `v`. */
 export function varint64Size(v: bigint): number {
-  if (v <= BigInt(Number.MAX_SAFE_INTEGER)) return varintSize(Number(v));
+  if (v <= MAX_SAFE_BIGINT) return varintSize(Number(v));
   let n = 1;
   while (v >= 128n) {
     v >>= 7n;
@@ -136,7 +140,7 @@ export function writeVarint(buf: Buffer, pos: number, v: number): number {
 
 /** Writes a varint of an unsigned 64-bit `v` at `pos`; returns the position after it. */
 export function writeVarint64(buf: Buffer, pos: number, v: bigint): number {
-  if (v <= BigInt(Number.MAX_SAFE_INTEGER)) return writeVarint(buf, pos, Number(v));
+  if (v <= MAX_SAFE_BIGINT) return writeVarint(buf, pos, Number(v));
   let lo = Number(v & 0xffff_ffffn);
   let hi = Number(v >> 32n);
   while (hi > 0 || lo >= 128) {
