@@ -10,6 +10,7 @@
 import type { KubeObject } from '../../apiserver/index.ts';
 import { isConflict, isNotFound, type SharedInformer } from '../client/index.ts';
 import type { ControllerContext, ControllerDescriptor } from './common/controller-context.ts';
+import { isDeleting } from './common/controller-ref.ts';
 import { QueueController, type ReconcileResult } from './common/queue-controller.ts';
 import { GcGraph, type GraphNode, type OwnerRef } from './garbage-collector-graph.ts';
 import { GC_KINDS, gcKindOf, type GcKind } from './garbage-collector-kinds.ts';
@@ -20,7 +21,6 @@ export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 type OwnerState = 'solid' | 'dangling' | 'waiting';
 
 const finalizers = (obj: KubeObject): string[] => obj.metadata?.finalizers ?? [];
-const isDeleting = (obj: KubeObject): boolean => obj.metadata?.deletionTimestamp !== undefined;
 
 export class GarbageCollector extends QueueController {
   readonly graph = new GcGraph();

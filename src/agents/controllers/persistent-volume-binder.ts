@@ -17,6 +17,7 @@ import type { ResourceClient } from '../client/resource-client.ts';
 import { RESOURCES } from '../client/resources.ts';
 import type { SharedInformer } from '../client/shared-informer.ts';
 import type { ControllerContext, ControllerDescriptor } from './common/controller-context.ts';
+import { isDeleting } from './common/controller-ref.ts';
 import { apiEventSink, type EventSink } from './common/events.ts';
 import { jsonEqual } from './common/hash.ts';
 import { QueueController } from './common/queue-controller.ts';
@@ -43,7 +44,6 @@ const VOLUME = 'volume:';
 
 const phaseOf = (obj: Obj): string => str(o(obj.status).phase);
 const annotations = (obj: Obj): Record<string, string> => obj.metadata?.annotations ?? {};
-const isDeleting = (obj: Obj): boolean => obj.metadata?.deletionTimestamp !== undefined;
 
 export class PersistentVolumeBinder extends QueueController {
   private readonly claims: SharedInformer<Obj>;

@@ -9,6 +9,7 @@ import type { ResourceClient } from '../client/resource-client.ts';
 import { RESOURCES } from '../client/resources.ts';
 import type { SharedInformer } from '../client/shared-informer.ts';
 import type { ControllerContext, ControllerDescriptor } from './common/controller-context.ts';
+import { isDeleting } from './common/controller-ref.ts';
 import { QueueController } from './common/queue-controller.ts';
 
 type Obj = KubeObject;
@@ -30,7 +31,7 @@ export class PvProtectionController extends QueueController {
     if (pv === undefined) return;
     const finalizers = pv.metadata?.finalizers ?? [];
     const protectedNow = finalizers.includes(vc.PV_PROTECTION_FINALIZER);
-    const deleting = pv.metadata?.deletionTimestamp !== undefined;
+    const deleting = isDeleting(pv);
     if (!deleting && !protectedNow) return this.writeFinalizers(pv, [...finalizers, vc.PV_PROTECTION_FINALIZER]);
     if (!deleting || !protectedNow || str(o(pv.status).phase) === 'Bound') return;
     await this.writeFinalizers(pv, finalizers.filter((f) => f !== vc.PV_PROTECTION_FINALIZER));

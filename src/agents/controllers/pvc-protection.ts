@@ -12,6 +12,7 @@ import type { ResourceClient } from '../client/resource-client.ts';
 import { RESOURCES } from '../client/resources.ts';
 import type { SharedInformer } from '../client/shared-informer.ts';
 import type { ControllerContext, ControllerDescriptor } from './common/controller-context.ts';
+import { isDeleting } from './common/controller-ref.ts';
 import { QueueController, splitKey } from './common/queue-controller.ts';
 import { podClaimNames } from './volume-binding.ts';
 
@@ -48,7 +49,7 @@ export class PvcProtectionController extends QueueController {
     if (cached === undefined) return;
     const finalizers = cached.metadata?.finalizers ?? [];
     const protectedNow = finalizers.includes(vc.PVC_PROTECTION_FINALIZER);
-    const deleting = cached.metadata?.deletionTimestamp !== undefined;
+    const deleting = isDeleting(cached);
     if (!deleting && !protectedNow) return this.writeFinalizers(cached, [...finalizers, vc.PVC_PROTECTION_FINALIZER]);
     if (!deleting || !protectedNow) return;
     const { namespace, name } = splitKey(key);
